@@ -99,9 +99,12 @@ export type Operation =
   | { readonly op: 'border'; readonly color: Rgba; readonly edges: Edges };
 
 export interface OutputOptions {
-  readonly format: RequestedFormat;
-  /** Numeric quality 1..100, or undefined for the per-format default. */
-  readonly quality?: number;
+  /** `original`: no format option was given, so the source's own format (when writable) is kept. */
+  readonly format: RequestedFormat | 'original';
+  /** 1..100 or a perceptual preset; undefined means the per-format default. */
+  readonly quality?: number | QualityPreset;
+  /** Used instead of `quality` when the request's client hints say the connection is slow. */
+  readonly slowConnectionQuality?: number | QualityPreset;
   readonly metadata: 'copyright' | 'keep' | 'none';
   /** Colour under transparency when the output has no alpha, and the fill for fit=pad. */
   readonly background?: Rgba;

@@ -1,0 +1,294 @@
+import sharp, { type Metadata, type Sharp } from 'sharp';
+import { errors, ImageCdnError } from '../errors.js';
+import type { Operation, OutputFormat, Pipeline, Rgba } from '../pipeline/types.js';
+import type { SourceBody } from '../sources/types.js';
+import { ENCODER_DEFAULTS, qualityFor } from './encoder-settings.js';
+import { applyMetadataPolicy } from './metadata-policy.js';
+import { planResize } from './resize-plan.js';
+
+export interface TransformInput {
+  readonly body: SourceBody;
+  readonly pipeline: Pipeline;
+  /** The concrete output format, already negotiated. */
+  readonly format: OutputFormat;
+  /** Effective quality (the request's, or its slow-connection quality). */
+  readonly quality: Pipeline['output']['quality'];
+  readonly maxPixels: number;
+  readonly maxOutputDimension: number;
+  /** Wall-clock budget left for libvips, in ms. */
+  readonly timeoutMs: number;
+  /** For messages only. */
+  readonly sourceName: string;
+}
+
+export interface TransformOutput {
+  readonly data: Buffer;
+  readonly format: OutputFormat;
+  readonly width: number;
+  readonly height: number;
+  /** Milliseconds spent reading the header (limits) and running the libvips pipeline (decode, transform, encode stream together). */
+  readonly timings: { readonly header: number; readonly pipeline: number };
+}
+
+export interface Describe {
+  readonly width: number;
+  readonly height: number;
+  readonly original: { readonly file_size?: number; readonly width: number; readonly height: number; readonly format: string };
+}
+
+const ANIMATABLE: ReadonlySet<OutputFormat> = new Set(['gif', 'webp']);
+const GEOMETRY: ReadonlySet<Operation['op']> = new Set(['trim', 'flip', 'rotate']);
+const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
+
+/** Reads the header only (no pixel decode) and enforces the pixel limit. */
+export async function readHeader(body: SourceBody, sourceName: string, maxPixels: number, frames: 'all' | 'first'): Promise<Metadata> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(input(body), { limitInputPixels: false }).metadata();
+  } catch {
+    throw errors.unsupportedSourceFormat(sourceName);
+  }
+  if (!meta.width || !meta.height) throw errors.unsupportedSourceFormat(sourceName);
+  const frameHeight = meta.pageHeight ?? meta.height;
+  const frameCount = frames === 'all' ? (meta.pages ?? 1) : 1;
+  const pixels = meta.width * frameHeight * frameCount;
+  if (pixels > maxPixels) {
+    throw errors.sourceTooLarge(
+      `source is ${meta.width}×${frameHeight}${frameCount > 1 ? `×${frameCount} frames` : ''} = ${pixels} pixels; the limit is ${maxPixels}`,
+    );
+  }
+  return meta;
+}
+
+export async function transform(request: TransformInput): Promise<TransformOutput> {
+  const { pipeline, format } = request;
+  const started = performance.now();
+  const canAnimate = pipeline.output.animated && ANIMATABLE.has(format) && !pipeline.operations.some((o) => GEOMETRY.has(o.op));
+  const meta = await readHeader(request.body, request.sourceName, request.maxPixels, canAnimate ? 'all' : 'first');
+  const headerDone = performance.now();
+  const animated = canAnimate && (meta.pages ?? 1) > 1;
+
+  try {
+    const image = await buildPipeline(request, meta, animated);
+    const { data, info } = await encode(image, request).toBuffer({ resolveWithObject: true });
+    return {
+      data,
+      format,
+      width: info.width,
+      height: animated && info.pageHeight ? info.pageHeight : info.height,
+      timings: { header: headerDone - started, pipeline: performance.now() - headerDone },
+    };
+  } catch (error) {
+    throw asTransformError(error, request);
+  }
+}
+
+/** Cloudflare's `format=json`: output and original dimensions, without encoding an image. */
+export async function describe(request: Omit<TransformInput, 'format' | 'quality'>, fileSize: number | undefined): Promise<Describe> {
+  const meta = await readHeader(request.body, request.sourceName, request.maxPixels, 'first');
+  try {
+    const image = await buildPipeline({ ...request, format: 'png', quality: undefined }, meta, false);
+    const { info } = await image.raw().toBuffer({ resolveWithObject: true });
+    const [width, height] = orientedSize(meta);
+    return {
+      width: info.width,
+      height: info.height,
+      original: { ...(fileSize !== undefined && { file_size: fileSize }), width, height, format: `image/${meta.format === 'heif' ? 'avif' : meta.format}` },
+    };
+  } catch (error) {
+    throw asTransformError(error, request);
+  }
+}
+
+async function buildPipeline(request: TransformInput, meta: Metadata, animated: boolean): Promise<Sharp> {
+  const options = {
+    animated,
+    limitInputPixels: request.maxPixels,
+    sequentialRead: true,
+    failOn: 'error' as const,
+  };
+  let image = sharp(input(request.body), options).autoOrient();
+  let [width, height] = orientedSize(meta);
+  if (animated) height = meta.pageHeight ?? height;
+
+  const ops = request.pipeline.operations;
+  let padded = false;
+  // Trim, flip and rotate change the geometry the later operations refer to; apply them on
+  // the decoded image first (rare requests, so the lost shrink-on-load is an accepted cost).
+  for (const op of ops.filter((o) => GEOMETRY.has(o.op))) {
+    ({ image, width, height } = await applyGeometry(image, op, width, height));
+  }
+
+  for (const op of ops) {
+    switch (op.op) {
+      case 'resize': {
+        checkOutputSize(op.width, op.height, request.maxOutputDimension);
+        const plan = planResize(width, height, op);
+        if (plan.crop && 'attention' in plan.crop) {
+          // libvips scales to cover the window (the plan's own scale) and picks the window itself.
+          image = image.resize(plan.crop.width, plan.crop.height, { fit: 'cover', position: sharp.strategy.attention });
+          ({ width, height } = plan.crop);
+        } else {
+          if (plan.scaleTo) {
+            image = image.resize(plan.scaleTo.width, plan.scaleTo.height, { fit: 'fill' });
+            ({ width, height } = plan.scaleTo);
+          }
+          if (plan.crop) {
+            image = image.extract(plan.crop);
+            ({ width, height } = plan.crop);
+          }
+        }
+        if (plan.pad) {
+          const background = toSharpColour(request.pipeline.output.background ?? WHITE);
+          const left = Math.floor((plan.pad.width - width) / 2);
+          const top = Math.floor((plan.pad.height - height) / 2);
+          image = image.extend({ left, top, right: plan.pad.width - width - left, bottom: plan.pad.height - height - top, background });
+          ({ width, height } = plan.pad);
+          padded = true;
+        }
+        break;
+      }
+      case 'adjust':
+        if (op.brightness !== 1 || op.saturation !== 1) image = image.modulate({ brightness: op.brightness, saturation: op.saturation });
+        if (op.contrast !== 1) image = image.linear(op.contrast, 128 * (1 - op.contrast));
+        if (op.gamma !== 1) image = await applyGamma(image, op.gamma);
+        break;
+      case 'blur':
+        image = image.blur(Math.max(0.3, op.radius / 2));
+        break;
+      case 'sharpen':
+        image = image.sharpen({ sigma: 0.5 + op.amount / 2 });
+        break;
+      case 'border':
+        // sharp keeps one extend per pipeline; a padded image must be materialised first.
+        if (padded) image = await rebase(image);
+        image = image.extend({ ...op.edges, background: toSharpColour(op.color) });
+        break;
+      default:
+        break; // geometry was applied above
+    }
+  }
+  return applyMetadataPolicy(image, request.pipeline.output.metadata, meta.exif);
+}
+
+function encode(image: Sharp, request: TransformInput): Sharp {
+  const { output } = request.pipeline;
+  const fast = output.compression === 'fast';
+  const quality = qualityFor(request.format, request.quality);
+  // Formats without alpha get the background under any transparency.
+  if (request.format === 'jpeg' || request.format === 'baseline-jpeg') {
+    image = image.flatten({ background: toSharpColour(output.background ?? WHITE) });
+  }
+  image = image.toColourspace('srgb').timeout({ seconds: Math.max(1, Math.ceil(request.timeoutMs / 1000)) });
+  switch (request.format) {
+    case 'jpeg':
+    case 'baseline-jpeg': {
+      const settings = ENCODER_DEFAULTS[request.format];
+      return image.jpeg({ quality, progressive: settings.progressive, mozjpeg: settings.mozjpeg, chromaSubsampling: settings.chromaSubsampling });
+    }
+    case 'webp':
+      return image.webp({ quality, effort: fast ? ENCODER_DEFAULTS.webp.fastEffort : ENCODER_DEFAULTS.webp.effort });
+    case 'avif':
+      return image.avif({
+        quality,
+        effort: fast ? ENCODER_DEFAULTS.avif.fastEffort : ENCODER_DEFAULTS.avif.effort,
+        chromaSubsampling: ENCODER_DEFAULTS.avif.chromaSubsampling,
+      });
+    case 'png':
+      return image.png({
+        compressionLevel: fast ? ENCODER_DEFAULTS.png.fastCompressionLevel : ENCODER_DEFAULTS.png.compressionLevel,
+        palette: ENCODER_DEFAULTS.png.palette,
+      });
+    case 'gif':
+      return image.gif({ effort: fast ? ENCODER_DEFAULTS.gif.fastEffort : ENCODER_DEFAULTS.gif.effort });
+  }
+}
+
+async function applyGeometry(image: Sharp, op: Operation, width: number, height: number): Promise<{ image: Sharp; width: number; height: number }> {
+  let next: Sharp;
+  switch (op.op) {
+    case 'trim': {
+      const trim = op.trim;
+      if (trim.mode === 'border') {
+        next = image.trim({
+          ...(trim.color && { background: toSharpColour(trim.color) }),
+          ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
+        });
+      } else {
+        const rect = trim.mode === 'edges'
+          ? { left: trim.edges.left, top: trim.edges.top, width: width - trim.edges.left - trim.edges.right, height: height - trim.edges.top - trim.edges.bottom }
+          : { left: trim.left, top: trim.top, width: trim.width ?? width - trim.left, height: trim.height ?? height - trim.top };
+        // Cloudflare clamps trims larger than the image rather than failing.
+        const left = Math.min(Math.max(0, rect.left), width - 1);
+        const top = Math.min(Math.max(0, rect.top), height - 1);
+        next = image.extract({
+          left,
+          top,
+          width: Math.max(1, Math.min(rect.width, width - left)),
+          height: Math.max(1, Math.min(rect.height, height - top)),
+        });
+      }
+      break;
+    }
+    case 'flip':
+      next = op.horizontal ? image.flop() : image;
+      break;
+    case 'rotate':
+      next = image.rotate(op.angle);
+      break;
+    default:
+      return { image, width, height };
+  }
+  const { data, info } = await next.raw().toBuffer({ resolveWithObject: true });
+  return {
+    image: sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+/** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
+async function rebase(image: Sharp): Promise<Sharp> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+}
+
+/** out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens. Alpha is left alone. */
+async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const table = new Uint8Array(256);
+  for (let i = 0; i < 256; i++) table[i] = Math.round(255 * Math.pow(i / 255, 1 / gamma));
+  const colourChannels = info.channels === 4 || info.channels === 2 ? info.channels - 1 : info.channels;
+  for (let i = 0; i < data.length; i++) {
+    if (i % info.channels < colourChannels) data[i] = table[data[i]!]!;
+  }
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+}
+
+function checkOutputSize(width: number | undefined, height: number | undefined, max: number): void {
+  for (const [axis, value] of [['width', width], ['height', height]] as const) {
+    if (value !== undefined && value > max) {
+      throw errors.outputTooLarge(`output ${axis} ${value} px (after dpr) exceeds the ${max} px limit`);
+    }
+  }
+}
+
+function orientedSize(meta: Metadata): [number, number] {
+  const width = meta.width ?? 0;
+  const height = meta.height ?? 0;
+  return (meta.orientation ?? 1) >= 5 ? [height, width] : [width, height];
+}
+
+const input = (body: SourceBody) => (body.kind === 'file' ? body.path : body.bytes);
+const toSharpColour = (c: Rgba) => ({ r: c.r, g: c.g, b: c.b, alpha: c.alpha });
+
+function asTransformError(error: unknown, request: { sourceName: string; timeoutMs: number }): ImageCdnError {
+  if (error instanceof ImageCdnError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (/timeout/i.test(message)) return errors.timeout(request.timeoutMs);
+  if (/pixel limit/i.test(message)) return errors.sourceTooLarge(`source exceeds the pixel limit`);
+  if (/unsupported image format|corrupt|premature end|bad|invalid|VipsJpeg|vipspng|gifload|webpload|heifload/i.test(message)) {
+    return errors.unsupportedSourceFormat(request.sourceName);
+  }
+  throw error;
+}
