@@ -1,7 +1,10 @@
 import { Command } from 'commander';
+import { registerServeCommand } from './commands/serve.js';
 
 const program = new Command('image-cdn')
   .description('Self-hosted image CDN: run the origin, upload content-addressed sources, invalidate the CDN.')
   .showHelpAfterError();
+
+registerServeCommand(program);
 
 await program.parseAsync(process.argv);

@@ -81,3 +81,96 @@ export const DEFAULT_LIMITS: Limits = {
   concurrency: 2,
   queueSize: 64,
 };
+
+/**
+ * Flat settings, the common shape of CLI flags and environment variables. Anything unset
+ * falls back to the config file, then to the defaults.
+ */
+export interface Settings {
+  readonly host?: string;
+  readonly port?: number;
+  /** File source root mounted at `/` (when no S3 bucket is given). */
+  readonly root?: string;
+  readonly s3Bucket?: string;
+  readonly s3Prefix?: string;
+  readonly s3ForcePathStyle?: boolean;
+  readonly s3VerifyDigest?: boolean;
+  readonly requestTimeoutMs?: number;
+  readonly maxPixels?: number;
+  readonly maxSourceBytes?: number;
+  readonly concurrency?: number;
+  readonly queueSize?: number;
+  readonly accessLog?: boolean;
+}
+
+/** The environment variables the origin reads (the container is configured only through these). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
+  const number = (name: string) => (env[name] !== undefined && env[name] !== '' ? Number(env[name]) : undefined);
+  const flag = (name: string) => (env[name] !== undefined && env[name] !== '' ? /^(1|true|yes|on)$/i.test(env[name] ?? '') : undefined);
+  const settings: Record<string, unknown> = {
+    host: env.HOST,
+    port: number('PORT'),
+    root: env.IMAGE_CDN_FILE_ROOT,
+    s3Bucket: env.IMAGE_CDN_S3_BUCKET,
+    s3Prefix: env.IMAGE_CDN_S3_PREFIX,
+    s3ForcePathStyle: flag('IMAGE_CDN_S3_FORCE_PATH_STYLE'),
+    s3VerifyDigest: flag('IMAGE_CDN_S3_VERIFY_DIGEST'),
+    requestTimeoutMs: number('IMAGE_CDN_REQUEST_TIMEOUT_MS'),
+    maxPixels: number('IMAGE_CDN_MAX_PIXELS'),
+    maxSourceBytes: number('IMAGE_CDN_MAX_SOURCE_BYTES'),
+    concurrency: number('IMAGE_CDN_CONCURRENCY'),
+    queueSize: number('IMAGE_CDN_QUEUE_SIZE'),
+    accessLog: flag('IMAGE_CDN_ACCESS_LOG'),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Settings;
+}
+
+/** Later layers win: defaults ← file ← environment ← flags. Throws a message naming the bad value. */
+export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: Partial<OriginConfig> }, ...settings: Settings[]): OriginConfig {
+  const merged: Settings = Object.assign({}, ...settings);
+  const base: OriginConfig = {
+    ...layers.defaults,
+    ...layers.file,
+    limits: { ...layers.defaults.limits, ...layers.file?.limits },
+    cacheControl: { ...layers.defaults.cacheControl, ...layers.file?.cacheControl },
+  };
+  const limits: Limits = {
+    ...base.limits,
+    ...(merged.requestTimeoutMs !== undefined && { requestTimeoutMs: merged.requestTimeoutMs }),
+    ...(merged.maxPixels !== undefined && { maxPixels: merged.maxPixels }),
+    ...(merged.maxSourceBytes !== undefined && { maxSourceBytes: merged.maxSourceBytes }),
+    ...(merged.concurrency !== undefined && { concurrency: merged.concurrency }),
+    ...(merged.queueSize !== undefined && { queueSize: merged.queueSize }),
+  };
+  for (const [name, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < (name === 'queueSize' ? 0 : 1)) {
+      throw new Error(`limits.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+  }
+  const port = merged.port ?? base.port;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0..65535, got ${JSON.stringify(port)}`);
+
+  let mounts = base.mounts;
+  if (merged.s3Bucket) {
+    mounts = [{
+      prefix: '/',
+      source: {
+        type: 's3',
+        bucket: merged.s3Bucket,
+        ...(merged.s3Prefix && { prefix: merged.s3Prefix }),
+        ...(merged.s3ForcePathStyle !== undefined && { forcePathStyle: merged.s3ForcePathStyle }),
+        ...(merged.s3VerifyDigest !== undefined && { verifyDigest: merged.s3VerifyDigest }),
+      },
+    }];
+  } else if (merged.root) {
+    mounts = [{ prefix: '/', source: { type: 'file', root: merged.root } }];
+  }
+  return {
+    ...base,
+    host: merged.host ?? base.host,
+    port,
+    mounts,
+    limits,
+    accessLog: merged.accessLog ?? base.accessLog,
+  };
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
+import { exampleUrl } from '../../origin/src/example-url.js';
+import { defaultConfig, startOrigin } from '../../origin/src/start.js';
+import { handleShutdownSignals } from '../../origin/src/shutdown.js';
+
+/** Sample images shipped with the project: the default file root, so `serve` works on a fresh clone. */
+export const SAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../samples');
+
+const integer = (name: string) => (value: string) => {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`${name} must be a non-negative integer, got "${value}"`);
+  return parsed;
+};
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the image origin locally (file root or S3 bucket).')
+    .option('--root <dir>', 'serve files from this directory (default: the bundled sample images)')
+    .addOption(new Option('--port <n>', 'port to listen on (0 picks a free one)').env('PORT').argParser(integer('--port')))
+    .option('--host <address>', 'address to bind', '127.0.0.1')
+    .addOption(new Option('--s3-bucket <name>', 'serve from this S3 bucket').env('IMAGE_CDN_S3_BUCKET'))
+    .addOption(new Option('--s3-prefix <prefix>', 'key prefix inside the bucket').env('IMAGE_CDN_S3_PREFIX'))
+    .option('--s3-force-path-style', 'path-style S3 URLs (for S3-compatible servers)')
+    .option('--s3-verify-digest', 'hash content-addressed objects on read; 502 on mismatch')
+    .option('--config <file>', 'JSON configuration file (mounts, limits, cache control)')
+    .option('--request-timeout <ms>', 'per-request deadline', integer('--request-timeout'))
+    .option('--max-pixels <n>', 'largest source, width × height × frames', integer('--max-pixels'))
+    .option('--max-source-bytes <n>', 'largest source in bytes', integer('--max-source-bytes'))
+    .option('--concurrency <n>', 'transforms at once (default: one per core)', integer('--concurrency'))
+    .option('--queue-size <n>', 'transforms allowed to wait before 503', integer('--queue-size'))
+    .option('--no-access-log', 'no JSON access log lines')
+    .action(async (flags) => {
+      const env = settingsFromEnv(process.env);
+      const file = flags.config ? await loadConfig(flags.config as string) : undefined;
+      const fromFlags: Settings = dropUndefined({
+        host: flags.host,
+        port: flags.port,
+        root: flags.root,
+        s3Bucket: flags.s3Bucket,
+        s3Prefix: flags.s3Prefix,
+        s3ForcePathStyle: flags.s3ForcePathStyle,
+        s3VerifyDigest: flags.s3VerifyDigest,
+        requestTimeoutMs: flags.requestTimeout,
+        maxPixels: flags.maxPixels,
+        maxSourceBytes: flags.maxSourceBytes,
+        concurrency: flags.concurrency,
+        queueSize: flags.queueSize,
+        accessLog: flags.accessLog,
+      });
+      const hasSource = Boolean(fromFlags.root ?? fromFlags.s3Bucket ?? env.root ?? env.s3Bucket ?? file?.mounts?.length);
+      const config = resolveConfig(
+        { defaults: defaultConfig(), ...(file && { file }) },
+        hasSource ? {} : { root: SAMPLES_DIR },
+        env,
+        fromFlags,
+      );
+      const server = await startOrigin(config);
+      handleShutdownSignals(server);
+      process.stderr.write(`image-cdn origin listening on ${server.url}\ntry: ${exampleUrl(server.url, config)}\n`);
+    });
+}
+
+async function loadConfig(file: string) {
+  const { loadConfigFile } = await import('../../origin/src/config-file.js');
+  return loadConfigFile(file);
+}
+
+const dropUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -1,0 +1,14 @@
+import { readdirSync } from 'node:fs';
+import type { OriginConfig } from './config.js';
+import { contentTypeFromPath } from './sources/content-type.js';
+
+/** One transform URL that works against this configuration, for the start-up banner. */
+export function exampleUrl(baseUrl: string, config: OriginConfig): string {
+  const fileMount = config.mounts.find((m) => m.source.type === 'file');
+  let image = '_health.png';
+  if (fileMount && fileMount.source.type === 'file') {
+    const first = readdirSync(fileMount.source.root).sort().find((name) => contentTypeFromPath(name) !== undefined);
+    if (first) image = `${fileMount.prefix.slice(1)}${encodeURIComponent(first)}`;
+  }
+  return `${baseUrl}/cdn-cgi/image/width=600,format=auto/${image}`;
+}

@@ -1,0 +1,284 @@
+import { createReadStream } from 'node:fs';
+import sharp from 'sharp';
+import type { OriginConfig } from '../config.js';
+import { errors, ImageCdnError } from '../errors.js';
+import { parseImageUrl } from '../grammar/index.js';
+import { fingerprint } from '../pipeline/fingerprint.js';
+import { normalise } from '../pipeline/normalise.js';
+import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
+import { builtinSource, HEALTH_IMAGE_PATH } from '../sources/builtin.js';
+import type { ResolvedSource, Source } from '../sources/types.js';
+import { describe, transform } from '../transform/engine.js';
+import { chooseFormat, chooseQuality, type EncoderCapabilities } from '../transform/negotiate.js';
+import { WorkQueue } from '../transform/work-queue.js';
+import { successCacheControl } from './cache-control.js';
+import { isNotModified } from './conditional.js';
+import { errorResponse, internalError } from './error-response.js';
+import { strongEtag } from './etag.js';
+import type { OriginMetrics } from './metrics.js';
+import type { OriginRequest, OriginResponse } from './types.js';
+
+export interface MountMatch {
+  readonly source: Source;
+  /** Path below the mount prefix, without a leading slash. */
+  readonly relativePath: string;
+  readonly cacheControl?: string;
+}
+
+/** Maps a source path (`/uploads/abc.jpg`) to the source that serves it. */
+export interface SourceRouter {
+  match(pathname: string): MountMatch | undefined;
+}
+
+export interface HandlerDeps {
+  readonly config: OriginConfig;
+  readonly router: SourceRouter;
+  /** Serves absolute http(s) sources; absent means they are refused. */
+  readonly httpSource?: Source;
+  readonly metrics: OriginMetrics;
+  readonly capabilities: EncoderCapabilities;
+  /** Called with unexpected (non-ImageCdnError) failures, which become 500s. */
+  readonly onBug?: (error: unknown, request: OriginRequest) => void;
+}
+
+const CONTENT_TYPES: Record<OutputFormat | 'json', string> = {
+  avif: 'image/avif',
+  webp: 'image/webp',
+  jpeg: 'image/jpeg',
+  'baseline-jpeg': 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  json: 'application/json',
+};
+
+interface TransformResult {
+  readonly data: Buffer;
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/**
+ * The origin as a function: request in, response out. Everything a CDN relies on is decided
+ * here from metadata alone (ETag, Cache-Control, Vary, 304); pixels are touched only for a
+ * 200 to a GET, and then once per unique (source, pipeline, format) however many ask at once.
+ */
+export class OriginHandler {
+  readonly queue: WorkQueue;
+
+  constructor(private readonly deps: HandlerDeps) {
+    const { limits } = deps.config;
+    this.queue = new WorkQueue(
+      { concurrency: limits.concurrency, maxWaiting: limits.queueSize },
+      {
+        onCoalesced: () => deps.metrics.coalesced.inc(),
+        onDepthChange: (waiting, running) => {
+          deps.metrics.queueWaiting.set(waiting);
+          deps.metrics.queueRunning.set(running);
+        },
+      },
+    );
+  }
+
+  async handle(request: OriginRequest): Promise<OriginResponse> {
+    const timeoutMs = this.deps.config.limits.requestTimeoutMs;
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(errors.timeout(timeoutMs));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([this.route(request, controller.signal), deadline]);
+    } catch (error) {
+      return this.failure(error, request);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private failure(error: unknown, request: OriginRequest): OriginResponse {
+    if (error instanceof ImageCdnError) {
+      if (error.tag === 'overloaded') this.deps.metrics.rejected.inc();
+      return errorResponse(error, this.deps.config.cacheControl, request.method === 'HEAD');
+    }
+    this.deps.onBug?.(error, request);
+    return errorResponse(internalError(), this.deps.config.cacheControl, request.method === 'HEAD');
+  }
+
+  private async route(request: OriginRequest, signal: AbortSignal): Promise<OriginResponse> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') throw errors.methodNotAllowed(request.method);
+    const queryStart = request.url.indexOf('?');
+    const pathname = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
+    const search = queryStart < 0 ? '' : request.url.slice(queryStart);
+    if (!pathname.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
+
+    const parsed = parseImageUrl(pathname, search);
+    if (parsed === undefined) return this.original(request, decodePath(pathname), signal);
+    if (!parsed.ok) throw parsed.error;
+    return this.image(request, parsed.value, signal);
+  }
+
+  private locate(source: string): { source: Source; relativePath: string; cacheControl?: string } {
+    if (/^https?:\/\//i.test(source)) {
+      if (!this.deps.httpSource) {
+        throw errors.sourceForbidden(source, 'absolute http(s) sources are not enabled on this origin (configure httpSource.allowHosts)');
+      }
+      return { source: this.deps.httpSource, relativePath: source };
+    }
+    if (source === HEALTH_IMAGE_PATH) return { source: builtinSource, relativePath: source };
+    const match = this.deps.router.match(`/${source}`);
+    if (!match) throw errors.sourceNotFound(source);
+    return match;
+  }
+
+  private async image(request: OriginRequest, image: ImageRequest, signal: AbortSignal): Promise<OriginResponse> {
+    const { config, capabilities } = this.deps;
+    const pipeline = normalise(image.options);
+    const print = fingerprint(pipeline);
+    const location = this.locate(image.source);
+
+    try {
+      const sourceStarted = performance.now();
+      const resolved = await location.source.resolve(location.relativePath, signal);
+      const { meta } = resolved;
+      const decision = chooseFormat(pipeline.output.format, meta.contentType, request.header('accept'), capabilities);
+      const quality = chooseQuality(pipeline.output, (name) => request.header(name));
+      const etag = strongEtag(meta.etagSeed, print, decision.format, String(quality.quality ?? ''));
+      const vary = [...(decision.varyAccept ? ['Accept'] : []), ...quality.vary.map(titleCase)];
+      const headers: Record<string, string> = {
+        etag,
+        'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl),
+        ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
+        ...(vary.length && { vary: vary.join(', ') }),
+        'content-type': CONTENT_TYPES[decision.format],
+        ...(decision.fallback && { 'x-image-cdn-format-fallback': decision.fallback }),
+        'x-content-type-options': 'nosniff',
+      };
+      if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
+        return { status: 304, headers: withoutContentHeaders(headers), outcome: 'not-modified' };
+      }
+      if (request.method === 'HEAD') return { status: 200, headers, outcome: 'head' };
+
+      const maxBytes = config.limits.maxSourceBytes;
+      if (meta.size !== undefined && meta.size > maxBytes) {
+        throw errors.sourceTooLarge(`source is ${meta.size} bytes; the limit is ${maxBytes}`);
+      }
+      const resolveMs = performance.now() - sourceStarted;
+      const job = this.queue.run(etag, () =>
+        this.execute(resolved, pipeline, decision.format, quality.quality, image.source, meta.size),
+      );
+      const result = await job.promise;
+      return {
+        status: 200,
+        headers: {
+          ...headers,
+          'content-length': String(result.data.length),
+          'server-timing': serverTiming({ resolve: resolveMs, ...result.timings }),
+        },
+        body: result.data,
+        outcome: job.coalesced ? 'coalesced' : 'transformed',
+        timings: { resolve: resolveMs, ...result.timings },
+      };
+    } catch (error) {
+      if (image.options.onerror === 'redirect' && error instanceof ImageCdnError && error.tag !== 'overloaded') {
+        return redirectToSource(image.source, config.cacheControl.clientError);
+      }
+      throw error;
+    }
+  }
+
+  /** One decode → transform → encode; coalesced callers share its result. */
+  private async execute(
+    resolved: ResolvedSource,
+    pipeline: Pipeline,
+    format: OutputFormat | 'json',
+    quality: Pipeline['output']['quality'],
+    sourceName: string,
+    size: number | undefined,
+  ): Promise<TransformResult> {
+    const { limits } = this.deps.config;
+    const started = performance.now();
+    const body = await resolved.open({ signal: AbortSignal.timeout(limits.requestTimeoutMs), maxBytes: limits.maxSourceBytes });
+    const fetched = performance.now();
+    const common = {
+      body,
+      pipeline,
+      maxPixels: limits.maxPixels,
+      maxOutputDimension: limits.maxOutputDimension,
+      timeoutMs: limits.requestTimeoutMs,
+      sourceName,
+    };
+    let data: Buffer;
+    let timings: Record<string, number>;
+    if (format === 'json') {
+      data = Buffer.from(JSON.stringify(await describe(common, size)));
+      timings = { transform: performance.now() - fetched };
+    } else {
+      const output = await transform({ ...common, format, quality });
+      data = output.data;
+      timings = { header: output.timings.header, transform: output.timings.pipeline };
+    }
+    const elapsed = (performance.now() - started) / 1000;
+    this.deps.metrics.transforms.inc({ format });
+    this.deps.metrics.transformDuration.observe(elapsed);
+    return { data, timings: { fetch: fetched - started, ...timings } };
+  }
+
+  /** Paths outside every grammar: the source's own bytes, under the same cache contract. */
+  private async original(request: OriginRequest, sourcePath: string, signal: AbortSignal): Promise<OriginResponse> {
+    const { config } = this.deps;
+    if (sourcePath === '' || sourcePath.endsWith('/')) throw errors.notFound(`/${sourcePath}`);
+    const location = this.locate(sourcePath);
+    const resolved = await location.source.resolve(location.relativePath, signal);
+    const { meta } = resolved;
+    const etag = strongEtag(meta.etagSeed, 'original');
+    const headers: Record<string, string> = {
+      etag,
+      'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl),
+      ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
+      'content-type': meta.contentType ?? 'application/octet-stream',
+      ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
+      'x-content-type-options': 'nosniff',
+    };
+    if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
+      return { status: 304, headers: withoutContentHeaders(headers), outcome: 'not-modified' };
+    }
+    if (request.method === 'HEAD') return { status: 200, headers, outcome: 'head' };
+    const body = await resolved.open({ signal, maxBytes: config.limits.maxSourceBytes });
+    if (body.kind === 'file') return { status: 200, headers, body: createReadStream(body.path), outcome: 'original' };
+    return { status: 200, headers: { ...headers, 'content-length': String(body.bytes.length) }, body: body.bytes, outcome: 'original' };
+  }
+}
+
+/** What this libvips build can encode, probed once at start. */
+export function probeCapabilities(): EncoderCapabilities {
+  return { avif: Boolean(sharp.format.heif?.output?.buffer), webp: Boolean(sharp.format.webp?.output?.buffer) };
+}
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname.slice(1));
+  } catch {
+    throw errors.malformedUrl(`invalid percent-encoding in "${pathname.slice(0, 200)}"`);
+  }
+}
+
+/** RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the content ones. */
+function withoutContentHeaders(headers: Record<string, string>): Record<string, string> {
+  const { 'content-type': _type, 'content-length': _length, 'x-image-cdn-format-fallback': _fallback, ...rest } = headers;
+  return rest;
+}
+
+function redirectToSource(source: string, cacheControl: string): OriginResponse {
+  const location = /^https?:\/\//i.test(source) ? source : encodeURI(`/${source}`);
+  return { status: 302, headers: { location, 'cache-control': cacheControl, 'content-length': '0' }, outcome: 'redirect' };
+}
+
+const titleCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());
+
+function serverTiming(timings: Record<string, number>): string {
+  return Object.entries(timings)
+    .map(([name, ms]) => `${name};dur=${ms.toFixed(1)}`)
+    .join(', ');
+}

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pino, type Logger } from 'pino';
+import sharp from 'sharp';
+import type { OriginConfig } from '../config.js';
+import { OriginHandler, probeCapabilities, type SourceRouter } from './handler.js';
+import { OriginMetrics } from './metrics.js';
+import type { OriginRequest, OriginResponse } from './types.js';
+import type { Source } from '../sources/types.js';
+
+export interface OriginServerOptions {
+  readonly router: SourceRouter;
+  readonly httpSource?: Source;
+  /** Kinds of the configured sources, reported by /healthz. */
+  readonly sourceKinds?: readonly string[];
+  /** Access log destination; `false` silences it. Default: JSON lines on stdout when config.accessLog. */
+  readonly logger?: Logger | false;
+}
+
+export interface OriginServer {
+  readonly url: string;
+  readonly port: number;
+  readonly handler: OriginHandler;
+  readonly metrics: OriginMetrics;
+  /** Stops accepting connections and resolves once in-flight requests have been answered. */
+  close(): Promise<void>;
+}
+
+/** The node:http adapter: a thin shell around OriginHandler plus /healthz and /metrics. */
+export async function startOriginServer(config: OriginConfig, options: OriginServerOptions): Promise<OriginServer> {
+  const metrics = new OriginMetrics({ processMetrics: true });
+  const capabilities = probeCapabilities();
+  const logger = options.logger === false ? undefined : options.logger ?? (config.accessLog ? pino({ base: undefined }) : undefined);
+  const handler = new OriginHandler({
+    config,
+    router: options.router,
+    ...(options.httpSource && { httpSource: options.httpSource }),
+    metrics,
+    capabilities,
+    onBug: (error, request) => (logger ?? pino()).error({ err: error, url: request.url }, 'unexpected error'),
+  });
+  const health = Buffer.from(JSON.stringify({
+    status: 'ok',
+    capabilities: { ...capabilities, jpeg: true, png: true, gif: true },
+    sources: options.sourceKinds ?? [],
+    versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, node: process.versions.node },
+  }));
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+
+  const server = http.createServer(async (req, res) => {
+    inFlight++;
+    const started = performance.now();
+    const request: OriginRequest = {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      header: (name) => {
+        const value = req.headers[name];
+        return Array.isArray(value) ? value.join(', ') : value;
+      },
+    };
+    let response: OriginResponse;
+    if (request.url === '/healthz') {
+      response = operational(200, 'application/json', health);
+    } else if (request.url === '/metrics') {
+      response = operational(200, metrics.registry.contentType, Buffer.from(await metrics.registry.metrics()));
+    } else {
+      response = await handler.handle(request);
+    }
+    metrics.requests.inc({ status: String(response.status), outcome: response.outcome });
+    res.writeHead(response.status, response.headers);
+    const finish = () => {
+      logger?.info({
+        method: request.method,
+        path: request.url,
+        status: response.status,
+        bytes: Number(response.headers['content-length'] ?? 0),
+        ms: Number((performance.now() - started).toFixed(1)),
+        outcome: response.outcome,
+        ...(response.error && { error: response.error.tag }),
+        ...(response.timings && { timings: response.timings }),
+      });
+      if (--inFlight === 0) drained?.();
+    };
+    res.once('close', finish);
+    if (!response.body || request.method === 'HEAD') res.end();
+    else if (Buffer.isBuffer(response.body)) res.end(response.body);
+    else sendStream(response.body, res);
+  });
+  // Idle keep-alive sockets must not hold a shutdown open.
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    handler,
+    metrics,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const done = () => {
+          server.closeIdleConnections();
+          // Anything still open after the drain window is abandoned rather than holding the process.
+          setTimeout(() => server.closeAllConnections(), config.limits.requestTimeoutMs + 1_000).unref();
+        };
+        if (inFlight === 0) done();
+        else drained = done;
+      }),
+  };
+}
+
+function operational(status: number, contentType: string, body: Buffer): OriginResponse {
+  return {
+    status,
+    headers: { 'content-type': contentType, 'content-length': String(body.length), 'cache-control': 'no-store' },
+    body,
+    outcome: 'operational',
+  };
+}
+
+function sendStream(body: Readable, res: http.ServerResponse): void {
+  body.once('error', () => res.destroy());
+  res.once('close', () => body.destroy());
+  body.pipe(res);
+}

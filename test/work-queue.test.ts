@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { ImageCdnError } from '../origin/src/errors.js';
+import { WorkQueue } from '../origin/src/transform/work-queue.js';
+
+const deferred = () => {
+  let resolve!: (v: string) => void;
+  const promise = new Promise<string>((r) => (resolve = r));
+  return { promise, resolve };
+};
+
+describe('WorkQueue', () => {
+  it('coalesces identical keys into one job', async () => {
+    let runs = 0;
+    const gate = deferred();
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 0 });
+    const jobs = Array.from({ length: 5 }, () => queue.run('k', () => { runs++; return gate.promise; }));
+    expect(jobs.filter((j) => j.coalesced)).toHaveLength(4);
+    gate.resolve('done');
+    expect(await Promise.all(jobs.map((j) => j.promise))).toEqual(Array(5).fill('done'));
+    expect(runs).toBe(1);
+  });
+
+  it('runs at most `concurrency` jobs and refuses past the waiting bound with 503', async () => {
+    const gates = [deferred(), deferred(), deferred()];
+    let running = 0;
+    let peak = 0;
+    const queue = new WorkQueue({ concurrency: 2, maxWaiting: 1, retryAfterSeconds: 2 });
+    const job = (i: number) => async () => {
+      peak = Math.max(peak, ++running);
+      const value = await gates[i]!.promise;
+      running--;
+      return value;
+    };
+    const a = queue.run('a', job(0));
+    const b = queue.run('b', job(1));
+    const c = queue.run('c', job(2));
+    let refused: unknown;
+    try { queue.run('d', job(0)); } catch (error) { refused = error; }
+    expect(refused).toBeInstanceOf(ImageCdnError);
+    expect((refused as ImageCdnError).status).toBe(503);
+    expect((refused as ImageCdnError).headers['retry-after']).toBe('2');
+    gates.forEach((g, i) => g.resolve(String(i)));
+    expect(await Promise.all([a.promise, b.promise, c.promise])).toEqual(['0', '1', '2']);
+    expect(peak).toBe(2);
+    expect(queue.depth).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it('frees the key after a failure so a retry runs again', async () => {
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 1 });
+    await expect(queue.run('k', async () => { throw new Error('boom'); }).promise).rejects.toThrow('boom');
+    await expect(queue.run('k', async () => 'ok').promise).resolves.toBe('ok');
+  });
+});
