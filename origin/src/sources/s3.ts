@@ -1,0 +1,183 @@
+import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import type { SourceConfig } from '../config.js';
+import { errors, ImageCdnError } from '../errors.js';
+import { createContentAddressMatcher, sha256Hex } from './content-address.js';
+import { contentTypeFromPath } from './content-type.js';
+import { abortError, readBounded } from './read-bounded.js';
+import { createS3Client } from './s3-client.js';
+import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
+
+export type S3SourceConfig = Extract<SourceConfig, { type: 's3' }>;
+
+export interface S3SourceOptions {
+  /** Defaults to a client from the SDK's standard chain (see createS3Client). */
+  readonly client?: S3Client;
+  /** Cache-Control for mutable keys whose object carries no Cache-Control metadata of its own. */
+  readonly mutableCacheControl?: string;
+}
+
+/** Mutable keys can be replaced, so caches hold them briefly and revalidate in the background. */
+export const MUTABLE_S3_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
+
+/**
+ * Objects in one bucket, under an optional key prefix. Content-addressed keys resolve with no S3
+ * request at all; other keys cost one HeadObject, and bytes are only fetched by `open`.
+ */
+export function createS3Source(config: S3SourceConfig, options: S3SourceOptions = {}): Source {
+  const client = options.client ?? createS3Client({ forcePathStyle: config.forcePathStyle ?? false });
+  const bucket = config.bucket;
+  const keyPrefix = normaliseKeyPrefix(config.prefix);
+  const contentAddressOf = createContentAddressMatcher(config.contentAddressedPattern);
+  const mutableCacheControl = options.mutableCacheControl ?? MUTABLE_S3_CACHE_CONTROL;
+
+  async function getObject(key: string, signal: AbortSignal, ifMatch?: string): Promise<GetObjectCommandOutput> {
+    try {
+      return await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...(ifMatch && { IfMatch: ifMatch }) }), {
+        abortSignal: signal,
+      });
+    } catch (error) {
+      throw s3Error(error, key, signal);
+    }
+  }
+
+  async function readBody(response: GetObjectCommandOutput, key: string, { signal, maxBytes }: OpenOptions): Promise<Buffer> {
+    const body = response.Body as (NodeJS.ReadableStream & AsyncIterable<Uint8Array>) | undefined;
+    if (!body) throw errors.fetchFailed(key, 'S3 returned no body');
+    if (response.ContentLength !== undefined && response.ContentLength > maxBytes) {
+      destroyBody(body);
+      throw errors.sourceTooLarge(`source "${key}" is ${response.ContentLength} bytes; the limit is ${maxBytes}`);
+    }
+    try {
+      return await readBounded(body, { maxBytes, signal, what: key });
+    } catch (error) {
+      throw s3Error(error, key, signal);
+    }
+  }
+
+  function resolveContentAddressed(key: string, digest: string): ResolvedSource {
+    const contentType = contentTypeFromPath(key);
+    const meta: SourceMeta = {
+      etagSeed: digest,
+      identity: digest,
+      immutable: true,
+      ...(contentType && { contentType }),
+    };
+    return {
+      meta,
+      open: async (openOptions): Promise<SourceBody> => {
+        const response = await getObject(key, openOptions.signal);
+        const bytes = await readBody(response, key, openOptions);
+        if (config.verifyDigest && sha256Hex(bytes) !== digest) {
+          throw new ImageCdnError('source_integrity_error', 502, `source "${key}" does not match the sha256 digest in its key`);
+        }
+        return { kind: 'bytes', bytes };
+      },
+    };
+  }
+
+  async function resolveMutable(key: string, signal: AbortSignal): Promise<ResolvedSource> {
+    let head;
+    try {
+      head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    } catch (error) {
+      throw s3Error(error, key, signal);
+    }
+    const size = head.ContentLength;
+    const etag = head.ETag;
+    const lastModified = head.LastModified;
+    const contentType = usableContentType(head.ContentType) ?? contentTypeFromPath(key);
+    const meta: SourceMeta = {
+      // Any replacement changes at least one of these (the ETag alone can repeat for identical bytes).
+      etagSeed: ['s3', key, etag ?? '', lastModified?.toISOString() ?? '', size ?? '', head.VersionId ?? ''].join('|'),
+      identity: key,
+      cacheControl: head.CacheControl ?? mutableCacheControl,
+      ...(size !== undefined && { size }),
+      ...(lastModified && { lastModified }),
+      ...(contentType && { contentType }),
+    };
+    return {
+      meta,
+      open: async (openOptions): Promise<SourceBody> => {
+        if (size !== undefined && size > openOptions.maxBytes) {
+          throw errors.sourceTooLarge(`source "${key}" is ${size} bytes; the limit is ${openOptions.maxBytes}`);
+        }
+        // IfMatch pins the GET to the version the HEAD described, so the ETag computed from the
+        // HEAD never labels other bytes. Servers that ignore IfMatch are caught by the ETag check.
+        const response = await getObject(key, openOptions.signal, etag);
+        if (etag !== undefined && response.ETag !== undefined && response.ETag !== etag) {
+          destroyBody(response.Body as NodeJS.ReadableStream | undefined);
+          throw changedWhileReading(key);
+        }
+        return { kind: 'bytes', bytes: await readBody(response, key, openOptions) };
+      },
+    };
+  }
+
+  return {
+    kind: 's3',
+    async resolve(path: string, signal: AbortSignal): Promise<ResolvedSource> {
+      const key = keyPrefix + checkKeyPath(path);
+      const digest = contentAddressOf(key);
+      return digest !== undefined ? resolveContentAddressed(key, digest) : resolveMutable(key, signal);
+    },
+  };
+}
+
+/** `uploads` and `uploads/` mean the same prefix; an empty prefix is the bucket root. */
+function normaliseKeyPrefix(prefix: string | undefined): string {
+  const trimmed = (prefix ?? '').replace(/^\/+/, '');
+  return trimmed === '' || trimmed.endsWith('/') ? trimmed : `${trimmed}/`;
+}
+
+/**
+ * S3 keys are opaque strings, but some S3-compatible servers and proxies normalise `..` and `//`,
+ * which could step outside the configured prefix: refuse them, as the file source does.
+ */
+function checkKeyPath(path: string): string {
+  if (path === '') throw errors.sourceNotFound(path);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(path)) throw errors.sourceForbidden(path, 'control character in path');
+  const segments = path.split('/');
+  if (segments.some((segment) => segment === '..' || segment === '.')) throw errors.sourceForbidden(path, 'dot segment');
+  if (segments.some((segment) => segment === '')) throw errors.sourceForbidden(path, 'empty path segment');
+  return path;
+}
+
+/** S3 answers `binary/octet-stream` or `application/octet-stream` for objects uploaded without a type. */
+const usableContentType = (contentType: string | undefined): string | undefined =>
+  contentType && !/octet-stream/i.test(contentType) ? contentType : undefined;
+
+const changedWhileReading = (key: string) =>
+  errors.fetchFailed(key, 'the object was replaced while it was being read; retry the request');
+
+function destroyBody(body: NodeJS.ReadableStream | undefined): void {
+  const destroy = (body as { destroy?: () => void } | undefined)?.destroy;
+  if (typeof destroy === 'function') destroy.call(body);
+}
+
+interface SdkError {
+  readonly name?: string;
+  readonly code?: string;
+  readonly Code?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+/**
+ * Maps an SDK failure to a tagged error. Messages name the key and the S3 error code only:
+ * never the request, its signature or credentials.
+ */
+function s3Error(error: unknown, key: string, signal: AbortSignal): ImageCdnError {
+  if (error instanceof ImageCdnError) return error;
+  if (signal.aborted) return abortError(signal, key);
+  const sdk = (error ?? {}) as SdkError;
+  const status = sdk.$metadata?.httpStatusCode;
+  const name = sdk.Code ?? sdk.name ?? 'error';
+  if (name === 'NoSuchKey' || name === 'NotFound' || status === 404) return errors.sourceNotFound(key);
+  if (name === 'PreconditionFailed' || status === 412) return changedWhileReading(key);
+  if (status === 403) {
+    return errors.fetchFailed(key, 'S3 denied access (without s3:ListBucket a missing key also answers 403)');
+  }
+  if (status !== undefined) return errors.fetchFailed(key, `S3 answered ${status} ${name}`);
+  const code = sdk.code ?? name;
+  return errors.fetchFailed(key, `S3 is unreachable (${code})`);
+}
