@@ -70,4 +70,10 @@ export const errors = {
       allow: 'GET, HEAD',
     }),
   notFound: (path: string) => new ImageCdnError('not_found', 404, `no route for "${path}"`),
+  unsupportedOption: (name: string, why: string) =>
+    new ImageCdnError('unknown_option', 400, `option "${name}" is not supported: ${why}`),
+  variantNotFound: (name: string) => new ImageCdnError('variant_not_found', 404, `variant "${name}" not found`),
+  invalidSignature: (why: string) => new ImageCdnError('invalid_signature', 401, `invalid signature: ${why}`),
+  signatureExpired: (expiredAt: number) =>
+    new ImageCdnError('signature_expired', 401, `signature expired at ${new Date(expiredAt * 1000).toISOString()}`),
 };
