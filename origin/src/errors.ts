@@ -74,6 +74,7 @@ export const errors = {
     new ImageCdnError('unknown_option', 400, `option "${name}" is not supported: ${why}`),
   variantNotFound: (name: string) => new ImageCdnError('variant_not_found', 404, `variant "${name}" not found`),
   invalidSignature: (why: string) => new ImageCdnError('invalid_signature', 401, `invalid signature: ${why}`),
+  /** `expiredAt` in Unix seconds. */
   signatureExpired: (expiredAt: number) =>
-    new ImageCdnError('signature_expired', 401, `signature expired at ${new Date(expiredAt * 1000).toISOString()}`),
+    new ImageCdnError('signature_expired', 401, `signature expired at ${expiredAt} (Unix seconds)`),
 };
