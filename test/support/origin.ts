@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OriginConfig } from '../../origin/src/config.js';
+import type { Logger } from 'pino';
 import type { OriginServer } from '../../origin/src/http/server.js';
 import { defaultConfig, startOrigin } from '../../origin/src/start.js';
 
@@ -19,7 +20,7 @@ export type ConfigOverrides = Partial<Omit<OriginConfig, 'limits' | 'cacheContro
 };
 
 /** Starts a real origin on 127.0.0.1, port chosen by the OS, serving `root` (default: the samples). */
-export async function startTestOrigin(overrides: ConfigOverrides = {}, root = SAMPLES): Promise<OriginServer> {
+export async function startTestOrigin(overrides: ConfigOverrides = {}, root = SAMPLES, logger: Logger | false = false): Promise<OriginServer> {
   const base = defaultConfig();
   const config: OriginConfig = {
     ...base,
@@ -31,7 +32,7 @@ export async function startTestOrigin(overrides: ConfigOverrides = {}, root = SA
     limits: { ...base.limits, ...overrides.limits },
     cacheControl: { ...base.cacheControl, ...overrides.cacheControl },
   };
-  return startOrigin(config, { logger: false });
+  return startOrigin(config, { logger });
 }
 
 export function tempDir(prefix = 'image-cdn-test-'): { dir: string; remove(): void } {

@@ -7,8 +7,10 @@ import { fingerprint } from '../pipeline/fingerprint.js';
 import { normalise } from '../pipeline/normalise.js';
 import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
 import { builtinSource, HEALTH_IMAGE_PATH } from '../sources/builtin.js';
+import type { MountTable } from '../sources/mounts.js';
 import type { ResolvedSource, Source } from '../sources/types.js';
 import { describe, transform } from '../transform/engine.js';
+import { checkOutputLimits } from '../transform/limits.js';
 import { chooseFormat, chooseQuality, type EncoderCapabilities } from '../transform/negotiate.js';
 import { WorkQueue } from '../transform/work-queue.js';
 import { successCacheControl } from './cache-control.js';
@@ -18,21 +20,10 @@ import { strongEtag } from './etag.js';
 import type { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
 
-export interface MountMatch {
-  readonly source: Source;
-  /** Path below the mount prefix, without a leading slash. */
-  readonly relativePath: string;
-  readonly cacheControl?: string;
-}
-
-/** Maps a source path (`/uploads/abc.jpg`) to the source that serves it. */
-export interface SourceRouter {
-  match(pathname: string): MountMatch | undefined;
-}
-
 export interface HandlerDeps {
   readonly config: OriginConfig;
-  readonly router: SourceRouter;
+  /** Maps a source path (`/uploads/abc.jpg`) to the source that serves it. */
+  readonly router: MountTable;
   /** Serves absolute http(s) sources; absent means they are refused. */
   readonly httpSource?: Source;
   readonly metrics: OriginMetrics;
@@ -135,6 +126,7 @@ export class OriginHandler {
   private async image(request: OriginRequest, image: ImageRequest, signal: AbortSignal): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
     const pipeline = normalise(image.options);
+    checkOutputLimits(pipeline, config.limits.maxOutputDimension);
     const print = fingerprint(pipeline);
     const location = this.locate(image.source);
 
@@ -205,7 +197,6 @@ export class OriginHandler {
       body,
       pipeline,
       maxPixels: limits.maxPixels,
-      maxOutputDimension: limits.maxOutputDimension,
       timeoutMs: limits.requestTimeoutMs,
       sourceName,
     };

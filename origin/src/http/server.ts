@@ -4,13 +4,14 @@ import { Readable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
 import type { OriginConfig } from '../config.js';
-import { OriginHandler, probeCapabilities, type SourceRouter } from './handler.js';
+import { OriginHandler, probeCapabilities } from './handler.js';
 import { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
+import type { MountTable } from '../sources/mounts.js';
 import type { Source } from '../sources/types.js';
 
 export interface OriginServerOptions {
-  readonly router: SourceRouter;
+  readonly router: MountTable;
   readonly httpSource?: Source;
   /** Kinds of the configured sources, reported by /healthz. */
   readonly sourceKinds?: readonly string[];

@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errors } from '../errors.js';
+import { createContentAddressMatcher } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
 import type { ResolvedSource, Source } from './types.js';
 
@@ -11,6 +12,7 @@ import type { ResolvedSource, Source } from './types.js';
  */
 export function createFileSource(root: string): Source {
   const realRoot = realpathSync(path.resolve(root));
+  const contentDigest = createContentAddressMatcher();
 
   return {
     kind: 'file',
@@ -31,6 +33,8 @@ export function createFileSource(root: string): Source {
           size: info.size,
           lastModified: info.mtime,
           ...(contentType && { contentType }),
+          // A file named by its own sha256 is content-addressed by convention, as on S3.
+          ...(contentDigest(relative) !== undefined && { immutable: true }),
         },
         open: async ({ maxBytes }) => {
           if (info.size > maxBytes) throw errors.sourceTooLarge(`source is ${info.size} bytes; the limit is ${maxBytes}`);

@@ -14,7 +14,6 @@ export interface TransformInput {
   /** Effective quality (the request's, or its slow-connection quality). */
   readonly quality: Pipeline['output']['quality'];
   readonly maxPixels: number;
-  readonly maxOutputDimension: number;
   /** Wall-clock budget left for libvips, in ms. */
   readonly timeoutMs: number;
   /** For messages only. */
@@ -122,7 +121,6 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
   for (const op of ops) {
     switch (op.op) {
       case 'resize': {
-        checkOutputSize(op.width, op.height, request.maxOutputDimension);
         const plan = planResize(width, height, op);
         if (plan.crop && 'attention' in plan.crop) {
           // libvips scales to cover the window (the plan's own scale) and picks the window itself.
@@ -263,14 +261,6 @@ async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
     if (i % info.channels < colourChannels) data[i] = table[data[i]!]!;
   }
   return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
-}
-
-function checkOutputSize(width: number | undefined, height: number | undefined, max: number): void {
-  for (const [axis, value] of [['width', width], ['height', height]] as const) {
-    if (value !== undefined && value > max) {
-      throw errors.outputTooLarge(`output ${axis} ${value} px (after dpr) exceeds the ${max} px limit`);
-    }
-  }
 }
 
 function orientedSize(meta: Metadata): [number, number] {
