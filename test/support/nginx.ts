@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { REPO } from './origin.js';
@@ -52,7 +52,13 @@ export interface RunningNginx {
 
 export async function startNginx(binary: string, options: { originPort: number; dir: string }): Promise<RunningNginx> {
   const listenPort = await freePort();
-  mkdirSync(path.join(options.dir, 'cache'), { recursive: true });
+  // Run as root, nginx's workers drop to an unprivileged user: they must be able to reach and
+  // write the cache and temp directories.
+  chmodSync(options.dir, 0o755);
+  for (const sub of ['cache', 'client-body', 'proxy-temp']) {
+    mkdirSync(path.join(options.dir, sub), { recursive: true });
+    chmodSync(path.join(options.dir, sub), 0o777);
+  }
   const conf = path.join(options.dir, 'nginx.conf');
   writeFileSync(conf, renderRecipe({ ...options, listenPort }));
   const check = spawnSync(binary, ['-t', '-q', '-c', conf, '-p', options.dir, '-e', path.join(options.dir, 'startup-error.log')], { encoding: 'utf8' });
