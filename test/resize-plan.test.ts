@@ -3,7 +3,7 @@ import { planResize } from '../origin/src/transform/resize-plan.js';
 import type { Fit, Gravity } from '../origin/src/pipeline/types.js';
 
 const centre: Gravity = { mode: 'point', x: 0.5, y: 0.5 };
-const plan = (W: number, H: number, fit: Fit, width?: number, height?: number, gravity = centre) =>
+const plan = (W: number, H: number, fit: Fit, width?: number, height?: number, gravity: Gravity = centre) =>
   planResize(W, H, { ...(width !== undefined && { width }), ...(height !== undefined && { height }), fit, gravity });
 
 describe('planResize (Cloudflare fit modes)', () => {
