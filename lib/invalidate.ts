@@ -1,0 +1,229 @@
+/**
+ * CloudFront invalidation from code: `invalidate({ distributionId, prefixes: ['/v2/'], wait: true })`.
+ * Free of aws-cdk-lib so applications can import it at run time.
+ */
+import {
+  CloudFrontClient,
+  CreateInvalidationCommand,
+  type GetInvalidationCommand,
+  type GetInvalidationCommandOutput,
+  type Invalidation,
+  waitUntilInvalidationCompleted,
+} from '@aws-sdk/client-cloudfront';
+import { InvalidationInputError, InvalidationTimeoutError } from './invalidate-errors.js';
+import { type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './invalidate-plan.js';
+import {
+  isPermanentClientError,
+  isThrottlingError,
+  isTooManyInvalidationsInProgress,
+  type RetryOptions,
+  withRetries,
+} from './invalidate-retry.js';
+
+export * from './invalidate-errors.js';
+export * from './invalidate-paths.js';
+export * from './invalidate-plan.js';
+export * from './invalidate-retry.js';
+export * from './invalidate-stack.js';
+
+export interface InvalidationSummary {
+  readonly id: string;
+  /** `InProgress` or `Completed`; the last status seen. */
+  readonly status: string;
+  /** The paths as CloudFront recorded them (encoded, wildcards kept). */
+  readonly paths: readonly string[];
+  readonly callerReference: string;
+  /** ISO 8601, as reported by CloudFront. */
+  readonly createTime?: string | undefined;
+  /**
+   * CloudFront answered with an invalidation created before this call: the caller reference had
+   * already been used for the same paths, so nothing new was purged.
+   */
+  readonly reused: boolean;
+}
+
+export interface InvalidateResult {
+  readonly distributionId: string;
+  readonly invalidations: readonly InvalidationSummary[];
+}
+
+export type InvalidationProgress =
+  | { readonly type: 'retrying'; readonly attempt: number; readonly delayMs: number; readonly reason: string }
+  | { readonly type: 'created'; readonly invalidation: InvalidationSummary }
+  | { readonly type: 'status'; readonly invalidation: InvalidationSummary; readonly elapsedMs: number };
+
+export interface PollDelay {
+  /** First delay between status checks, in seconds. @default 20 (the SDK waiter's default) */
+  readonly min?: number;
+  /** Longest delay between status checks, in seconds. @default 60 */
+  readonly max?: number;
+}
+
+export interface InvalidateOptions extends InvalidationPlanInput {
+  /** Wait until every invalidation reports `Completed` (SDK waiter `waitUntilInvalidationCompleted`). */
+  readonly wait?: boolean | undefined;
+  /** @default new CloudFrontClient({}) (region and credentials from the SDK's standard chain) */
+  readonly client?: CloudFrontClient | undefined;
+  /** Budget for waiting, shared by all batches. @default 1200 */
+  readonly maxWaitSeconds?: number | undefined;
+  readonly pollDelaySeconds?: PollDelay | undefined;
+  /** Backoff for TooManyInvalidationsInProgress and throttling when creating. */
+  readonly retry?: RetryOptions | undefined;
+  readonly onProgress?: ((event: InvalidationProgress) => void) | undefined;
+}
+
+export const DEFAULT_MAX_WAIT_SECONDS = 1200;
+
+// CloudFront's clock and ours may disagree a little; only an invalidation clearly older than this
+// call counts as reused.
+const REUSE_CLOCK_TOLERANCE_MS = 60_000;
+
+type MutableSummary = { -readonly [K in keyof InvalidationSummary]: InvalidationSummary[K] };
+
+const errorReason = (error: unknown): string =>
+  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+
+function summarise(
+  invalidation: Invalidation | undefined,
+  planned: PlannedInvalidation,
+  startedAtMs: number,
+): MutableSummary {
+  if (!invalidation?.Id) throw new Error('CloudFront returned no invalidation id for CreateInvalidation');
+  const createTime = invalidation.CreateTime;
+  return {
+    id: invalidation.Id,
+    status: invalidation.Status ?? 'InProgress',
+    paths: invalidation.InvalidationBatch?.Paths?.Items ?? [...planned.paths],
+    callerReference: invalidation.InvalidationBatch?.CallerReference ?? planned.callerReference,
+    createTime: createTime?.toISOString(),
+    reused: createTime !== undefined && createTime.getTime() < startedAtMs - REUSE_CLOCK_TOLERANCE_MS,
+  };
+}
+
+function positiveSeconds(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new InvalidationInputError('invalid_option', `${name} must be a positive number of seconds, got ${value}`);
+  }
+  return value;
+}
+
+export async function invalidate(options: InvalidateOptions): Promise<InvalidateResult> {
+  const plan = planInvalidation(options);
+  const maxWaitSeconds = positiveSeconds('maxWaitSeconds', options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS);
+  const pollMin = positiveSeconds('pollDelaySeconds.min', options.pollDelaySeconds?.min ?? 20);
+  const pollMax = Math.max(pollMin, positiveSeconds('pollDelaySeconds.max', options.pollDelaySeconds?.max ?? 60));
+  const client = options.client ?? new CloudFrontClient({});
+  const report = options.onProgress ?? (() => {});
+  const startedAtMs = Date.now();
+
+  const summaries: MutableSummary[] = [];
+  // One batch at a time: a later batch may only fit once an earlier one has finished (the 15
+  // wildcard paths in progress limit), which the backoff below waits out.
+  for (const batch of plan.batches) {
+    const response = await withRetries(
+      () =>
+        client.send(
+          new CreateInvalidationCommand({
+            DistributionId: plan.distributionId,
+            InvalidationBatch: {
+              CallerReference: batch.callerReference,
+              Paths: { Quantity: batch.paths.length, Items: [...batch.paths] },
+            },
+          }),
+        ),
+      (error) => isTooManyInvalidationsInProgress(error) || isThrottlingError(error),
+      options.retry,
+      ({ attempt, delayMs, error }) => report({ type: 'retrying', attempt, delayMs, reason: errorReason(error) }),
+    );
+    const summary = summarise(response.Invalidation, batch, startedAtMs);
+    summaries.push(summary);
+    report({ type: 'created', invalidation: { ...summary } });
+  }
+
+  const result = (): InvalidateResult => ({
+    distributionId: plan.distributionId,
+    invalidations: summaries.map((summary) => ({ ...summary })),
+  });
+  if (!options.wait) return result();
+
+  await waitForCompletion({
+    client,
+    distributionId: plan.distributionId,
+    summaries,
+    maxWaitSeconds,
+    pollMin,
+    pollMax,
+    report,
+    onTimeout: () => new InvalidationTimeoutError(result(), maxWaitSeconds),
+  });
+  return result();
+}
+
+async function waitForCompletion(context: {
+  readonly client: CloudFrontClient;
+  readonly distributionId: string;
+  readonly summaries: MutableSummary[];
+  readonly maxWaitSeconds: number;
+  readonly pollMin: number;
+  readonly pollMax: number;
+  readonly report: (event: InvalidationProgress) => void;
+  readonly onTimeout: () => Error;
+}): Promise<void> {
+  const { client, summaries, report } = context;
+  const waitStartedMs = Date.now();
+  const deadlineMs = waitStartedMs + context.maxWaitSeconds * 1000;
+  const abort = new AbortController();
+  let permanentError: unknown;
+
+  // The SDK waiter treats every failed poll as "not yet", so a 403 or 404 would only show up as a
+  // timeout. Watching its calls lets a permanent error stop the wait at once, and gives progress.
+  const watchedClient = new Proxy(client, {
+    get(target, property, receiver) {
+      if (property !== 'send') return Reflect.get(target, property, receiver);
+      return async (command: GetInvalidationCommand): Promise<GetInvalidationCommandOutput> => {
+        try {
+          const output = await target.send(command);
+          const summary = summaries.find((candidate) => candidate.id === output.Invalidation?.Id);
+          if (summary && output.Invalidation?.Status) {
+            summary.status = output.Invalidation.Status;
+            report({ type: 'status', invalidation: { ...summary }, elapsedMs: Date.now() - waitStartedMs });
+          }
+          return output;
+        } catch (error) {
+          if (isPermanentClientError(error)) {
+            permanentError ??= error;
+            abort.abort();
+          }
+          throw error;
+        }
+      };
+    },
+  });
+
+  const pending = summaries.filter((summary) => summary.status !== 'Completed');
+  const outcomes = await Promise.allSettled(
+    pending.map((summary) => {
+      // The waiter wants maxWaitTime > minDelay > 0; a nearly spent budget still gets one check.
+      const maxWaitTime = Math.max((deadlineMs - Date.now()) / 1000, 0.01);
+      const minDelay = Math.min(context.pollMin, maxWaitTime / 2);
+      return waitUntilInvalidationCompleted(
+        {
+          client: watchedClient,
+          maxWaitTime,
+          minDelay,
+          maxDelay: Math.max(context.pollMax, minDelay),
+          abortSignal: abort.signal,
+        },
+        { DistributionId: context.distributionId, Id: summary.id },
+      );
+    }),
+  );
+
+  if (permanentError !== undefined) throw permanentError;
+  const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failures.some((failure) => (failure.reason as { name?: unknown } | null)?.name === 'TimeoutError')) {
+    throw context.onTimeout();
+  }
+  if (failures[0]) throw failures[0].reason;
+  for (const summary of pending) summary.status = 'Completed';
+}
