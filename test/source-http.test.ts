@@ -120,7 +120,7 @@ function startUpstream(): Promise<void> {
         return response.end();
     }
   });
-  return new Promise((resolve) => upstream.listen(0, '127.0.0.1', resolve)).then(() => {
+  return new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', () => resolve())).then(() => {
     port = (upstream.address() as AddressInfo).port;
   });
 }
