@@ -270,6 +270,33 @@ describe('errors and fallbacks', () => {
   });
 });
 
+describe('versioned prefixes and cache tags', () => {
+  it('ignores a /vN/ segment: same bytes and ETag as the unversioned URL', async () => {
+    const plain = await get('/cdn-cgi/image/width=240/fossa.jpg');
+    const versioned = await get('/v2/cdn-cgi/image/width=240/fossa.jpg');
+    expect(versioned.response.status).toBe(200);
+    expect(versioned.response.headers.get('etag')).toBe(plain.response.headers.get('etag'));
+    expect(versioned.body.equals(plain.body)).toBe(true);
+    expect((await get('/v17/fossa.jpg')).response.status).toBe(200);
+  });
+
+  it('tags responses with the source identity when configured', async () => {
+    const tagged = await startTestOrigin({ cacheTagHeader: 'Cache-Tag' }, root.dir);
+    try {
+      const response = await fetch(`${tagged.url}/cdn-cgi/image/width=100/${DIGEST}.jpg`);
+      expect(response.headers.get('cache-tag')).toBe(`${DIGEST}.jpg`);
+      expect((await fetch(`${tagged.url}/fossa.jpg`)).headers.get('cache-tag')).toBe('fossa.jpg');
+    } finally {
+      await tagged.close();
+    }
+    expect((await get('/fossa.jpg')).response.headers.get('cache-tag')).toBeNull();
+  });
+
+  it('refuses a version pattern that could swallow the path', async () => {
+    await expect(startTestOrigin({ versionPattern: 'v2' }, root.dir)).rejects.toThrow(/versionPattern/);
+  });
+});
+
 describe('operations endpoints', () => {
   it('/healthz is cheap and reports capabilities', async () => {
     const { response, body } = await get('/healthz');

@@ -33,6 +33,8 @@ export function registerServeCommand(program: Command): void {
     .option('--concurrency <n>', 'transforms at once (default: one per core)', integer('--concurrency'))
     .option('--queue-size <n>', 'transforms allowed to wait before 503', integer('--queue-size'))
     .option('--no-access-log', 'no JSON access log lines')
+    .option('--version-pattern <regex>', 'cache-busting path segment to ignore, e.g. "^/v[0-9]+/" (empty disables)')
+    .option('--cache-tag-header <name>', 'send the source identity in this response header (e.g. Cache-Tag)')
     .action(async (flags) => {
       const env = settingsFromEnv(process.env);
       const file = flags.config ? await loadConfig(flags.config as string) : undefined;
@@ -50,6 +52,8 @@ export function registerServeCommand(program: Command): void {
         concurrency: flags.concurrency,
         queueSize: flags.queueSize,
         accessLog: flags.accessLog,
+        versionPattern: flags.versionPattern,
+        cacheTagHeader: flags.cacheTagHeader,
       });
       const hasSource = Boolean(fromFlags.root ?? fromFlags.s3Bucket ?? env.root ?? env.s3Bucket ?? file?.mounts?.length);
       const config = resolveConfig(

@@ -64,7 +64,16 @@ export interface OriginConfig {
   readonly cacheControl: CacheControlConfig;
   /** JSON access log lines on stdout. */
   readonly accessLog: boolean;
+  /**
+   * Regex source for an optional cache-busting segment before the path (`/v2/cdn-cgi/image/...`),
+   * stripped before processing; empty disables it. Must start with `^/` and end with `/`.
+   */
+  readonly versionPattern: string;
+  /** Response header naming the source identity (e.g. `Cache-Tag`, `Surrogate-Key`), for per-source purges; unset sends none. */
+  readonly cacheTagHeader?: string;
 }
+
+export const DEFAULT_VERSION_PATTERN = '^/v[0-9]{1,6}/';
 
 export const DEFAULT_CACHE_CONTROL: CacheControlConfig = {
   default: 'public, max-age=3600, stale-while-revalidate=86400',
@@ -101,6 +110,8 @@ export interface Settings {
   readonly concurrency?: number;
   readonly queueSize?: number;
   readonly accessLog?: boolean;
+  readonly versionPattern?: string;
+  readonly cacheTagHeader?: string;
 }
 
 /** The environment variables the origin reads (the container is configured only through these). */
@@ -121,6 +132,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     concurrency: number('IMAGE_CDN_CONCURRENCY'),
     queueSize: number('IMAGE_CDN_QUEUE_SIZE'),
     accessLog: flag('IMAGE_CDN_ACCESS_LOG'),
+    versionPattern: env.IMAGE_CDN_VERSION_PATTERN,
+    cacheTagHeader: env.IMAGE_CDN_CACHE_TAG_HEADER,
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Settings;
 }
@@ -172,5 +185,7 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     mounts,
     limits,
     accessLog: merged.accessLog ?? base.accessLog,
+    versionPattern: merged.versionPattern ?? base.versionPattern,
+    ...((merged.cacheTagHeader ?? base.cacheTagHeader) && { cacheTagHeader: merged.cacheTagHeader ?? base.cacheTagHeader }),
   };
 }

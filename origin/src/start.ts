@@ -1,4 +1,4 @@
-import { DEFAULT_CACHE_CONTROL, DEFAULT_LIMITS, type OriginConfig } from './config.js';
+import { DEFAULT_CACHE_CONTROL, DEFAULT_LIMITS, DEFAULT_VERSION_PATTERN, type OriginConfig } from './config.js';
 import { type OriginServer, startOriginServer } from './http/server.js';
 import { tuneRuntime, defaultConcurrency } from './runtime.js';
 import { createHttpSource } from './sources/http.js';
@@ -15,6 +15,7 @@ export function defaultConfig(): OriginConfig {
     limits: { ...DEFAULT_LIMITS, concurrency: defaultConcurrency() },
     cacheControl: DEFAULT_CACHE_CONTROL,
     accessLog: true,
+    versionPattern: DEFAULT_VERSION_PATTERN,
   };
 }
 

@@ -54,9 +54,11 @@ interface TransformResult {
  */
 export class OriginHandler {
   readonly queue: WorkQueue;
+  private readonly versionSegment: RegExp | undefined;
 
   constructor(private readonly deps: HandlerDeps) {
     const { limits } = deps.config;
+    this.versionSegment = compileVersionPattern(deps.config.versionPattern);
     this.queue = new WorkQueue(
       { concurrency: limits.concurrency, maxWaiting: limits.queueSize },
       {
@@ -100,9 +102,11 @@ export class OriginHandler {
   private async route(request: OriginRequest, signal: AbortSignal): Promise<OriginResponse> {
     if (request.method !== 'GET' && request.method !== 'HEAD') throw errors.methodNotAllowed(request.method);
     const queryStart = request.url.indexOf('?');
-    const pathname = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
+    const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     const search = queryStart < 0 ? '' : request.url.slice(queryStart);
-    if (!pathname.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
+    if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
+    // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
+    const pathname = this.versionSegment ? target.replace(this.versionSegment, '/') : target;
 
     const parsed = parseImageUrl(pathname, search);
     if (parsed === undefined) return this.original(request, decodePath(pathname), signal);
@@ -145,6 +149,7 @@ export class OriginHandler {
         ...(vary.length && { vary: vary.join(', ') }),
         'content-type': CONTENT_TYPES[decision.format],
         ...(decision.fallback && { 'x-image-cdn-format-fallback': decision.fallback }),
+        ...this.cacheTag(meta.identity),
         'x-content-type-options': 'nosniff',
       };
       if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
@@ -216,6 +221,12 @@ export class OriginHandler {
     return { data, timings: { fetch: fetched - started, ...timings } };
   }
 
+  /** Tags every response of one source alike, so a CDN that purges by tag can drop all its transforms at once. */
+  private cacheTag(identity: string): Record<string, string> {
+    const header = this.deps.config.cacheTagHeader;
+    return header ? { [header.toLowerCase()]: identity.replace(/[^\x21-\x7e]/g, '_') } : {};
+  }
+
   /** Paths outside every grammar: the source's own bytes, under the same cache contract. */
   private async original(request: OriginRequest, sourcePath: string, signal: AbortSignal): Promise<OriginResponse> {
     const { config } = this.deps;
@@ -230,6 +241,7 @@ export class OriginHandler {
       ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
       'content-type': meta.contentType ?? 'application/octet-stream',
       ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
+      ...this.cacheTag(meta.identity),
       'x-content-type-options': 'nosniff',
     };
     if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
@@ -245,6 +257,14 @@ export class OriginHandler {
 /** What this libvips build can encode, probed once at start. */
 export function probeCapabilities(): EncoderCapabilities {
   return { avif: Boolean(sharp.format.heif?.output?.buffer), webp: Boolean(sharp.format.webp?.output?.buffer) };
+}
+
+function compileVersionPattern(pattern: string): RegExp | undefined {
+  if (!pattern) return undefined;
+  if (!pattern.startsWith('^/') || !pattern.endsWith('/')) {
+    throw new Error(`versionPattern must start with "^/" and end with "/", got "${pattern}"`);
+  }
+  return new RegExp(pattern);
 }
 
 function decodePath(pathname: string): string {
