@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerPutCommand } from './commands/put.js';
 import { registerServeCommand } from './commands/serve.js';
 
 const program = new Command('image-cdn')
@@ -6,5 +7,6 @@ const program = new Command('image-cdn')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerPutCommand(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,195 @@
+import { isDeepStrictEqual } from 'node:util';
+import { fail, ImageCdnError, ok, type Result } from '../errors.js';
+import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
+
+/**
+ * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
+ * syntax, the scales those services use for effects, orientation arithmetic and the merging of
+ * chained transformation steps into one set of ImageOptions.
+ */
+
+export type OptionsDraft = { -readonly [K in keyof ImageOptions]: ImageOptions[K] };
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
+
+/** A decimal integer (optionally negative) within [min, max]. */
+export function integerIn(text: string, min: number, max: number): number | undefined {
+  if (!INTEGER.test(text)) return undefined;
+  const value = Number(text);
+  return value >= min && value <= max ? value : undefined;
+}
+
+/** A plain decimal number (no exponent) within [min, max]. */
+export function decimalIn(text: string, min: number, max: number): number | undefined {
+  if (!DECIMAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) && value >= min && value <= max ? value : undefined;
+}
+
+/** Largest width or height any grammar may ask for; the configured output limit applies later. */
+export const MAX_DIMENSION = 100_000;
+
+/**
+ * imgix and Cloudinary express brightness, contrast, gamma and saturation as a level in
+ * -100..100 where 0 is "unchanged"; Cloudflare uses a multiplier where 1 is. Level L becomes
+ * (100 + L) / 100, computed as an integer division so that e.g. 20 gives exactly 1.2. The
+ * floor keeps the multiplier positive (a zero gamma or brightness has no defined output).
+ */
+export function levelToMultiplier(level: number): number {
+  return Math.max(0.01, (100 + level) / 100);
+}
+
+/** imgix `blur` and Cloudinary `e_blur` use 0..2000; Cloudflare's blur radius is 1..250. */
+export function blurFrom2000(strength: number): number {
+  return Math.min(250, Math.max(1, Math.round(strength / 8)));
+}
+
+export const CENTRE: Gravity = { mode: 'point', x: 0.5, y: 0.5 };
+
+/** Compass positions shared by the services (imgix `crop`, Cloudinary `g_`, ImageKit `fo-`). */
+export function compassGravity(vertical: 'top' | 'bottom' | undefined, horizontal: 'left' | 'right' | undefined): Gravity {
+  if (vertical && horizontal) return { mode: 'point', x: horizontal === 'left' ? 0 : 1, y: vertical === 'top' ? 0 : 1 };
+  if (vertical) return { mode: 'side', side: vertical };
+  if (horizontal) return { mode: 'side', side: horizontal };
+  return CENTRE;
+}
+
+/** An orientation change: mirror left-right (if `mirror`), then rotate clockwise by `angle`. */
+export interface Turn {
+  readonly mirror: boolean;
+  readonly angle: 0 | 90 | 180 | 270;
+}
+
+export const NO_TURN: Turn = { mirror: false, angle: 0 };
+
+/** Any multiple of 90 (negative means counter-clockwise) as a clockwise angle. */
+export function quarterTurn(degrees: number): Turn['angle'] | undefined {
+  if (!Number.isInteger(degrees) || degrees % 90 !== 0) return undefined;
+  return ((((degrees % 360) + 360) % 360) as Turn['angle']);
+}
+
+/** `second` applied after `first`. A mirror reverses the sense of the rotation before it. */
+export function composeTurns(first: Turn, second: Turn): Turn {
+  const before = second.mirror ? 360 - first.angle : first.angle;
+  return { mirror: first.mirror !== second.mirror, angle: ((before + second.angle) % 360) as Turn['angle'] };
+}
+
+/** EXIF orientation 1..8 as the turn that displays the image upright. */
+export function exifTurn(orientation: number): Turn | undefined {
+  const table: Record<number, Turn> = {
+    1: NO_TURN,
+    2: { mirror: true, angle: 0 },
+    3: { mirror: false, angle: 180 },
+    4: { mirror: true, angle: 180 },
+    5: { mirror: true, angle: 270 },
+    6: { mirror: false, angle: 90 },
+    7: { mirror: true, angle: 90 },
+    8: { mirror: false, angle: 270 },
+  };
+  return table[orientation];
+}
+
+export function turnFromFlip(flip: 'h' | 'v' | 'hv'): Turn {
+  return flip === 'h' ? { mirror: true, angle: 0 } : flip === 'v' ? { mirror: true, angle: 180 } : { mirror: false, angle: 180 };
+}
+
+/** The turn an ImageOptions describes (Cloudflare applies flip, then rotate). */
+export function turnOf(options: ImageOptions): Turn {
+  const flip = options.flip ? turnFromFlip(options.flip) : NO_TURN;
+  return composeTurns(flip, { mirror: false, angle: options.rotate ?? 0 });
+}
+
+/** A turn in Cloudflare's spelling: the plainest of flip/rotate that expresses it. */
+export function turnOptions(turn: Turn): Pick<ImageOptions, 'flip' | 'rotate'> {
+  if (!turn.mirror) return turn.angle === 0 ? {} : { rotate: turn.angle };
+  if (turn.angle === 0) return { flip: 'h' };
+  if (turn.angle === 180) return { flip: 'v' };
+  return { flip: 'h', rotate: turn.angle };
+}
+
+/** `#`-less hex colour; `alphaFirst` for imgix's ARGB / AARRGGBB spelling. */
+export function hexColor(digits: string, alphaFirst: boolean): Rgba | undefined {
+  if (!/^(?:[0-9a-f]{3,4}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(digits)) return undefined;
+  const pairs = digits.length <= 4 ? [...digits].map((d) => d + d) : (digits.match(/../g) ?? []);
+  const values = pairs.map((p) => Number.parseInt(p, 16));
+  const [a, r, g, b] = values.length === 4 ? (alphaFirst ? values : [values[3], values[0], values[1], values[2]]) : [255, ...values];
+  return { r: r ?? 0, g: g ?? 0, b: b ?? 0, alpha: (a ?? 255) / 255 };
+}
+
+/** Decodes a percent-encoded path; undefined when the encoding is malformed. */
+export function decodePath(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const isAbsoluteUrl = (source: string): boolean => /^https?:\/\/[^/]/i.test(source);
+
+/** One step of a chained transformation, already translated into ImageOptions. */
+export interface Step {
+  /** The step as written, for error messages. */
+  readonly text: string;
+  readonly options: ImageOptions;
+}
+
+const SIZE_KEYS = ['width', 'height', 'fit', 'gravity', 'dpr'] as const;
+
+const chainError = (step: Step, index: number, why: string) =>
+  new ImageCdnError('invalid_option', 400, `transformation step ${index + 1} ("${step.text}") ${why}`);
+
+/**
+ * Chained steps (Cloudinary `a/b`, ImageKit `a:b`) become one ImageOptions when that is
+ * faithful: each option is set by one step (or by several with the same value); rotations
+ * compose; a rotation or flip after a resize is accepted only where the two commute; a crop
+ * rectangle must come before any rotation or resize. Anything else is refused naming the step,
+ * rather than silently producing a different image.
+ */
+export function mergeSteps(steps: readonly Step[]): Result<ImageOptions> {
+  const merged: OptionsDraft = {};
+  let turn = NO_TURN;
+  let resized = false;
+  for (const [index, step] of steps.entries()) {
+    const { flip, rotate, ...rest } = step.options;
+    if (rest.trim && (resized || turn.mirror || turn.angle !== 0)) {
+      return fail(chainError(step, index, 'crops after a resize or rotation, which cannot be expressed as one transform; crop first'));
+    }
+    const stepTurn = turnOf({ ...(flip && { flip }), ...(rotate !== undefined && { rotate }) });
+    if (stepTurn.mirror || stepTurn.angle !== 0) {
+      if (resized && !commutesWithResize(stepTurn, merged)) {
+        return fail(
+          chainError(step, index, 'rotates or flips after a resize in a way that changes the result; rotate or flip before resizing'),
+        );
+      }
+      turn = composeTurns(turn, stepTurn);
+    }
+    for (const [key, value] of Object.entries(rest) as [keyof ImageOptions, unknown][]) {
+      if (value === undefined) continue;
+      const previous = merged[key];
+      if (previous !== undefined && !isDeepStrictEqual(previous, value)) {
+        return fail(chainError(step, index, `sets ${key} again with a different value; chained steps must combine into one transform`));
+      }
+      (merged as Record<string, unknown>)[key] = value;
+    }
+    if (step.options.width !== undefined || step.options.height !== undefined) resized = true;
+  }
+  return ok({ ...withoutSizeKeysIfUnused(merged), ...turnOptions(turn) });
+}
+
+/** A half turn or a mirror after a resize gives the same image when the crop is symmetric. */
+function commutesWithResize(turn: Turn, resized: ImageOptions): boolean {
+  if (turn.angle === 90 || turn.angle === 270) return false;
+  const gravity = resized.gravity;
+  if (!gravity || gravity.mode === 'auto' || gravity.mode === 'face') return true;
+  return gravity.mode === 'point' && gravity.x === 0.5 && gravity.y === 0.5;
+}
+
+/** Steps may name fit or gravity without a size; without one they mean nothing. */
+function withoutSizeKeysIfUnused(options: OptionsDraft): OptionsDraft {
+  if (options.width !== undefined || options.height !== undefined) return options;
+  const copy: OptionsDraft = { ...options };
+  for (const key of SIZE_KEYS) if (key !== 'dpr') delete copy[key];
+  return copy;
+}
