@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { OriginServer } from '../origin/src/http/server.js';
+import { startS3Server, type S3TestServer } from './support/s3-server.js';
+import { magic, startTestOrigin } from './support/origin.js';
+
+/**
+ * The origin over HTTP with an S3 mount, configured the way production is: the S3 client comes
+ * from the SDK's standard chain (AWS_ENDPOINT_URL_S3 points it at the test server).
+ */
+const fossa = readFileSync(fileURLToPath(new URL('../samples/fossa.jpg', import.meta.url)));
+const alpha = readFileSync(fileURLToPath(new URL('../samples/alpha.png', import.meta.url)));
+const digest = createHash('sha256').update(fossa).digest('hex');
+const BUCKET = 'images';
+
+let s3: S3TestServer;
+let client: S3Client;
+let origin: OriginServer;
+const savedEnv: Record<string, string | undefined> = {};
+
+const put = (key: string, body: Buffer, contentType: string) =>
+  client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
+const get = (path: string, headers: Record<string, string> = {}) => fetch(`${origin.url}${path}`, { headers });
+
+beforeAll(async () => {
+  s3 = await startS3Server({ buckets: [BUCKET] });
+  client = s3.client();
+  for (const [name, value] of Object.entries(s3.env())) {
+    savedEnv[name] = process.env[name];
+    process.env[name] = value;
+  }
+  origin = await startTestOrigin({
+    mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }],
+    limits: { maxSourceBytes: 60_000 },
+  });
+  await put(`uploads/${digest}.jpg`, fossa, 'image/jpeg');
+  await put('uploads/logo.png', alpha, 'image/png');
+});
+afterAll(async () => {
+  await origin?.close();
+  await s3?.close();
+  for (const [name, value] of Object.entries(savedEnv)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+});
+beforeEach(() => s3.resetRequests());
+
+describe('origin over HTTP with an S3 mount', () => {
+  it('a content-addressed key: 200 immutable, then 304 with zero S3 requests', async () => {
+    const path = `/cdn-cgi/image/width=100,format=webp/uploads/${digest}.jpg`;
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    expect(magic(new Uint8Array(await first.arrayBuffer()))).toBe('webp');
+    expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const etag = first.headers.get('etag');
+    expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(s3.requests.map((r) => r.method)).toEqual(['GET']);
+
+    s3.resetRequests();
+    const again = await get(path, { 'if-none-match': etag! });
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect(again.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(s3.requests).toHaveLength(0);
+  });
+
+  it('a content-addressed conditional request is answered even while S3 is down (no I/O at all)', async () => {
+    const path = `/cdn-cgi/image/width=80,format=jpeg/uploads/${digest}.jpg`;
+    const etag = (await get(path)).headers.get('etag')!;
+    await s3.stop();
+    try {
+      const revalidated = await get(path, { 'if-none-match': etag });
+      expect(revalidated.status).toBe(304);
+    } finally {
+      await s3.start();
+    }
+  });
+
+  it('a mutable key: short Cache-Control; a conditional request costs one HEAD and no GET', async () => {
+    const path = '/cdn-cgi/image/width=50,format=png/uploads/logo.png';
+    const first = await get(path);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('cache-control')).toBe('public, max-age=300, stale-while-revalidate=3600');
+    const etag = first.headers.get('etag')!;
+    s3.resetRequests();
+    const again = await get(path, { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+
+  it('replacing a mutable object changes the ETag', async () => {
+    await put('uploads/swap.jpg', fossa, 'image/jpeg');
+    const path = '/cdn-cgi/image/width=40,format=jpeg/uploads/swap.jpg';
+    const before = (await get(path)).headers.get('etag')!;
+    await put('uploads/swap.jpg', alpha, 'image/png');
+    const after = await get(path, { 'if-none-match': before });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('etag')).not.toBe(before);
+  });
+
+  it('a missing key is a 404 with the source_not_found tag', async () => {
+    const response = await get('/cdn-cgi/image/width=50/uploads/missing.jpg');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('x-image-cdn-error')).toBe('source_not_found');
+  });
+
+  it('a source over maxSourceBytes is a 413 decided from HeadObject, before any GetObject', async () => {
+    await put('uploads/big.jpg', Buffer.concat([fossa, fossa, fossa, fossa]), 'image/jpeg');
+    s3.resetRequests();
+    const response = await get('/cdn-cgi/image/width=50/uploads/big.jpg');
+    expect(response.status).toBe(413);
+    expect(response.headers.get('x-image-cdn-error')).toBe('source_too_large');
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
+  });
+
+  it('S3 down is a 502 source_fetch_error, and the origin recovers when it is back', async () => {
+    const path = '/cdn-cgi/image/width=30,format=png/uploads/logo.png';
+    await s3.stop();
+    try {
+      const down = await get(path);
+      expect(down.status).toBe(502);
+      expect(down.headers.get('x-image-cdn-error')).toBe('source_fetch_error');
+      expect(down.headers.get('cache-control')).toBe('no-store');
+    } finally {
+      await s3.start();
+    }
+    const back = await get(path);
+    expect(back.status).toBe(200);
+  });
+});
