@@ -1,0 +1,60 @@
+import { Stack, type StackProps, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import type { Construct } from 'constructs';
+import { ImageCdn, type ImageCdnProps } from './image-cdn.js';
+import { ImageCdnValidationError } from './validation.js';
+
+export interface ImageCdnStackProps extends StackProps {
+  /**
+   * Name of an existing source bucket (same account).
+   * @default - a new bucket
+   */
+  readonly bucketName?: string;
+  /**
+   * ARN of an ACM certificate in us-east-1 for `imageCdn.domainName`.
+   * @default - no custom domain
+   */
+  readonly certificateArn?: string;
+  /**
+   * Id of an existing VPC. Looking a VPC up needs a concrete account and region on the stack
+   * (`env`) and AWS credentials at synth time.
+   * @default - a new VPC
+   */
+  readonly vpcId?: string;
+  /**
+   * Everything else about the image CDN.
+   * @default - ImageCdn's defaults
+   */
+  readonly imageCdn?: Omit<ImageCdnProps, 'bucket' | 'certificate' | 'vpc'>;
+}
+
+/** The stack behind `cdk deploy`: one ImageCdn, with existing resources referenced by name. */
+export class ImageCdnStack extends Stack {
+  readonly imageCdn: ImageCdn;
+
+  constructor(scope: Construct, id: string, props: ImageCdnStackProps = {}) {
+    super(scope, id, {
+      description: 'image-cdn: CloudFront + sharp origin on ECS Fargate + S3 sources',
+      ...props,
+    });
+    const bucket = props.bucketName !== undefined ? s3.Bucket.fromBucketName(this, 'SourceBucket', props.bucketName) : undefined;
+    const certificate = props.certificateArn !== undefined
+      ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
+      : undefined;
+    let vpc: ec2.IVpc | undefined;
+    if (props.vpcId !== undefined) {
+      if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
+        throw new ImageCdnValidationError(this, `vpcId '${props.vpcId}' needs a VPC lookup, which needs the stack's account and region (set account and region in context, or IMAGE_CDN_ACCOUNT and IMAGE_CDN_REGION)`);
+      }
+      vpc = ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
+    }
+    this.imageCdn = new ImageCdn(this, 'ImageCdn', {
+      ...props.imageCdn,
+      ...(bucket && { bucket }),
+      ...(certificate && { certificate }),
+      ...(vpc && { vpc }),
+    });
+  }
+}

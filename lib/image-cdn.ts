@@ -1,0 +1,311 @@
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
+import { CloudFrontIngress } from './cloudfront-ingress.js';
+import { ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
+import { acknowledge } from './nag.js';
+import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
+
+export interface ImageCdnProps {
+  /**
+   * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
+   * in it and nothing else; its policy and encryption are left as they are.
+   * @default - a new bucket: public access blocked, TLS-only, S3-managed encryption, versioned
+   */
+  readonly bucket?: s3.IBucket;
+  /**
+   * Key prefix of the sources inside the bucket, such as `uploads/`.
+   * @default '' (the whole bucket)
+   */
+  readonly sourcePrefix?: string;
+  /**
+   * What happens to a new source bucket when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly bucketRemovalPolicy?: RemovalPolicy;
+  /**
+   * An existing VPC; it needs private subnets with egress (for image pulls and logs) and an
+   * internet gateway (CloudFront VPC origins require one in the VPC).
+   * @default - the cluster's VPC, or a new VPC
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * An existing ECS cluster.
+   * @default - a new cluster with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * The origin's container image.
+   * @default - built from `origin/Dockerfile` for `cpuArchitecture`
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * CPU architecture of the origin tasks.
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * Task CPU units (a valid Fargate size together with `memoryLimitMiB`).
+   * @default 1024
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB.
+   * @default 2048
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * Fewest origin tasks.
+   * @default 2
+   */
+  readonly minTasks?: number;
+  /**
+   * Most origin tasks.
+   * @default 10
+   */
+  readonly maxTasks?: number;
+  /**
+   * Average CPU utilisation the origin scales to hold.
+   * @default 60
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Requests per task per minute the origin scales to hold.
+   * @default 600
+   */
+  readonly targetRequestsPerTaskPerMinute?: number;
+  /**
+   * The origin's deadline for one request. CloudFront's origin read timeout is set a few
+   * seconds longer, so the origin's own 504 (with its error tag) reaches the viewer.
+   * @default Duration.seconds(10)
+   */
+  readonly requestTimeout?: Duration;
+  /**
+   * How long the origin's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Extra environment variables for the origin container (non-secret configuration only).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Custom domain for the distribution; requires `certificate`.
+   * @default - the distribution's *.cloudfront.net name only
+   */
+  readonly domainName?: string;
+  /**
+   * ACM certificate in us-east-1 covering `domainName`; the viewer policy is then TLSv1.2_2021.
+   * @default - none
+   */
+  readonly certificate?: acm.ICertificate;
+  /**
+   * Region for CloudFront Origin Shield, ideally the origin's region.
+   * @default - no Origin Shield
+   */
+  readonly originShieldRegion?: string;
+  /**
+   * Write access logs (CloudFront standard logs, S3 server access logs of a new source bucket,
+   * and load balancer logs where the stack has a concrete region).
+   * @default true
+   */
+  readonly accessLogs?: boolean;
+  /**
+   * Bucket for the access logs; it must allow ACLs (CloudFront standard logging needs them).
+   * @default - a new bucket with 90-day expiry, when `accessLogs` is on
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+  /**
+   * Query string parameters in the cache key, for URL grammars that put options there.
+   * @default - none: the query string is not part of the cache key
+   */
+  readonly queryStringAllowList?: readonly string[];
+  /**
+   * Edge locations to serve from.
+   * @default cloudfront.PriceClass.PRICE_CLASS_ALL
+   */
+  readonly priceClass?: cloudfront.PriceClass;
+  /**
+   * ARN of an AWS WAF web ACL (CLOUDFRONT scope) to attach.
+   * @default - no web ACL
+   */
+  readonly webAclId?: string;
+  /**
+   * Admit CloudFront's origin-facing managed prefix list (by id) at the load balancer instead of
+   * the VPC-origin security group that is looked up at deploy time.
+   * @default - admit only CloudFront's VPC-origin security group of this VPC
+   */
+  readonly cloudFrontPrefixListId?: string;
+}
+
+/**
+ * A complete image CDN: CloudFront (HTTP/2 and HTTP/3, Accept-aware cache key, viewer-request
+ * function) in front of an internal load balancer reached only through a CloudFront VPC
+ * origin, in front of the sharp origin on ECS Fargate reading sources from S3.
+ */
+export class ImageCdn extends Construct {
+  readonly bucket: s3.IBucket;
+  readonly distribution: cloudfront.Distribution;
+  readonly originService: ImageOriginService;
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly cachePolicy: cloudfront.CachePolicy;
+  readonly edgeFunction: cloudfront.Function;
+  readonly vpcOrigin: cloudfront.VpcOrigin;
+  readonly accessLogsBucket?: s3.IBucket;
+  readonly sourcePrefix: string;
+
+  constructor(scope: Construct, id: string, props: ImageCdnProps = {}) {
+    super(scope, id);
+    validateDomain(this, props.domainName, props.certificate?.certificateArn);
+    if (props.originShieldRegion !== undefined) validateOriginShieldRegion(this, props.originShieldRegion);
+    this.sourcePrefix = props.sourcePrefix ?? '';
+
+    if (props.accessLogs !== false) this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket();
+    this.bucket = props.bucket ?? this.createSourceBucket(props.bucketRemovalPolicy ?? RemovalPolicy.RETAIN);
+
+    this.originService = new ImageOriginService(this, 'Origin', {
+      bucket: this.bucket,
+      sourcePrefix: this.sourcePrefix,
+      ...(props.vpc && { vpc: props.vpc }),
+      ...(props.cluster && { cluster: props.cluster }),
+      ...(props.image && { image: props.image }),
+      ...(props.cpuArchitecture && { cpuArchitecture: props.cpuArchitecture }),
+      ...(props.cpu !== undefined && { cpu: props.cpu }),
+      ...(props.memoryLimitMiB !== undefined && { memoryLimitMiB: props.memoryLimitMiB }),
+      ...(props.minTasks !== undefined && { minTasks: props.minTasks }),
+      ...(props.maxTasks !== undefined && { maxTasks: props.maxTasks }),
+      ...(props.targetCpuUtilizationPercent !== undefined && { targetCpuUtilizationPercent: props.targetCpuUtilizationPercent }),
+      ...(props.targetRequestsPerTaskPerMinute !== undefined && { targetRequestsPerTaskPerMinute: props.targetRequestsPerTaskPerMinute }),
+      ...(props.requestTimeout && { requestTimeout: props.requestTimeout }),
+      ...(props.logRetention && { logRetention: props.logRetention }),
+      ...(props.environment && { environment: props.environment }),
+      ...(this.accessLogsBucket && { accessLogsBucket: this.accessLogsBucket }),
+    });
+    this.service = this.originService.service;
+    this.loadBalancer = this.originService.loadBalancer;
+
+    const caching = new AcceptAwareCachePolicy(this, 'CachePolicy', {
+      ...(props.queryStringAllowList && { queryStringAllowList: props.queryStringAllowList }),
+    });
+    this.cachePolicy = caching.cachePolicy;
+    this.edgeFunction = caching.edgeFunction;
+
+    // HTTP inside the VPC: CloudFront terminates viewer TLS, and VPC-origin traffic never leaves AWS's network.
+    this.vpcOrigin = new cloudfront.VpcOrigin(this, 'VpcOrigin', {
+      endpoint: cloudfront.VpcOriginEndpoint.applicationLoadBalancer(this.loadBalancer),
+      httpPort: ORIGIN_LISTENER_PORT,
+      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+    });
+    const origin = origins.VpcOrigin.withVpcOrigin(this.vpcOrigin, {
+      readTimeout: this.originService.requestTimeout.plus(ORIGIN_READ_TIMEOUT_MARGIN),
+      // Shorter than the load balancer's idle timeout, so CloudFront closes idle connections first.
+      keepaliveTimeout: Duration.seconds(30),
+      ...(props.originShieldRegion !== undefined && { originShieldRegion: props.originShieldRegion }),
+    });
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'image-cdn',
+      defaultBehavior: caching.behaviorOptions(origin),
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
+      ...(props.domainName !== undefined && props.certificate && {
+        domainNames: [props.domainName],
+        certificate: props.certificate,
+        minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+        sslSupportMethod: cloudfront.SSLMethod.SNI,
+      }),
+      ...(this.accessLogsBucket && { enableLogging: true, logBucket: this.accessLogsBucket, logFilePrefix: 'cloudfront/' }),
+      ...(props.webAclId !== undefined && { webAclId: props.webAclId }),
+    });
+
+    new CloudFrontIngress(this, 'CloudFrontIngress', {
+      vpc: this.originService.vpc,
+      target: this.loadBalancer,
+      port: ORIGIN_LISTENER_PORT,
+      after: this.distribution,
+      ...(props.cloudFrontPrefixListId !== undefined && { prefixListId: props.cloudFrontPrefixListId }),
+    });
+
+    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId, description: 'CloudFront distribution id (for invalidations)' });
+    new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: 'CloudFront domain name serving the images' });
+    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'S3 bucket holding the source images' });
+
+    this.acknowledgeDistributionFindings(props);
+  }
+
+  /** Lets `grantee` invalidate cached paths and follow the invalidation until it completes. */
+  grantInvalidate(grantee: iam.IGrantable): iam.Grant {
+    return this.distribution.grant(grantee, 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', 'cloudfront:ListInvalidations');
+  }
+
+  /** Lets `grantee` upload sources under the source prefix. */
+  grantPut(grantee: iam.IGrantable): iam.Grant {
+    return this.bucket.grantPut(grantee, `${this.sourcePrefix}*`);
+  }
+
+  private createSourceBucket(removalPolicy: RemovalPolicy): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'SourceBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      removalPolicy,
+      lifecycleRules: [{
+        // Sources are content-addressed, so overwrites are rare; old versions are a safety net, not an archive.
+        noncurrentVersionExpiration: Duration.days(90),
+        abortIncompleteMultipartUploadAfter: Duration.days(7),
+      }],
+      ...(this.accessLogsBucket && { serverAccessLogsBucket: this.accessLogsBucket, serverAccessLogsPrefix: 'source-bucket/' }),
+    });
+    if (!this.accessLogsBucket) {
+      acknowledge(bucket, 'AwsSolutions-S1', 'Access logging was switched off for this ImageCdn (accessLogs: false).');
+    }
+    return bucket;
+  }
+
+  private createAccessLogsBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      // ELB access logs only support SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      // CloudFront standard logging writes with ACLs.
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+    acknowledge(bucket, 'AwsSolutions-S1', 'This bucket is the access-log destination; logging it into itself would loop.');
+    return bucket;
+  }
+
+  private acknowledgeDistributionFindings(props: ImageCdnProps): void {
+    acknowledge(this.distribution, 'AwsSolutions-CFR1',
+      'A public image CDN serves every country; restrict with a WAF web ACL (webAclId) where a deployment needs it.');
+    if (props.webAclId === undefined) {
+      acknowledge(this.distribution, 'AwsSolutions-CFR2',
+        'No WAF web ACL by default: responses are cacheable images and the origin rejects bad URLs with 4xx; pass webAclId to attach one.');
+    }
+    if (!props.certificate) {
+      acknowledge(this.distribution, 'AwsSolutions-CFR4',
+        'Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with domainName and certificate the policy is TLSv1.2_2021.');
+    }
+    if (!this.accessLogsBucket) {
+      acknowledge(this.distribution, 'AwsSolutions-CFR3', 'Access logging was switched off for this ImageCdn (accessLogs: false).');
+    }
+  }
+}

@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Duration, IgnoreMode, Size, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge, wildcardResourceFinding } from './nag.js';
+import {
+  ImageCdnValidationError,
+  validatePercent,
+  validatePositiveInteger,
+  validateRequestTimeout,
+  validateTaskCounts,
+  validateTaskSize,
+} from './validation.js';
+
+/** The repository root: the Docker build context of `origin/Dockerfile`. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCKERFILE = 'origin/Dockerfile';
+const DOCKERIGNORE = fileURLToPath(new URL('../origin/.dockerignore', import.meta.url));
+
+/** The port the origin listens on inside the task. */
+export const ORIGIN_CONTAINER_PORT = 3000;
+/** The internal load balancer's listener port (HTTP inside the VPC). */
+export const ORIGIN_LISTENER_PORT = 80;
+/** glibc malloc arenas: sharp's advice for long-running processes on glibc Linux. */
+export const MALLOC_ARENA_MAX = '2';
+
+export interface ImageOriginServiceProps {
+  /** The bucket the origin reads sources from; the task role can read it and nothing else. */
+  readonly bucket: s3.IBucket;
+  /**
+   * Key prefix of the sources inside the bucket (`uploads/`); the task role is limited to it.
+   * @default '' (the whole bucket)
+   */
+  readonly sourcePrefix?: string;
+  /**
+   * The VPC for the tasks and the internal load balancer.
+   * @default - the cluster's VPC if `cluster` is given, otherwise a new VPC (two AZs, one NAT
+   * gateway, an S3 gateway endpoint and rejected-traffic flow logs)
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The ECS cluster to run in.
+   * @default - a new cluster with Container Insights
+   */
+  readonly cluster?: ecs.ICluster;
+  /**
+   * The origin's container image.
+   * @default - built from `origin/Dockerfile` with the repository root as context, for `cpuArchitecture`
+   */
+  readonly image?: ecs.ContainerImage;
+  /**
+   * CPU architecture of the tasks (and of the image built from the Dockerfile).
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * Task CPU units; with `memoryLimitMiB` it must be a valid Fargate size.
+   * @default 1024
+   */
+  readonly cpu?: number;
+  /**
+   * Task memory in MiB.
+   * @default 2048
+   */
+  readonly memoryLimitMiB?: number;
+  /**
+   * Fewest running tasks.
+   * @default 2
+   */
+  readonly minTasks?: number;
+  /**
+   * Most running tasks.
+   * @default 10
+   */
+  readonly maxTasks?: number;
+  /**
+   * Average CPU utilisation the service scales to hold.
+   * @default 60
+   */
+  readonly targetCpuUtilizationPercent?: number;
+  /**
+   * Requests per task per minute (ALBRequestCountPerTarget) the service scales to hold.
+   * Only cache misses reach the origin, and each one is a transform.
+   * @default 600
+   */
+  readonly targetRequestsPerTaskPerMinute?: number;
+  /**
+   * The origin's own deadline for one request (`IMAGE_CDN_REQUEST_TIMEOUT_MS`).
+   * @default Duration.seconds(10)
+   */
+  readonly requestTimeout?: Duration;
+  /**
+   * How long the origin's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Extra environment variables for the origin container (non-secret configuration only).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Subnets for the tasks and the internal load balancer; they must be private.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly subnets?: ec2.SubnetSelection;
+  /**
+   * Bucket for the load balancer's access logs. ELB access logging needs a concrete region
+   * on the stack (`env.region`), so it is skipped in environment-agnostic stacks.
+   * @default - no load balancer access logs
+   */
+  readonly accessLogsBucket?: s3.IBucket;
+}
+
+/**
+ * The image origin on ECS Fargate behind an internal Application Load Balancer: private
+ * subnets, no public IPs, a task role that can only read the source bucket, health checks on
+ * `/healthz`, autoscaling on CPU and requests per task, and a deployment circuit breaker that
+ * rolls back. The load balancer accepts no traffic until something (CloudFront's VPC origin,
+ * in `ImageCdn`) is allowed in through `loadBalancer.connections`.
+ */
+export class ImageOriginService extends Construct {
+  readonly vpc: ec2.IVpc;
+  readonly cluster: ecs.ICluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly service: ecs.FargateService;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly listener: elbv2.ApplicationListener;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly logGroup: logs.LogGroup;
+  readonly scaling: ecs.ScalableTaskCount;
+  readonly requestTimeout: Duration;
+
+  constructor(scope: Construct, id: string, props: ImageOriginServiceProps) {
+    super(scope, id);
+    const cpu = props.cpu ?? 1024;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 2048;
+    const minTasks = props.minTasks ?? 2;
+    const maxTasks = props.maxTasks ?? 10;
+    const architecture = props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64;
+    const sourcePrefix = props.sourcePrefix ?? '';
+    this.requestTimeout = props.requestTimeout ?? Duration.seconds(10);
+
+    validateTaskSize(this, cpu, memoryLimitMiB);
+    validateTaskCounts(this, minTasks, maxTasks);
+    validateRequestTimeout(this, this.requestTimeout);
+    validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
+    validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
+    if (sourcePrefix.startsWith('/')) {
+      throw new ImageCdnValidationError(this, `sourcePrefix '${sourcePrefix}' must not start with '/'; S3 keys have no leading slash`);
+    }
+    if (props.vpc && props.cluster && props.vpc !== props.cluster.vpc && !Token.isUnresolved(props.vpc.vpcId)
+      && !Token.isUnresolved(props.cluster.vpc.vpcId) && props.vpc.vpcId !== props.cluster.vpc.vpcId) {
+      throw new ImageCdnValidationError(this, `vpc '${props.vpc.vpcId}' is not the cluster's VPC '${props.cluster.vpc.vpcId}'`);
+    }
+
+    this.vpc = props.vpc ?? props.cluster?.vpc ?? this.createVpc();
+    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
+      vpc: this.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu,
+      memoryLimitMiB,
+      runtimePlatform: { cpuArchitecture: architecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.container = this.taskDefinition.addContainer('Origin', {
+      image: props.image ?? originImageFromDockerfile(architecture),
+      essential: true,
+      portMappings: [{ containerPort: ORIGIN_CONTAINER_PORT, name: 'http' }],
+      environment: {
+        ...props.environment,
+        PORT: String(ORIGIN_CONTAINER_PORT),
+        IMAGE_CDN_S3_BUCKET: props.bucket.bucketName,
+        ...(sourcePrefix !== '' && { IMAGE_CDN_S3_PREFIX: sourcePrefix }),
+        IMAGE_CDN_REQUEST_TIMEOUT_MS: String(this.requestTimeout.toMilliseconds()),
+        AWS_REGION: Stack.of(this).region,
+        MALLOC_ARENA_MAX,
+        NODE_ENV: 'production',
+      },
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'origin',
+        // A slow log pipe must never stall image responses.
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+      // An init process reaps children and forwards SIGTERM, which the origin drains on.
+      linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
+      // In-flight transforms finish within the request timeout; give them that long after SIGTERM.
+      stopTimeout: Duration.seconds(Math.min(120, Math.ceil(this.requestTimeout.toSeconds()) + 5)),
+    });
+    this.grantSourceRead(props.bucket, sourcePrefix);
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      assignPublicIp: false,
+      vpcSubnets: subnets,
+      circuitBreaker: { enable: true, rollback: true },
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      healthCheckGracePeriod: Duration.seconds(30),
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+    });
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.vpc,
+      internetFacing: false,
+      vpcSubnets: subnets,
+      dropInvalidHeaderFields: true,
+      // Longer than any origin response, so the load balancer never cuts a transform short.
+      idleTimeout: Duration.seconds(Math.max(60, Math.ceil(this.requestTimeout.toSeconds()) + 10)),
+      securityGroup: new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+        vpc: this.vpc,
+        description: 'image-cdn internal load balancer: inbound only from CloudFront VPC origins',
+        allowAllOutbound: false,
+      }),
+    });
+    if (props.accessLogsBucket && !Token.isUnresolved(Stack.of(this).region)) {
+      this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'alb');
+    }
+    // `open: false`: no 0.0.0.0/0 rule; callers allow exactly their peer.
+    this.listener = this.loadBalancer.addListener('Http', {
+      port: ORIGIN_LISTENER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      open: false,
+    });
+    this.targetGroup = this.listener.addTargets('Origin', {
+      port: ORIGIN_CONTAINER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [this.service.loadBalancerTarget({ containerName: this.container.containerName, containerPort: ORIGIN_CONTAINER_PORT })],
+      healthCheck: {
+        path: '/healthz',
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      deregistrationDelay: Duration.seconds(30),
+      // Transforms differ widely in cost; send new work to the least busy task.
+      loadBalancingAlgorithmType: elbv2.TargetGroupLoadBalancingAlgorithmType.LEAST_OUTSTANDING_REQUESTS,
+    });
+
+    this.scaling = this.service.autoScaleTaskCount({ minCapacity: minTasks, maxCapacity: maxTasks });
+    this.scaling.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: props.targetCpuUtilizationPercent ?? 60,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(300),
+    });
+    this.scaling.scaleOnRequestCount('Requests', {
+      requestsPerTarget: props.targetRequestsPerTaskPerMinute ?? 600,
+      targetGroup: this.targetGroup,
+      scaleOutCooldown: Duration.seconds(60),
+      scaleInCooldown: Duration.seconds(300),
+    });
+
+    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
+      'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, allocator tuning); the origin needs no secrets because the task role grants S3 access.');
+    if (!props.accessLogsBucket || Token.isUnresolved(Stack.of(this).region)) {
+      acknowledge(this.loadBalancer, 'AwsSolutions-ELB2',
+        'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.');
+    }
+  }
+
+  /** GetObject under the prefix, and ListBucket on that prefix only so a missing key is a 404 rather than a 403. */
+  private grantSourceRead(bucket: s3.IBucket, sourcePrefix: string): void {
+    const role = this.taskDefinition.taskRole;
+    const objects = bucket.arnForObjects(`${sourcePrefix}*`);
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${sourcePrefix}*` } },
+    }));
+    bucket.encryptionKey?.grantDecrypt(role);
+    acknowledge(role, wildcardResourceFinding(this, objects),
+      'Sources are content-addressed objects whose keys are not known at deploy time; read access is limited to GetObject under the configured source prefix of this one bucket.');
+  }
+
+  private createVpc(): ec2.Vpc {
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+      // Source reads stay on the AWS network and off the NAT gateway's bill.
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+    const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+    return vpc;
+  }
+}
+
+/** The origin image built from `origin/Dockerfile`, with `origin/.dockerignore` deciding the context. */
+export function originImageFromDockerfile(architecture: ecs.CpuArchitecture): ecs.ContainerImage {
+  return ecs.ContainerImage.fromAsset(REPOSITORY_ROOT, {
+    file: DOCKERFILE,
+    platform: architecture === ecs.CpuArchitecture.X86_64 ? Platform.LINUX_AMD64 : Platform.LINUX_ARM64,
+    exclude: readDockerIgnore(),
+    ignoreMode: IgnoreMode.DOCKER,
+  });
+}
+
+function readDockerIgnore(): string[] {
+  return readFileSync(DOCKERIGNORE, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}

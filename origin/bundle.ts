@@ -1,0 +1,56 @@
+/**
+ * Bundles the origin's container entry point into one ESM file:
+ *
+ *   npx tsx origin/bundle.ts <outdir>      → <outdir>/main.js, <outdir>/package.json
+ *
+ * The Dockerfile runs this; so does the container-bundle test. sharp stays external because it
+ * loads native libvips binaries that must match the platform the bundle runs on; it is installed
+ * next to the bundle (`node_modules/sharp` in the bundle's directory or a parent).
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+export const ORIGIN_ENTRY = fileURLToPath(new URL('./src/main.ts', import.meta.url));
+/** Packages resolved at run time from node_modules instead of bundled. */
+export const EXTERNAL_PACKAGES: readonly string[] = ['sharp'];
+
+// Bundled CommonJS dependencies call require() for Node built-ins; an ESM bundle has none.
+const REQUIRE_SHIM =
+  "import { createRequire as __imageCdnCreateRequire } from 'node:module';\n" +
+  'globalThis.require ??= __imageCdnCreateRequire(import.meta.url);';
+
+export async function bundleOrigin(outdir: string): Promise<string> {
+  const directory = path.resolve(outdir);
+  await mkdir(directory, { recursive: true });
+  const result = await build({
+    entryPoints: { main: ORIGIN_ENTRY },
+    outdir: directory,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: [...EXTERNAL_PACKAGES],
+    banner: { js: REQUIRE_SHIM },
+    sourcemap: 'linked',
+    // Names stay readable in stack traces; the image is not size-critical.
+    minify: false,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  });
+  if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} errors`);
+  // main.js is ESM; this marks the directory so node loads it as such.
+  await writeFile(path.join(directory, 'package.json'), `${JSON.stringify({ type: 'module', private: true }, null, 2)}\n`);
+  return path.join(directory, 'main.js');
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const outdir = process.argv[2];
+  if (!outdir) {
+    process.stderr.write('usage: tsx origin/bundle.ts <outdir>\n');
+    process.exit(2);
+  }
+  const entry = await bundleOrigin(outdir);
+  process.stdout.write(`${entry}\n`);
+}
