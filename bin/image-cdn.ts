@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerInvalidateCommand } from './commands/invalidate.js';
 import { registerPutCommand } from './commands/put.js';
 import { registerServeCommand } from './commands/serve.js';
 
@@ -7,6 +8,7 @@ const program = new Command('image-cdn')
   .showHelpAfterError();
 
 registerServeCommand(program);
+registerInvalidateCommand(program);
 registerPutCommand(program);
 
 await program.parseAsync(process.argv);

@@ -27,7 +27,7 @@ import {
   planInvalidation,
   prefixToWildcardPath,
   validateAndEncodePath,
-} from '../lib/index.js';
+} from '../lib/invalidate.js';
 
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
 const cloudFront = mockClient(CloudFrontClient);
