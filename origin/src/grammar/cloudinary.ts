@@ -167,9 +167,8 @@ function parseStep(text: string): Result<ImageOptions> {
 type Apply = (step: Components, draft: OptionsDraft) => Result<true>;
 const done = ok(true as const);
 
-function dimension(key: 'w' | 'h', text: string | undefined): Result<number | 'auto' | undefined> {
+function pixels(key: 'w' | 'h', text: string | undefined): Result<number | undefined> {
   if (text === undefined) return ok(undefined);
-  if (key === 'w' && text === 'auto') return ok('auto');
   const value = integerIn(text, 1, MAX_DIMENSION);
   if (value !== undefined) return ok(value);
   if (decimalIn(text, 0, 100) !== undefined) return unsupported(`${key}_`, 'a size relative to the source needs the source dimensions; give pixels');
@@ -177,9 +176,11 @@ function dimension(key: 'w' | 'h', text: string | undefined): Result<number | 'a
 }
 
 const resize: Apply = ({ values }, draft) => {
-  const width = dimension('w', values.get('w'));
+  const widthText = values.get('w');
+  // w_auto takes the width from the Sec-CH-Width client hint, as Cloudflare's width=auto does.
+  const width: Result<number | 'auto' | undefined> = widthText === 'auto' ? ok('auto') : pixels('w', widthText);
   if (!width.ok) return width;
-  const height = dimension('h', values.get('h'));
+  const height = pixels('h', values.get('h'));
   if (!height.ok) return height;
   let w = width.value;
   let h = height.value;

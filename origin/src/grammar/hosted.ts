@@ -143,14 +143,17 @@ const chainError = (step: Step, index: number, why: string) =>
 /**
  * Chained steps (Cloudinary `a/b`, ImageKit `a:b`) become one ImageOptions when that is
  * faithful: each option is set by one step (or by several with the same value); rotations
- * compose; a rotation or flip after a resize is accepted only where the two commute; a crop
- * rectangle must come before any rotation or resize. Anything else is refused naming the step,
+ * compose; a rotation or flip after a resize is moved before it (turning the box and gravity);
+ * a crop rectangle must come before any rotation or resize, and a resize before any blur,
+ * sharpen or border (their size depends on it). Anything else is refused naming the step,
  * rather than silently producing a different image.
  */
 export function mergeSteps(steps: readonly Step[]): Result<ImageOptions> {
   const merged: OptionsDraft = {};
   let turn = NO_TURN;
   let resized = false;
+  // Blur, sharpen and borders come after the resize in Cloudflare's order; before it they differ.
+  let filtered = false;
   for (const [index, step] of steps.entries()) {
     const { flip, rotate, ...rest } = step.options;
     if (rest.trim && (resized || turn.mirror || turn.angle !== 0)) {
@@ -158,11 +161,8 @@ export function mergeSteps(steps: readonly Step[]): Result<ImageOptions> {
     }
     const stepTurn = turnOf({ ...(flip && { flip }), ...(rotate !== undefined && { rotate }) });
     if (stepTurn.mirror || stepTurn.angle !== 0) {
-      if (resized && !commutesWithResize(stepTurn, merged)) {
-        return fail(
-          chainError(step, index, 'rotates or flips after a resize in a way that changes the result; rotate or flip before resizing'),
-        );
-      }
+      const refusal = resized ? moveTurnBeforeResize(merged, stepTurn) : undefined;
+      if (refusal) return fail(chainError(step, index, refusal));
       turn = composeTurns(turn, stepTurn);
     }
     for (const [key, value] of Object.entries(rest) as [keyof ImageOptions, unknown][]) {
@@ -173,17 +173,47 @@ export function mergeSteps(steps: readonly Step[]): Result<ImageOptions> {
       }
       (merged as Record<string, unknown>)[key] = value;
     }
-    if (step.options.width !== undefined || step.options.height !== undefined) resized = true;
+    const resizes = step.options.width !== undefined || step.options.height !== undefined;
+    if (resizes && filtered) {
+      return fail(chainError(step, index, 'resizes after a blur, sharpen or border, which cannot be expressed as one transform; resize first'));
+    }
+    if (resizes) resized = true;
+    if (rest.blur !== undefined || rest.sharpen !== undefined || rest.border !== undefined) filtered = true;
   }
   return ok({ ...withoutSizeKeysIfUnused(merged), ...turnOptions(turn) });
 }
 
-/** A half turn or a mirror after a resize gives the same image when the crop is symmetric. */
-function commutesWithResize(turn: Turn, resized: ImageOptions): boolean {
-  if (turn.angle === 90 || turn.angle === 270) return false;
+/**
+ * Cloudflare turns the image before resizing it. Turning after a resize gives the same image
+ * as turning first and resizing into the turned box with the turned gravity, which is what
+ * this rewrites `resized` to. Returns why not, when that cannot be expressed.
+ */
+function moveTurnBeforeResize(resized: OptionsDraft, turn: Turn): string | undefined {
+  const quarter = turn.angle === 90 || turn.angle === 270;
+  if (quarter && resized.width === 'auto') return 'turns a width=auto resize by a quarter, which cannot be expressed; rotate first';
+  if (resized.border && 'edges' in resized.border) return 'turns an uneven border, which cannot be expressed; rotate first';
+  if (quarter) {
+    const { width, height } = resized;
+    delete resized.width;
+    delete resized.height;
+    if (height !== undefined) resized.width = height;
+    if (typeof width === 'number') resized.height = width;
+  }
   const gravity = resized.gravity;
-  if (!gravity || gravity.mode === 'auto' || gravity.mode === 'face') return true;
-  return gravity.mode === 'point' && gravity.x === 0.5 && gravity.y === 0.5;
+  if (gravity && (gravity.mode === 'point' || gravity.mode === 'side')) {
+    const sides = { left: [0, 0.5], right: [1, 0.5], top: [0.5, 0], bottom: [0.5, 1] } as const;
+    const [x, y] = gravity.mode === 'point' ? [gravity.x, gravity.y] : sides[gravity.side];
+    resized.gravity = turnPoint(turn, x, y);
+  }
+  return undefined;
+}
+
+/** Where a relative point of the image lands after `turn`. */
+function turnPoint(turn: Turn, x: number, y: number): Gravity {
+  const mx = turn.mirror ? 1 - x : x;
+  const [tx, ty] =
+    turn.angle === 90 ? [1 - y, mx] : turn.angle === 180 ? [1 - mx, 1 - y] : turn.angle === 270 ? [y, 1 - mx] : [mx, y];
+  return { mode: 'point', x: tx, y: ty };
 }
 
 /** Steps may name fit or gravity without a size; without one they mean nothing. */
