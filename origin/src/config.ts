@@ -139,7 +139,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
 }
 
 /** Later layers win: defaults ← file ← environment ← flags. Throws a message naming the bad value. */
-export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: Partial<OriginConfig> }, ...settings: Settings[]): OriginConfig {
+export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: Partial<Omit<OriginConfig, 'limits' | 'cacheControl'>> & { readonly limits?: Partial<Limits>; readonly cacheControl?: Partial<CacheControlConfig> } }, ...settings: Settings[]): OriginConfig {
   const merged: Settings = Object.assign({}, ...settings);
   const base: OriginConfig = {
     ...layers.defaults,
