@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigFileError, loadConfigFile, parseConfigFile } from '../origin/src/config-file.js';
+import { resolveConfig } from '../origin/src/config.js';
+import { defaultConfig, startOrigin } from '../origin/src/start.js';
+import { SAMPLES } from './support/origin.js';
 
 let dir: string;
 const write = (name: string, content: unknown) => {
@@ -124,5 +127,29 @@ describe('validation errors name the key and the bad value', () => {
     [[], 'the top level must be an object'],
   ])('%j', (json, expected) => {
     expect(errorOf(json)).toContain(expected);
+  });
+});
+
+describe('a config file drives a running origin', () => {
+  it('mounts and per-mount Cache-Control from the file apply to responses', async () => {
+    const file = write('serve.json', {
+      mounts: [
+        { prefix: '/static/', source: { type: 'file', root: SAMPLES }, cacheControl: 'public, max-age=42' },
+        { prefix: '/', source: { type: 'file', root: SAMPLES } },
+      ],
+      cacheControl: { default: 'public, max-age=7' },
+    });
+    const config = resolveConfig({ defaults: defaultConfig(), file: loadConfigFile(file) }, { host: '127.0.0.1', port: 0, accessLog: false });
+    const origin = await startOrigin(config, { logger: false });
+    try {
+      const mounted = await fetch(`${origin.url}/cdn-cgi/image/width=20/static/fossa.jpg`);
+      expect(mounted.status).toBe(200);
+      expect(mounted.headers.get('cache-control')).toBe('public, max-age=42');
+      const root = await fetch(`${origin.url}/cdn-cgi/image/width=20/fossa.jpg`);
+      expect(root.status).toBe(200);
+      expect(root.headers.get('cache-control')).toBe('public, max-age=7');
+    } finally {
+      await origin.close();
+    }
   });
 });
