@@ -153,6 +153,7 @@ export const VALUE_CODECS: ReadonlyMap<string, OptionCodec> = new Map([
     codec('dpr', `a number greater than 0 (values above ${MAX_DPR} are served as ${MAX_DPR})`, parseDpr, formatDecimal),
   ],
   ['fit', codec('fit', listed(FITS), oneOf(FITS), String)],
+  ['flip', codec('flip', 'h, v or hv', oneOf(['h', 'v', 'hv'] as const), String)],
   ['format', codec('format', listed(FORMATS), oneOf(FORMATS), String)],
   ['gamma', codec('gamma', FACTOR_ACCEPTS, factor, formatDecimal)],
   [
@@ -192,7 +193,6 @@ export const VALUE_CODECS: ReadonlyMap<string, OptionCodec> = new Map([
       String,
     ),
   ],
-  ['flip', codec('flip', 'h, v or hv', oneOf(['h', 'v', 'hv'] as const), String)],
 ]);
 
 /**

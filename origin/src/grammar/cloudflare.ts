@@ -45,10 +45,10 @@ export function parseCloudflareOptions(optionString: string): Result<ImageOption
   const seen = new Map<string, string>();
 
   for (const token of splitOptions(optionString)) {
-    const equals = token.indexOf('=');
     if (token === '') {
       return fail(errors.malformedUrl(`empty option in "${shown(optionString)}" (two commas in a row, or a comma at an end)`));
     }
+    const equals = token.indexOf('=');
     if (equals === -1) {
       return fail(errors.malformedUrl(`"${shown(token)}" is not an option: options are written name=value, e.g. width=600`));
     }
