@@ -8,11 +8,15 @@ import {
   composeTurns,
   decimalIn,
   decodePath,
+  dprValue,
+  DPR_ACCEPTS,
   hexColor,
   integerIn,
   isAbsoluteUrl,
   levelToMultiplier,
+  MAX_BORDER,
   MAX_DIMENSION,
+  MAX_TRIM_PIXELS,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
@@ -243,7 +247,7 @@ function cropRegion(
   if (gravityText !== undefined && gravityText !== 'north_west') return unsupported('g_', 'c_crop with x_/y_ is anchored at the top left here');
   const coordinate = (key: 'x' | 'y') => {
     const text = values.get(key);
-    return text === undefined ? 0 : integerIn(text, 0, MAX_DIMENSION);
+    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
   };
   const left = coordinate('x');
   const top = coordinate('y');
@@ -291,8 +295,8 @@ const dpr: Apply = ({ values }, draft) => {
   const text = values.get('dpr');
   if (text === undefined) return done;
   if (text === 'auto') return unsupported('dpr_', 'dpr_auto needs client hints; give a number, or use w_auto');
-  const value = decimalIn(text, 0.01, 10);
-  if (value === undefined) return invalid('dpr_', text, 'a number greater than 0, at most 10');
+  const value = dprValue(text);
+  if (value === undefined) return invalid('dpr_', text, DPR_ACCEPTS);
   draft.dpr = value;
   return done;
 };
@@ -374,7 +378,7 @@ const border: Apply = ({ values }, draft) => {
   const text = values.get('bo');
   if (text === undefined) return done;
   const match = /^(\d+)px_solid_(.+)$/.exec(text);
-  const width = match ? integerIn(match[1] ?? '', 1, 1000) : undefined;
+  const width = match ? integerIn(match[1] ?? '', 1, MAX_BORDER) : undefined;
   const color = match ? cloudinaryColor(match[2] ?? '') : undefined;
   if (width === undefined || !color) return invalid('bo_', text, `<width>px_solid_<colour>, colour as ${COLOR_ACCEPTS}`);
   draft.border = { color, width };

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { fail, ImageCdnError, ok, type Result } from '../errors.js';
 import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
+import { MAX_DPR } from './cloudflare-values.js';
 
 /**
  * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
@@ -27,8 +28,16 @@ export function decimalIn(text: string, min: number, max: number): number | unde
   return Number.isFinite(value) && value >= min && value <= max ? value : undefined;
 }
 
-/** Largest width or height any grammar may ask for; the configured output limit applies later. */
-export const MAX_DIMENSION = 100_000;
+// The same bounds as the Cloudflare grammar, so a transform is accepted in every grammar or none.
+export { MAX_BORDER, MAX_DIMENSION } from './cloudflare-values.js';
+export { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
+
+/** A device pixel ratio: greater than 0, served as at most MAX_DPR (as Cloudflare does). */
+export function dprValue(text: string): number | undefined {
+  const value = decimalIn(text, 0, Number.MAX_VALUE);
+  return value === undefined || value === 0 ? undefined : Math.min(value, MAX_DPR);
+}
+export const DPR_ACCEPTS = `a number greater than 0 (values above ${MAX_DPR} are served as ${MAX_DPR})`;
 
 /**
  * imgix and Cloudinary express brightness, contrast, gamma and saturation as a level in

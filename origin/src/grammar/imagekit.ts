@@ -7,10 +7,14 @@ import {
   composeTurns,
   decimalIn,
   decodePath,
+  dprValue,
+  DPR_ACCEPTS,
   hexColor,
   integerIn,
   isAbsoluteUrl,
+  MAX_BORDER,
   MAX_DIMENSION,
+  MAX_TRIM_PIXELS,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
@@ -234,7 +238,7 @@ function extract(
   if (focusText !== undefined && focusText !== 'top_left') return unsupported('fo-', 'cm-extract with x-/y- is anchored at the top left here');
   const coordinate = (key: 'x' | 'y') => {
     const text = values.get(key);
-    return text === undefined ? 0 : integerIn(text, 0, MAX_DIMENSION);
+    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
   };
   const left = coordinate('x');
   const top = coordinate('y');
@@ -263,8 +267,8 @@ const output: Apply = (values, draft) => {
   const dprText = values.get('dpr');
   if (dprText !== undefined) {
     if (dprText === 'auto') return unsupported('dpr-', 'dpr-auto needs client hints; give a number, or use w-auto');
-    const dpr = decimalIn(dprText, 0.01, 10);
-    if (dpr === undefined) return invalid('dpr-', dprText, 'a number greater than 0, at most 10');
+    const dpr = dprValue(dprText);
+    if (dpr === undefined) return invalid('dpr-', dprText, DPR_ACCEPTS);
     draft.dpr = dpr;
   }
   return done;
@@ -352,7 +356,7 @@ const border: Apply = (values, draft) => {
   const text = values.get('b');
   if (text === undefined) return done;
   const [widthText = '', colorText = ''] = text.split('_');
-  const width = integerIn(widthText, 1, 1000);
+  const width = integerIn(widthText, 1, MAX_BORDER);
   const color = imagekitColor(colorText);
   if (width === undefined || !color) return invalid('b-', text, `<width>_<colour>, colour as ${COLOR_ACCEPTS}`);
   draft.border = { color, width };

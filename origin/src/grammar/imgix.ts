@@ -7,12 +7,16 @@ import {
   composeTurns,
   decimalIn,
   decodePath,
+  dprValue,
+  DPR_ACCEPTS,
   exifTurn,
   hexColor,
   integerIn,
   isAbsoluteUrl,
   levelToMultiplier,
+  MAX_BORDER,
   MAX_DIMENSION,
+  MAX_TRIM_PIXELS,
   NO_TURN,
   type OptionsDraft,
   turnFromFlip,
@@ -173,8 +177,8 @@ const size: Apply = (params, draft) => {
   }
   const dprText = params.get('dpr');
   if (dprText !== undefined) {
-    const dpr = decimalIn(dprText, 0.01, 5);
-    if (dpr === undefined) return invalid('dpr', dprText, 'a number greater than 0, at most 5');
+    const dpr = dprValue(dprText);
+    if (dpr === undefined) return invalid('dpr', dprText, DPR_ACCEPTS);
     draft.dpr = dpr;
   }
   if (box.width !== undefined) draft.width = box.width;
@@ -330,7 +334,7 @@ const sameColor = (a: Rgba, b: Rgba) => a.r === b.r && a.g === b.g && a.b === b.
 const trimming: Apply = (params, draft) => {
   const rect = params.get('rect');
   if (rect !== undefined) {
-    const parts = rect.split(',').map((p) => integerIn(p, 0, MAX_DIMENSION));
+    const parts = rect.split(',').map((p) => integerIn(p, 0, MAX_TRIM_PIXELS));
     const [left, top, width, height] = parts;
     if (parts.length !== 4 || left === undefined || top === undefined || !width || !height) {
       return invalid('rect', rect, 'x,y,w,h in source pixels');
@@ -369,8 +373,8 @@ const padding: Apply = (params, draft) => {
   for (const name of names) {
     const text = params.get(name);
     if (text === undefined) continue;
-    const value = integerIn(text, 0, MAX_DIMENSION);
-    if (value === undefined) return invalid(name, text, 'a non-negative integer number of pixels');
+    const value = integerIn(text, 0, MAX_BORDER);
+    if (value === undefined) return invalid(name, text, `an integer number of pixels, 0 to ${MAX_BORDER}`);
     sizes[name] = value;
   }
   if (Object.keys(sizes).length === 0) return done;
