@@ -214,8 +214,8 @@ interface CliRun {
 }
 
 /** Only what the SDK chain needs: dummy static credentials, a region, and the local endpoints. */
-function awsEnvironment(): NodeJS.ProcessEnv {
-  return {
+function awsEnvironment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,
     AWS_ACCESS_KEY_ID: ACCESS_KEY,
@@ -226,13 +226,16 @@ function awsEnvironment(): NodeJS.ProcessEnv {
     AWS_EC2_METADATA_DISABLED: 'true',
     AWS_ENDPOINT_URL_CLOUDFRONT: cloudFrontUrl,
     AWS_ENDPOINT_URL_CLOUDFORMATION: cloudFormationUrl,
+    ...overrides,
   };
+  for (const [name, value] of Object.entries(environment)) if (value === undefined) delete environment[name];
+  return environment;
 }
 
-function run(command: string, args: string[]): Promise<CliRun> {
+function run(command: string, args: string[], environment: NodeJS.ProcessEnv = awsEnvironment()): Promise<CliRun> {
   return new Promise((done, fail) => {
     // Asynchronous on purpose: the fake servers live in this process and must keep answering.
-    const child = spawn(command, args, { cwd: ROOT, env: awsEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: ROOT, env: environment, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -449,6 +452,26 @@ describe('image-cdn invalidate exit codes', () => {
     expect(result.stderr).toMatch(message);
     expect(cloudFront.requests).toHaveLength(0);
     expect(cloudFormation.requests).toHaveLength(0);
+  });
+
+  it('still prints a JSON document for option errors with --json', async () => {
+    const result = await cli('--prefix', '/v2/', '--distribution-id', DISTRIBUTION, '--colour', '--json');
+    expect(result.code).toBe(2);
+    expect(JSON.parse(result.stdout)).toEqual({
+      ok: false,
+      error: { type: 'usage', code: 'commander.unknownOption', message: "unknown option '--colour'" },
+    });
+  });
+
+  it('exits 3 with a hint when no region is configured', async () => {
+    const result = await run(
+      process.execPath,
+      ['bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION],
+      awsEnvironment({ AWS_REGION: undefined }),
+    );
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/AWS error: Region is missing.*set AWS_REGION/);
+    expect(cloudFront.requests).toHaveLength(0);
   });
 
   it('exits 0 for --help and documents the exit codes', async () => {

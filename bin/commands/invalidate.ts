@@ -74,7 +74,13 @@ export function registerInvalidateCommand(program: Command): void {
         'AWS_ENDPOINT_URL_CLOUDFORMATION override the service endpoints.',
     )
     .exitOverride((error: CommanderError) => {
-      process.exit(error.exitCode === 0 ? EXIT_CODES.ok : EXIT_CODES.usage);
+      if (error.exitCode === 0) process.exit(EXIT_CODES.ok);
+      // Commander has already explained the problem on stderr; --json callers still get a document.
+      if (process.argv.includes('--json')) {
+        const message = error.message.replace(/^error: /, '');
+        process.stdout.write(`${JSON.stringify({ ok: false, error: { type: 'usage', code: error.code, message } }, null, 2)}\n`);
+      }
+      process.exit(EXIT_CODES.usage);
     })
     .action(async (options: InvalidateCommandOptions) => {
       process.exitCode = await runInvalidate(options, {
