@@ -23,7 +23,7 @@ import {
 export * from './invalidate-errors.js';
 export * from './invalidate-paths.js';
 export * from './invalidate-plan.js';
-export * from './invalidate-retry.js';
+export type { RetryNotice, RetryOptions } from './invalidate-retry.js';
 export * from './invalidate-stack.js';
 
 export interface InvalidationSummary {
