@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
@@ -206,6 +206,8 @@ export class ImageCdn extends Construct {
       endpoint: cloudfront.VpcOriginEndpoint.applicationLoadBalancer(this.loadBalancer),
       httpPort: ORIGIN_LISTENER_PORT,
       protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+      // VPC origin names are account-wide, like cache policy names: the region keeps a stack deployable twice.
+      vpcOriginName: `${Names.uniqueResourceName(this, { maxLength: 40 })}-${Stack.of(this).region}`,
     });
     const origin = origins.VpcOrigin.withVpcOrigin(this.vpcOrigin, {
       readTimeout: this.originService.requestTimeout.plus(ORIGIN_READ_TIMEOUT_MARGIN),

@@ -268,6 +268,11 @@ export class ImageOriginService extends Construct {
       scaleInCooldown: Duration.seconds(300),
     });
 
+    const executionRole = this.taskDefinition.executionRole;
+    if (executionRole) {
+      acknowledge(executionRole, 'AwsSolutions-IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken has no resource-level permissions; this execution role only pulls the origin image and writes its log stream.');
+    }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, allocator tuning); the origin needs no secrets because the task role grants S3 access.');
     if (!props.accessLogsBucket || Token.isUnresolved(Stack.of(this).region)) {

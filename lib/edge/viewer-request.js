@@ -55,11 +55,10 @@ function splitOptions(text) {
     else if (c === ',' && depth === 0) {
       parts.push(text.substring(start, i));
       start = i + 1;
-      if (parts.length > MAX_OPTIONS) return null;
     }
   }
   parts.push(text.substring(start));
-  return parts;
+  return parts.length > MAX_OPTIONS ? null : parts;
 }
 
 // The option segment of a Cloudflare URL as [{ key, value, index }], or null when the URL is
@@ -113,7 +112,10 @@ function resolveSlowConnectionQuality(options, headers) {
   var slow = findOption(options, 'slow-connection-quality');
   if (!slow || !isQualityValue(slow.value)) return options;
   var resolved = withoutKey(options, 'slow-connection-quality');
-  if (!isSlowConnection(headers)) return resolved;
+  if (!isSlowConnection(headers)) {
+    // A URL needs at least one option; this rare one stays as written.
+    return resolved.length > 0 ? resolved : options;
+  }
   resolved = withoutKey(resolved, 'quality');
   resolved.push({ key: 'quality', value: slow.value, index: slow.index });
   return resolved;
