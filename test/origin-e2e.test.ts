@@ -46,6 +46,11 @@ beforeAll(async () => {
     copyFileSync(path.join(SAMPLES, name), path.join(root.dir, name));
   }
   writeFileSync(path.join(root.dir, 'quadrants.png'), await quadrants());
+  // A 60×40 red block inside a 20 px white frame.
+  await sharp({ create: { width: 100, height: 80, channels: 3, background: '#fff' } })
+    .composite([{ input: await sharp({ create: { width: 60, height: 40, channels: 3, background: '#f00' } }).png().toBuffer(), left: 20, top: 20 }])
+    .png()
+    .toFile(path.join(root.dir, 'framed.png'));
   await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
     .withExif({ IFD0: { Copyright: 'Example Photo Co', Artist: 'A. Photographer', Software: 'test' }, IFD3: { GPSLatitudeRef: 'N' } })
     .jpeg()
@@ -172,6 +177,27 @@ describe('geometry and colour, checked on pixels', () => {
     const { body } = await get('/cdn-cgi/image/format=jpeg,background=%2300ff00/alpha.png');
     expect(near(await pixel(body, 5, 5), [0, 255, 0])).toBe(true);
     expect(near(await pixel(body, 200, 150), [224, 16, 16])).toBe(true);
+  });
+
+  it('trim=border removes a uniform frame, and trim.border.keep puts some back', async () => {
+    expect(await dims('/cdn-cgi/image/trim=border,format=png/framed.png')).toEqual([60, 40]);
+    expect(await dims('/cdn-cgi/image/trim=border,trim.border.keep=5,format=png/framed.png')).toEqual([70, 50]);
+  });
+
+  it('ignores brightness=0 like Cloudflare, but saturation=0 is greyscale', async () => {
+    const dark = (await get('/cdn-cgi/image/brightness=0,format=png/quadrants.png')).body;
+    expect(near(await pixel(dark, 10, 10), [255, 0, 0])).toBe(true);
+    const grey = await pixel((await get('/cdn-cgi/image/saturation=0,format=png/quadrants.png')).body, 10, 10);
+    expect(grey[0]).toBe(grey[1]);
+    expect(grey[1]).toBe(grey[2]);
+  });
+
+  it('width=auto follows the Sec-CH-Width hint and varies on it', async () => {
+    const hinted = await get('/cdn-cgi/image/width=auto/fossa.jpg', { 'sec-ch-width': '320' });
+    expect((await sharp(hinted.body).metadata()).width).toBe(320);
+    expect(hinted.response.headers.get('vary')).toBe('Sec-CH-Width, Width');
+    const plain = await get('/cdn-cgi/image/width=auto/fossa.jpg');
+    expect((await sharp(plain.body).metadata()).width).toBe(1600);
   });
 
   it('trim removes edges in source pixels', async () => {

@@ -28,7 +28,10 @@ export async function startOrigin(config: OriginConfig, options: { logger?: Logg
     source: createSource(mount.source),
     ...(mount.cacheControl && { cacheControl: mount.cacheControl }),
   }));
-  const httpSource = config.httpSource && config.httpSource.allowHosts.length > 0 ? createHttpSource(config.httpSource) : undefined;
+  const httpSource =
+    config.httpSource && config.httpSource.allowHosts.length > 0
+      ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes })
+      : undefined;
   return startOriginServer(config, {
     router: createMountTable(mounted),
     ...(httpSource && { httpSource }),

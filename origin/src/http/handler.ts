@@ -11,7 +11,7 @@ import type { MountTable } from '../sources/mounts.js';
 import type { ResolvedSource, Source } from '../sources/types.js';
 import { describe, transform } from '../transform/engine.js';
 import { checkOutputLimits } from '../transform/limits.js';
-import { chooseFormat, chooseQuality, type EncoderCapabilities } from '../transform/negotiate.js';
+import { chooseFormat, chooseQuality, resolveAutoWidth, type EncoderCapabilities } from '../transform/negotiate.js';
 import { WorkQueue } from '../transform/work-queue.js';
 import { successCacheControl } from './cache-control.js';
 import { isNotModified } from './conditional.js';
@@ -129,7 +129,8 @@ export class OriginHandler {
 
   private async image(request: OriginRequest, image: ImageRequest, signal: AbortSignal): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
-    const pipeline = normalise(image.options);
+    const autoWidth = resolveAutoWidth(image.options, (name) => request.header(name), config.limits.maxOutputDimension);
+    const pipeline = normalise(autoWidth.options);
     checkOutputLimits(pipeline, config.limits.maxOutputDimension);
     const print = fingerprint(pipeline);
     const location = this.locate(image.source);
@@ -141,7 +142,7 @@ export class OriginHandler {
       const decision = chooseFormat(pipeline.output.format, meta.contentType, request.header('accept'), capabilities);
       const quality = chooseQuality(pipeline.output, (name) => request.header(name));
       const etag = strongEtag(meta.etagSeed, print, decision.format, String(quality.quality ?? ''));
-      const vary = [...(decision.varyAccept ? ['Accept'] : []), ...quality.vary.map(titleCase)];
+      const vary = [...(decision.varyAccept ? ['Accept'] : []), ...quality.vary.map(titleCase), ...autoWidth.vary];
       const headers: Record<string, string> = {
         etag,
         'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl),

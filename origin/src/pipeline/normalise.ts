@@ -25,10 +25,13 @@ export function normalise(options: ImageOptions): Pipeline {
   const resize = resizeOperation(options, dpr);
   if (resize) operations.push(resize);
 
+  // Cloudflare ignores brightness, contrast and gamma of 0 (a black or flat image is never the
+  // intent); saturation 0 is a real request for greyscale.
+  const factor = (value: number | undefined) => (value === undefined || value === 0 ? 1 : value);
   const adjust = {
-    brightness: options.brightness ?? 1,
-    contrast: options.contrast ?? 1,
-    gamma: options.gamma ?? 1,
+    brightness: factor(options.brightness),
+    contrast: factor(options.contrast),
+    gamma: factor(options.gamma),
     saturation: options.saturation ?? 1,
   };
   if (Object.values(adjust).some((v) => v !== 1)) operations.push({ op: 'adjust', ...adjust });
@@ -86,8 +89,9 @@ function orientation(flip: ImageOptions['flip'], rotate: number): Operation[] {
 
 function resizeOperation(options: ImageOptions, dpr: number): Extract<Operation, { op: 'resize' }> | undefined {
   // width=auto needs a client hint to mean anything; without one it is "no width" (docs/url-grammar.md).
-  const width = typeof options.width === 'number' ? Math.round(options.width * dpr) : undefined;
-  const height = options.height !== undefined ? Math.round(options.height * dpr) : undefined;
+  // A tiny dpr must not round a dimension away to nothing.
+  const width = typeof options.width === 'number' ? Math.max(1, Math.round(options.width * dpr)) : undefined;
+  const height = options.height !== undefined ? Math.max(1, Math.round(options.height * dpr)) : undefined;
   if (width === undefined && height === undefined) return undefined;
   const fit = options.fit ?? DEFAULT_FIT;
   // Gravity only decides anything when a box is cropped; elsewhere it must not split the cache.

@@ -208,10 +208,7 @@ async function applyGeometry(image: Sharp, op: Operation, width: number, height:
     case 'trim': {
       const trim = op.trim;
       if (trim.mode === 'border') {
-        next = image.trim({
-          ...(trim.color && { background: toSharpColour(trim.color) }),
-          ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
-        });
+        return trimBorder(image, trim);
       } else {
         const rect = trim.mode === 'edges'
           ? { left: trim.edges.left, top: trim.edges.top, width: width - trim.edges.left - trim.edges.right, height: height - trim.edges.top - trim.edges.bottom }
@@ -243,6 +240,38 @@ async function applyGeometry(image: Sharp, op: Operation, width: number, height:
     width: info.width,
     height: info.height,
   };
+}
+
+/**
+ * Trims a uniform border; `keep` puts back that many pixels of the border colour (the given
+ * colour, or the top-left pixel, which is what libvips trims against by default).
+ */
+async function trimBorder(image: Sharp, trim: Extract<Operation, { op: 'trim' }>['trim'] & { mode: 'border' }) {
+  const source = await rebase(image);
+  const trimmed = source.clone().trim({
+    ...(trim.color && { background: toSharpColour(trim.color) }),
+    ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
+  });
+  let { data, info } = await trimmed.raw().toBuffer({ resolveWithObject: true });
+  if (trim.keep) {
+    const background = trim.color ? toSharpColour(trim.color) : await topLeftPixel(source);
+    ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .extend({ top: trim.keep, right: trim.keep, bottom: trim.keep, left: trim.keep, background })
+      .raw()
+      .toBuffer({ resolveWithObject: true }));
+  }
+  return {
+    image: sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
+    width: info.width,
+    height: info.height,
+  };
+}
+
+async function topLeftPixel(image: Sharp) {
+  const { data, info } = await image.clone().extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
+  const alpha = info.channels === 4 || info.channels === 2 ? data[info.channels - 1]! / 255 : 1;
+  const grey = info.channels <= 2;
+  return { r: data[0]!, g: grey ? data[0]! : data[1]!, b: grey ? data[0]! : data[2]!, alpha };
 }
 
 /** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
