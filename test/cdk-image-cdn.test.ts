@@ -1,0 +1,353 @@
+/**
+ * The synthesised CloudFormation of ImageCdn: every resource with its security properties.
+ * One app, synthesised once, holds the default stack and a fully configured one.
+ */
+import { readFileSync } from 'node:fs';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ImageCdn, ImageCdnStack, VIEWER_REQUEST_FUNCTION_PATH } from '../lib/index.js';
+
+type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
+
+let defaults: Template;
+let configured: Template;
+let defaultStack: ImageCdnStack;
+
+beforeAll(() => {
+  const app = new App();
+  defaultStack = new ImageCdnStack(app, 'Defaults');
+  const uploader = new iam.Role(defaultStack, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() });
+  const invalidator = new iam.Role(defaultStack, 'Invalidator', { assumedBy: new iam.AccountRootPrincipal() });
+  defaultStack.imageCdn.grantPut(uploader);
+  defaultStack.imageCdn.grantInvalidate(invalidator);
+
+  const custom = new Stack(app, 'Configured', { env: { account: '111122223333', region: 'eu-west-1' } });
+  new ImageCdn(custom, 'Images', {
+    domainName: 'images.example.com',
+    certificate: acm.Certificate.fromCertificateArn(custom, 'Cert', 'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7'),
+    originShieldRegion: 'eu-west-1',
+    cpuArchitecture: ecs.CpuArchitecture.X86_64,
+    cpu: 2048,
+    memoryLimitMiB: 4096,
+    minTasks: 3,
+    maxTasks: 30,
+    requestTimeout: Duration.seconds(20),
+    sourcePrefix: 'uploads/',
+    queryStringAllowList: ['w', 'h'],
+    accessLogs: false,
+    cloudFrontPrefixListId: 'pl-4fa04526',
+    webAclId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/images/abc',
+  });
+  app.synth();
+  defaults = Template.fromStack(defaultStack);
+  configured = Template.fromStack(custom);
+});
+
+const resources = (template: Template): Resources => template.toJSON().Resources as Resources;
+const ofType = (template: Template, type: string) => Object.entries(resources(template)).filter(([, r]) => r.Type === type);
+const only = (template: Template, type: string) => {
+  const found = ofType(template, type);
+  expect(found, type).toHaveLength(1);
+  return found[0]!;
+};
+const ref = (logicalId: string) => ({ Ref: logicalId });
+
+describe('source bucket', () => {
+  it('blocks public access, encrypts, versions, and enforces TLS in its policy', () => {
+    const [bucketId, bucket] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.includes('SourceBucket'))!;
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      VersioningConfiguration: { Status: 'Enabled' },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      LoggingConfiguration: { LogFilePrefix: 'source-bucket/' },
+    });
+    defaults.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucketId),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Deny', Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } } }),
+        ]),
+      },
+    });
+    expect(ofType(defaults, 'AWS::S3::Bucket').map(([, r]) => r.Properties?.PublicAccessBlockConfiguration?.BlockPublicPolicy)).toEqual([true, true]);
+  });
+});
+
+describe('origin service', () => {
+  it('runs ARM64 Linux Fargate tasks from the Dockerfile image with the origin\'s environment', () => {
+    const [, task] = only(defaults, 'AWS::ECS::TaskDefinition');
+    expect(task.Properties).toMatchObject({
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      Cpu: '1024',
+      Memory: '2048',
+      NetworkMode: 'awsvpc',
+    });
+    const container = task.Properties!.ContainerDefinitions[0];
+    const env = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    const [bucketId] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.includes('SourceBucket'))!;
+    expect(env).toMatchObject({
+      PORT: '3000',
+      IMAGE_CDN_S3_BUCKET: ref(bucketId),
+      IMAGE_CDN_REQUEST_TIMEOUT_MS: '10000',
+      MALLOC_ARENA_MAX: '2',
+    });
+    expect(env).not.toHaveProperty('IMAGE_CDN_S3_PREFIX');
+    expect(container.Image['Fn::Sub']).toContain('container-assets');
+    expect(container.PortMappings).toEqual([{ ContainerPort: 3000, Name: 'http', Protocol: 'tcp' }]);
+    expect(container.LinuxParameters.InitProcessEnabled).toBe(true);
+    expect(container.LogConfiguration.LogDriver).toBe('awslogs');
+  });
+
+  it('builds the image asset for linux/arm64 from origin/Dockerfile at the repository root', () => {
+    const artifact = defaultStack.node.root as App;
+    const manifest = JSON.parse(readFileSync(`${artifact.outdir}/Defaults.assets.json`, 'utf8'));
+    const images = Object.values(manifest.dockerImages) as Array<{ source: { directory: string; dockerFile: string; platform: string } }>;
+    expect(images).toHaveLength(1);
+    expect(images[0]!.source).toMatchObject({ dockerFile: 'origin/Dockerfile', platform: 'linux/arm64' });
+  });
+
+  it('places tasks in private subnets without public IPs, with a rolling-back circuit breaker', () => {
+    const [, service] = only(defaults, 'AWS::ECS::Service');
+    expect(service.Properties).toMatchObject({
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100 },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+    });
+    const subnets = service.Properties!.NetworkConfiguration.AwsvpcConfiguration.Subnets as Array<{ Ref: string }>;
+    expect(subnets.length).toBe(2);
+    for (const subnet of subnets) {
+      expect(subnet.Ref).toMatch(/PrivateSubnet/);
+      expect(resources(defaults)[subnet.Ref]!.Properties!.MapPublicIpOnLaunch).toBe(false);
+    }
+  });
+
+  it('has a task role that can only read the source bucket', () => {
+    const [, task] = only(defaults, 'AWS::ECS::TaskDefinition');
+    const taskRoleId = task.Properties!.TaskRoleArn['Fn::GetAtt'][0] as string;
+    const policies = ofType(defaults, 'AWS::IAM::Policy').filter(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === taskRoleId));
+    expect(policies).toHaveLength(1);
+    const [bucketId] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.includes('SourceBucket'))!;
+    expect(policies[0]![1].Properties!.PolicyDocument.Statement).toEqual([
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] } },
+      { Action: 's3:ListBucket', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] }, Condition: { StringLike: { 's3:prefix': '*' } } },
+    ]);
+    expect(resources(defaults)[taskRoleId]!.Properties!.ManagedPolicyArns).toBeUndefined();
+  });
+
+  it('health-checks /healthz and scales on CPU and requests per target', () => {
+    defaults.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      HealthCheckPath: '/healthz', Matcher: { HttpCode: '200' }, Port: 3000, Protocol: 'HTTP', TargetType: 'ip',
+    });
+    defaults.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
+    const metrics = ofType(defaults, 'AWS::ApplicationAutoScaling::ScalingPolicy')
+      .map(([, p]) => p.Properties!.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.PredefinedMetricType)
+      .sort();
+    expect(metrics).toEqual(['ALBRequestCountPerTarget', 'ECSServiceAverageCPUUtilization']);
+  });
+
+  it('keeps logs for a month in a cluster with Container Insights', () => {
+    const [logGroupId] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::Logs::LogGroup' && id.includes('OriginLogs'))!;
+    expect(resources(defaults)[logGroupId]!.Properties!.RetentionInDays).toBe(30);
+    defaults.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    defaults.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+});
+
+describe('internal load balancer', () => {
+  it('is internal and listens on HTTP 80 only', () => {
+    defaults.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    defaults.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' }]),
+    });
+    defaults.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
+    defaults.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
+  });
+
+  it('admits only CloudFront\'s VPC-origin security group, found after the distribution exists', () => {
+    const [lbId, lb] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const lbGroup = lb.Properties!.SecurityGroups[0]['Fn::GetAtt'][0] as string;
+    expect(resources(defaults)[lbGroup]!.Properties!.SecurityGroupIngress).toBeUndefined();
+    const ingress = ofType(defaults, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt'][0] === lbGroup);
+    expect(ingress).toHaveLength(1);
+    const rule = ingress[0]![1].Properties!;
+    expect(rule).toMatchObject({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80 });
+    const [lookupId, attribute] = rule.SourceSecurityGroupId['Fn::GetAtt'] as [string, string];
+    expect(attribute).toBe('SecurityGroups.0.GroupId');
+    const lookup = resources(defaults)[lookupId]!;
+    expect(lookup.Type).toBe('Custom::AWS');
+    const call = JSON.stringify(lookup.Properties!.Create);
+    expect(call).toContain('describeSecurityGroups');
+    expect(call).toContain('CloudFront-VPCOrigins-Service-SG');
+    const [distributionId] = only(defaults, 'AWS::CloudFront::Distribution');
+    expect(lookup.DependsOn).toContain(distributionId);
+    expect(lbId).toBeDefined();
+  });
+
+  it('has no rule open to the internet anywhere', () => {
+    const text = JSON.stringify(resources(defaults));
+    for (const [, group] of ofType(defaults, 'AWS::EC2::SecurityGroup')) {
+      expect(JSON.stringify(group.Properties!.SecurityGroupIngress ?? [])).not.toContain('0.0.0.0/0');
+    }
+    for (const [, rule] of ofType(defaults, 'AWS::EC2::SecurityGroupIngress')) {
+      expect(rule.Properties!.CidrIp).toBeUndefined();
+      expect(rule.Properties!.CidrIpv6).toBeUndefined();
+    }
+    expect(text).not.toContain('internet-facing');
+  });
+});
+
+describe('cache policy and viewer-request function', () => {
+  it('keys on the path and the normalised Accept only, honouring origin TTLs', () => {
+    defaults.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: {
+        MinTTL: 0,
+        DefaultTTL: 86400,
+        MaxTTL: 31536000,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Accept'] },
+          CookiesConfig: { CookieBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          EnableAcceptEncodingGzip: false,
+          EnableAcceptEncodingBrotli: false,
+        },
+      },
+    });
+  });
+
+  it('deploys the function file unchanged on cloudfront-js-2.0', () => {
+    defaults.hasResourceProperties('AWS::CloudFront::Function', {
+      AutoPublish: true,
+      FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
+      FunctionCode: readFileSync(VIEWER_REQUEST_FUNCTION_PATH, 'utf8'),
+    });
+  });
+});
+
+describe('distribution', () => {
+  it('serves HTTP/2 and HTTP/3 over HTTPS, uncompressed, through the cache policy and the viewer-request function', () => {
+    const [functionId] = only(defaults, 'AWS::CloudFront::Function');
+    const [policyId] = only(defaults, 'AWS::CloudFront::CachePolicy');
+    const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
+    const config = distribution.Properties!.DistributionConfig;
+    expect(config).toMatchObject({
+      HttpVersion: 'http2and3',
+      IPV6Enabled: true,
+      Logging: { Prefix: 'cloudfront/' },
+      DefaultCacheBehavior: {
+        CachePolicyId: ref(policyId),
+        Compress: false,
+        ViewerProtocolPolicy: 'redirect-to-https',
+        AllowedMethods: ['GET', 'HEAD'],
+        FunctionAssociations: [{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [functionId, 'FunctionARN'] } }],
+      },
+    });
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+  });
+
+  it('reaches the load balancer through a VPC origin with a read timeout just above the origin\'s own', () => {
+    const [vpcOriginId, vpcOrigin] = only(defaults, 'AWS::CloudFront::VpcOrigin');
+    const [lbId] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(vpcOrigin.Properties!.VpcOriginEndpointConfig).toMatchObject({ Arn: ref(lbId), HTTPPort: 80, OriginProtocolPolicy: 'http-only' });
+    const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
+    const origins = distribution.Properties!.DistributionConfig.Origins;
+    expect(origins).toHaveLength(1);
+    expect(origins[0].VpcOriginConfig).toEqual({ VpcOriginId: { 'Fn::GetAtt': [vpcOriginId, 'Id'] }, OriginReadTimeout: 15, OriginKeepaliveTimeout: 30 });
+    expect(origins[0].CustomOriginConfig).toBeUndefined();
+    expect(origins[0].OriginShield).toBeUndefined();
+  });
+
+  it('outputs the distribution id and domain and the bucket name', () => {
+    const outputs = defaults.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const [distributionId] = only(defaults, 'AWS::CloudFront::Distribution');
+    const [bucketId] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::S3::Bucket' && id.includes('SourceBucket'))!;
+    const values = Object.entries(outputs).map(([id, output]) => [id.replace(/[0-9A-F]{8}$/, ''), output.Value]);
+    expect(Object.fromEntries(values)).toEqual({
+      ImageCdnDistributionId: ref(distributionId),
+      ImageCdnDistributionDomainName: { 'Fn::GetAtt': [distributionId, 'DomainName'] },
+      ImageCdnBucketName: ref(bucketId),
+    });
+  });
+});
+
+describe('grants', () => {
+  const policyOf = (roleName: string) => {
+    const [roleId] = Object.entries(resources(defaults)).find(([id, r]) => r.Type === 'AWS::IAM::Role' && id.startsWith(roleName))!;
+    const [, policy] = ofType(defaults, 'AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === roleId))!;
+    return policy.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
+  };
+
+  it('grantPut allows uploads to the source bucket and nothing else', () => {
+    const statements = policyOf('Uploader');
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:Abort*']));
+    expect(actions.filter((a) => !a.startsWith('s3:PutObject') && a !== 's3:Abort*')).toEqual([]);
+    expect(JSON.stringify(statements)).toContain('SourceBucket');
+  });
+
+  it('grantInvalidate allows creating and reading invalidations of this distribution only', () => {
+    const [distributionId] = only(defaults, 'AWS::CloudFront::Distribution');
+    const statements = policyOf('Invalidator');
+    expect(statements).toHaveLength(1);
+    expect([statements[0]!.Action].flat().sort()).toEqual(['cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', 'cloudfront:ListInvalidations']);
+    expect(JSON.stringify(statements[0]!.Resource)).toContain(distributionId);
+  });
+});
+
+describe('configured: custom domain, Origin Shield, x86, larger tasks, prefix, query allow-list', () => {
+  it('uses the certificate with TLSv1.2_2021 and SNI for the domain', () => {
+    const [, distribution] = only(configured, 'AWS::CloudFront::Distribution');
+    expect(distribution.Properties!.DistributionConfig).toMatchObject({
+      Aliases: ['images.example.com'],
+      ViewerCertificate: {
+        AcmCertificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7',
+        MinimumProtocolVersion: 'TLSv1.2_2021',
+        SslSupportMethod: 'sni-only',
+      },
+      WebACLId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/images/abc',
+    });
+    expect(distribution.Properties!.DistributionConfig.Logging).toBeUndefined();
+  });
+
+  it('enables Origin Shield and stretches the read timeout with the request timeout', () => {
+    const [, distribution] = only(configured, 'AWS::CloudFront::Distribution');
+    const origin = distribution.Properties!.DistributionConfig.Origins[0];
+    expect(origin.OriginShield).toEqual({ Enabled: true, OriginShieldRegion: 'eu-west-1' });
+    expect(origin.VpcOriginConfig.OriginReadTimeout).toBe(25);
+  });
+
+  it('runs x86_64 tasks of the requested size and count with the prefix in env and IAM', () => {
+    const [, task] = only(configured, 'AWS::ECS::TaskDefinition');
+    expect(task.Properties).toMatchObject({ Cpu: '2048', Memory: '4096', RuntimePlatform: { CpuArchitecture: 'X86_64' } });
+    const env = Object.fromEntries(task.Properties!.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    expect(env).toMatchObject({ IMAGE_CDN_S3_PREFIX: 'uploads/', IMAGE_CDN_REQUEST_TIMEOUT_MS: '20000' });
+    configured.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3, MaxCapacity: 30 });
+    const taskRoleId = task.Properties!.TaskRoleArn['Fn::GetAtt'][0] as string;
+    const [, policy] = ofType(configured, 'AWS::IAM::Policy').find(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === taskRoleId))!;
+    const statements = policy.Properties!.PolicyDocument.Statement;
+    expect(JSON.stringify(statements[0].Resource)).toContain('/uploads/*');
+    expect(statements[1].Condition).toEqual({ StringLike: { 's3:prefix': 'uploads/*' } });
+  });
+
+  it('puts only the allow-listed query parameters in the cache key', () => {
+    configured.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: { ParametersInCacheKeyAndForwardedToOrigin: { QueryStringsConfig: { QueryStringBehavior: 'whitelist', QueryStrings: ['w', 'h'] } } },
+    });
+  });
+
+  it('admits the CloudFront prefix list without a deploy-time lookup, and writes no access logs', () => {
+    configured.resourceCountIs('Custom::AWS', 0);
+    configured.resourceCountIs('AWS::Lambda::Function', 0);
+    configured.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { SourcePrefixListId: 'pl-4fa04526', FromPort: 80, ToPort: 80 });
+    configured.resourceCountIs('AWS::S3::Bucket', 1);
+    const [, lb] = only(configured, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    expect(JSON.stringify(lb.Properties!.LoadBalancerAttributes)).not.toContain('access_logs.s3.enabled');
+  });
+});
