@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerInvalidateCommand } from './commands/invalidate.js';
 import { registerPutCommand } from './commands/put.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerSignCommand } from './commands/sign.js';
 
 const program = new Command('image-cdn')
   .description('Self-hosted image CDN: run the origin, upload content-addressed sources, invalidate the CDN.')
@@ -10,5 +11,6 @@ const program = new Command('image-cdn')
 registerServeCommand(program);
 registerInvalidateCommand(program);
 registerPutCommand(program);
+registerSignCommand(program);
 
 await program.parseAsync(process.argv);
