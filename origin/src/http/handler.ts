@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import type { OriginConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { parseImageUrl } from '../grammar/index.js';
+import { cacheTagForSource } from '../cache-tag.js';
 import { fingerprint } from '../pipeline/fingerprint.js';
 import { normalise } from '../pipeline/normalise.js';
 import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
@@ -150,7 +151,7 @@ export class OriginHandler {
         ...(vary.length && { vary: vary.join(', ') }),
         'content-type': CONTENT_TYPES[decision.format],
         ...(decision.fallback && { 'x-image-cdn-format-fallback': decision.fallback }),
-        ...this.cacheTag(meta.identity),
+        ...this.cacheTag(image.source),
         'x-content-type-options': 'nosniff',
       };
       if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
@@ -223,9 +224,9 @@ export class OriginHandler {
   }
 
   /** Tags every response of one source alike, so a CDN that purges by tag can drop all its transforms at once. */
-  private cacheTag(identity: string): Record<string, string> {
+  private cacheTag(sourcePath: string): Record<string, string> {
     const header = this.deps.config.cacheTagHeader;
-    return header ? { [header.toLowerCase()]: identity.replace(/[^\x21-\x7e]/g, '_') } : {};
+    return header ? { [header.toLowerCase()]: cacheTagForSource(sourcePath) } : {};
   }
 
   /** Paths outside every grammar: the source's own bytes, under the same cache contract. */
@@ -242,7 +243,7 @@ export class OriginHandler {
       ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
       'content-type': meta.contentType ?? 'application/octet-stream',
       ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
-      ...this.cacheTag(meta.identity),
+      ...this.cacheTag(sourcePath),
       'x-content-type-options': 'nosniff',
     };
     if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
