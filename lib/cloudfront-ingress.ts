@@ -91,6 +91,4 @@ function acknowledgeProviderFunction(scope: IConstruct): void {
   if (!provider) return;
   acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
     'The AWS-managed basic execution policy only lets the deploy-time lookup function write its own CloudWatch logs.');
-  acknowledge(provider, 'AwsSolutions-L1',
-    'The deploy-time lookup function\'s runtime is chosen and updated by aws-cdk-lib\'s AwsCustomResource.');
 }

@@ -291,7 +291,6 @@ export class ImageCdn extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],
     });
-    acknowledge(bucket, 'AwsSolutions-S1', 'This bucket is the access-log destination; logging it into itself would loop.');
     return bucket;
   }
 
