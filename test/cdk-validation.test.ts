@@ -1,0 +1,130 @@
+/**
+ * Invalid props stop synth with a message that names the bad value. Validation runs in the
+ * constructors, so these tests build constructs without synthesising anything.
+ */
+import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { describe, expect, it } from 'vitest';
+import { AcceptAwareCachePolicy, ImageCdn, type ImageCdnProps, ImageCdnStack, ImageCdnValidationError } from '../lib/index.js';
+
+const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/image-origin:1.0.0');
+const certificateArn = (region: string) => `arn:aws:acm:${region}:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7`;
+
+function build(props: (stack: Stack) => ImageCdnProps): () => void {
+  return () => {
+    const stack = new Stack(new App(), 'Test');
+    new ImageCdn(stack, 'Images', { image, ...props(stack) });
+  };
+}
+
+function expectInvalid(create: () => void, ...fragments: string[]): void {
+  let error: unknown;
+  try {
+    create();
+  } catch (caught) {
+    error = caught;
+  }
+  expect(error).toBeInstanceOf(ImageCdnValidationError);
+  for (const fragment of fragments) expect((error as Error).message).toContain(fragment);
+}
+
+describe('domain and certificate', () => {
+  it('rejects a certificate without a domain, naming the certificate', () => {
+    expectInvalid(build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')) })),
+      certificateArn('us-east-1'), 'without a domainName');
+  });
+
+  it('rejects a domain without a certificate, naming the domain', () => {
+    expectInvalid(build(() => ({ domainName: 'images.example.com' })), "'images.example.com'", 'needs a certificate');
+  });
+
+  it('rejects a certificate outside us-east-1, naming its region', () => {
+    expectInvalid(build((stack) => ({
+      domainName: 'images.example.com',
+      certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('eu-west-1')),
+    })), certificateArn('eu-west-1'), 'is in eu-west-1', 'us-east-1');
+  });
+
+  it('rejects a domain that is not a DNS name', () => {
+    expectInvalid(build((stack) => ({
+      domainName: 'images example.com',
+      certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')),
+    })), "'images example.com'");
+  });
+
+  it('accepts a certificate whose ARN is only known at deploy time', () => {
+    expect(build((stack) => ({
+      domainName: 'images.example.com',
+      certificate: acm.Certificate.fromCertificateArn(stack, 'C', Fn.importValue('SharedCertificateArn')),
+    }))).not.toThrow();
+  });
+});
+
+describe('Origin Shield', () => {
+  it.each(['us-east-9', 'US-EAST-1', 'mars-north-1', 'useast1', ''])('rejects region %j, naming it', (region) => {
+    expectInvalid(build(() => ({ originShieldRegion: region })), `originShieldRegion '${region}'`);
+  });
+
+  it('accepts a real region', () => {
+    expect(build(() => ({ originShieldRegion: 'ap-southeast-2' }))).not.toThrow();
+  });
+});
+
+describe('task size and count', () => {
+  it('rejects minTasks above maxTasks, naming both', () => {
+    expectInvalid(build(() => ({ minTasks: 5, maxTasks: 2 })), 'minTasks 5', 'maxTasks 2');
+  });
+
+  it('rejects non-positive or fractional counts', () => {
+    expectInvalid(build(() => ({ minTasks: 0 })), 'minTasks 0');
+    expectInvalid(build(() => ({ maxTasks: 2.5 })), 'maxTasks 2.5');
+  });
+
+  it('rejects a memory size Fargate does not offer for the CPU, naming both', () => {
+    expectInvalid(build(() => ({ cpu: 1024, memoryLimitMiB: 512 })), 'memoryLimitMiB 512', 'cpu 1024', '2048–8192');
+    expectInvalid(build(() => ({ cpu: 2048, memoryLimitMiB: 4000 })), 'memoryLimitMiB 4000', 'cpu 2048');
+  });
+
+  it('rejects a CPU size Fargate does not offer', () => {
+    expectInvalid(build(() => ({ cpu: 300, memoryLimitMiB: 1024 })), 'cpu 300', '256, 512, 1024');
+  });
+
+  it('accepts every documented size at its edges', () => {
+    for (const [cpu, memoryLimitMiB] of [[256, 512], [256, 2048], [512, 4096], [4096, 30720], [8192, 16384], [16384, 122880]] as const) {
+      expect(build(() => ({ cpu, memoryLimitMiB })), `${cpu}/${memoryLimitMiB}`).not.toThrow();
+    }
+  });
+
+  it('rejects scaling targets out of range', () => {
+    expectInvalid(build(() => ({ targetCpuUtilizationPercent: 0 })), 'targetCpuUtilizationPercent 0');
+    expectInvalid(build(() => ({ targetRequestsPerTaskPerMinute: -3 })), 'targetRequestsPerTaskPerMinute -3');
+  });
+});
+
+describe('timeouts, prefixes and query strings', () => {
+  it('rejects a request timeout CloudFront cannot wait for, naming it', () => {
+    expectInvalid(build(() => ({ requestTimeout: Duration.minutes(2) })), 'requestTimeout 2 minutes');
+    expectInvalid(build(() => ({ requestTimeout: Duration.millis(200) })), 'requestTimeout 200 millis');
+  });
+
+  it('rejects a source prefix with a leading slash', () => {
+    expectInvalid(build(() => ({ sourcePrefix: '/uploads/' })), "sourcePrefix '/uploads/'");
+  });
+
+  it('rejects query parameter names that are not plain names, and more than CloudFront allows', () => {
+    expectInvalid(() => new AcceptAwareCachePolicy(new Stack(new App(), 'T'), 'C', { queryStringAllowList: ['w', 'a b'] }), "'a b'");
+    const eleven = Array.from({ length: 11 }, (_, i) => `p${i}`);
+    expectInvalid(() => new AcceptAwareCachePolicy(new Stack(new App(), 'T'), 'C', { queryStringAllowList: eleven }), 'has 11 names');
+  });
+
+  it('names the construct path in the message', () => {
+    expectInvalid(build(() => ({ minTasks: 3, maxTasks: 1 })), 'Test/Images/Origin');
+  });
+});
+
+describe('ImageCdnStack', () => {
+  it('refuses an existing VPC id in an environment-agnostic stack, naming the id', () => {
+    expectInvalid(() => new ImageCdnStack(new App(), 'Agnostic', { vpcId: 'vpc-0abc1234' }), "vpcId 'vpc-0abc1234'", 'account and region');
+  });
+});
