@@ -1,0 +1,124 @@
+/**
+ * The `cdk deploy` app: its settings from context and environment variables, and the app
+ * itself run the way the CDK CLI runs it (CDK_OUTDIR, CDK_CONTEXT_JSON), with no AWS account.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppSettingsError, readAppSettings } from '../lib/app-settings.js';
+
+const run = promisify(execFile);
+const noContext = () => undefined;
+const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
+
+describe('readAppSettings', () => {
+  it('defaults to an environment-agnostic stack named ImageCdn with ImageCdn\'s own defaults', () => {
+    expect(readAppSettings(noContext, {})).toEqual({ stackName: 'ImageCdn', stackProps: { imageCdn: {} } });
+  });
+
+  it('reads every setting from IMAGE_CDN_* environment variables', () => {
+    const settings = readAppSettings(noContext, {
+      IMAGE_CDN_STACK_NAME: 'Images-Prod',
+      IMAGE_CDN_BUCKET_NAME: 'my-images',
+      IMAGE_CDN_SOURCE_PREFIX: 'uploads/',
+      IMAGE_CDN_DOMAIN_NAME: 'img.example.com',
+      IMAGE_CDN_CERTIFICATE_ARN: 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+      IMAGE_CDN_ORIGIN_SHIELD_REGION: 'eu-central-1',
+      IMAGE_CDN_TASK_CPU: '2048',
+      IMAGE_CDN_TASK_MEMORY: '4096',
+      IMAGE_CDN_MIN_TASKS: '3',
+      IMAGE_CDN_MAX_TASKS: '12',
+    });
+    expect(settings).toEqual({
+      stackName: 'Images-Prod',
+      stackProps: {
+        bucketName: 'my-images',
+        certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/abc',
+        imageCdn: {
+          sourcePrefix: 'uploads/',
+          domainName: 'img.example.com',
+          originShieldRegion: 'eu-central-1',
+          cpu: 2048,
+          memoryLimitMiB: 4096,
+          minTasks: 3,
+          maxTasks: 12,
+        },
+      },
+    });
+  });
+
+  it('lets context win over the environment, and accepts numbers from cdk.json', () => {
+    const settings = readAppSettings(contextOf({ bucketName: 'from-context', taskCpu: 512, taskMemory: '1024' }), {
+      IMAGE_CDN_BUCKET_NAME: 'from-env',
+      IMAGE_CDN_TASK_CPU: '4096',
+    });
+    expect(settings.stackProps.bucketName).toBe('from-context');
+    expect(settings.stackProps.imageCdn).toEqual({ cpu: 512, memoryLimitMiB: 1024 });
+  });
+
+  it('ignores empty values', () => {
+    expect(readAppSettings(contextOf({ domainName: '' }), { IMAGE_CDN_BUCKET_NAME: '  ' })).toEqual({ stackName: 'ImageCdn', stackProps: { imageCdn: {} } });
+  });
+
+  it('rejects a count or size that is not a whole number, naming the setting and value', () => {
+    expect(() => readAppSettings(contextOf({ minTasks: 'two' }), {})).toThrow(AppSettingsError);
+    expect(() => readAppSettings(contextOf({ minTasks: 'two' }), {})).toThrow(/minTasks.*'two'/);
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_TASK_MEMORY: '2GB' })).toThrow(/IMAGE_CDN_TASK_MEMORY.*'2GB'/);
+    expect(() => readAppSettings(contextOf({ bucketName: { name: 'x' } }), {})).toThrow(/bucketName/);
+  });
+
+  it('uses a concrete environment only when asked, or when an existing VPC must be looked up', () => {
+    expect(readAppSettings(noContext, { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' }).stackProps.env).toBeUndefined();
+    expect(readAppSettings(contextOf({ vpcId: 'vpc-0abc1234' }), { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' }).stackProps)
+      .toMatchObject({ vpcId: 'vpc-0abc1234', env: { account: '111122223333', region: 'eu-west-1' } });
+    expect(readAppSettings(contextOf({ account: '444455556666', region: 'us-west-2' }), {}).stackProps.env)
+      .toEqual({ account: '444455556666', region: 'us-west-2' });
+  });
+});
+
+describe('bin/app.ts', () => {
+  let outdir: string;
+  let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(path.join(tmpdir(), 'image-cdn-app-'));
+    const context = {
+      stackName: 'ImagesFromContext',
+      bucketName: 'existing-images',
+      domainName: 'images.example.com',
+      certificateArn: 'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7',
+      originShieldRegion: 'us-east-2',
+      taskCpu: '512',
+      taskMemory: '2048',
+      minTasks: '1',
+      maxTasks: '4',
+    };
+    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    // No credentials and no account: the app must synthesise without either.
+    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete env[name];
+    await run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { env, cwd: path.resolve(import.meta.dirname, '..') });
+    template = JSON.parse(await readFile(path.join(outdir, 'ImagesFromContext.template.json'), 'utf8'));
+  }, 120_000);
+
+  afterAll(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
+
+  it('builds the stack from context: existing bucket, custom domain, Origin Shield, task size and counts', () => {
+    const distribution = ofType('AWS::CloudFront::Distribution')[0]!.Properties.DistributionConfig;
+    expect(distribution.Aliases).toEqual(['images.example.com']);
+    expect(distribution.ViewerCertificate.MinimumProtocolVersion).toBe('TLSv1.2_2021');
+    expect(distribution.Origins[0].OriginShield).toEqual({ Enabled: true, OriginShieldRegion: 'us-east-2' });
+    const task = ofType('AWS::ECS::TaskDefinition')[0]!.Properties;
+    expect([task.Cpu, task.Memory]).toEqual(['512', '2048']);
+    expect(ofType('AWS::ApplicationAutoScaling::ScalableTarget')[0]!.Properties).toMatchObject({ MinCapacity: 1, MaxCapacity: 4 });
+    expect(ofType('AWS::S3::Bucket').length).toBe(1);
+    const env = task.ContainerDefinitions[0].Environment.find((e: { Name: string }) => e.Name === 'IMAGE_CDN_S3_BUCKET');
+    expect(env.Value).toBe('existing-images');
+  });
+});
