@@ -3,13 +3,15 @@ import type { InvalidateResult } from './invalidate.js';
 export type InvalidationInputErrorCode =
   | 'invalid_path'
   | 'invalid_prefix'
+  | 'invalid_tag'
+  | 'invalid_source'
   | 'no_paths'
   | 'invalid_distribution_id'
   | 'invalid_option'
   | 'stack_output_not_found'
   | 'ambiguous_stack_output';
 
-/** The request itself is wrong (a bad path, no paths, an ambiguous stack); retrying cannot help. */
+/** The request itself is wrong (a bad path or tag, nothing to do, an ambiguous stack); retrying cannot help. */
 export class InvalidationInputError extends Error {
   override readonly name = 'InvalidationInputError';
 

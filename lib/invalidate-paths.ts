@@ -3,6 +3,7 @@
  * de-duplication and batching. Pure functions; nothing here talks to AWS.
  */
 import { InvalidationInputError } from './invalidate-errors.js';
+import { cacheTagItem, sourceCacheTag, validateCacheTag } from './invalidate-tags.js';
 
 /**
  * CloudFront's limits, from the Developer Guide, "Concurrent invalidation request maximum"
@@ -56,7 +57,7 @@ export function validateAndEncodePath(input: string): string {
     throw new InvalidationInputError('invalid_path', 'invalidation path must be a non-empty string');
   }
   if (!input.startsWith('/')) {
-    const hint = input.startsWith('#') ? ' (items starting with "#" are cache tags, not paths)' : '';
+    const hint = input.startsWith('#') ? ' (items starting with "#" are cache tags, not paths: pass the tag as a tag)' : '';
     throw new InvalidationInputError('invalid_path', `invalidation path "${input}" must start with "/"${hint}`);
   }
   const star = input.indexOf('*');
@@ -125,22 +126,34 @@ export function prefixToWildcardPath(prefix: string): string {
   return validateAndEncodePath(`${prefix.endsWith('/') ? prefix : `${prefix}/`}*`);
 }
 
-export const isWildcardPath = (path: string): boolean => path.endsWith('*');
+/** A path ending in `*`; a cache-tag item (`#…`) is never a wildcard, whatever it ends with. */
+export const isWildcardPath = (path: string): boolean => path.startsWith('/') && path.endsWith('*');
+
+export interface InvalidationSelectors {
+  /** Exact paths (`/img/a.jpg`, `/img/a.jpg?w=1`, `/img/*`). */
+  readonly paths?: readonly string[] | undefined;
+  /** Path prefixes; each becomes one wildcard path (`/v2/` → `/v2/*`). */
+  readonly prefixes?: readonly string[] | undefined;
+  /** Raw cache tags (`9f86…`, `product:tv`); each becomes the item `#<tag>`. */
+  readonly tags?: readonly string[] | undefined;
+  /** Source paths (`uploads/<sha256>.jpg`); each becomes the item `#<its cache tag>`. */
+  readonly sources?: readonly string[] | undefined;
+}
 
 /**
- * Validates and encodes every path and prefix, removes duplicates and every path already covered
- * by a wildcard of the same request (`/v2/a.jpg` and `/v2/b/*` under `/v2/*`), and sorts the rest
- * so that the same set of inputs always yields the same list.
+ * Validates and encodes every path, prefix, tag and source, removes duplicates and every path
+ * already covered by a wildcard of the same request (`/v2/a.jpg` and `/v2/b/*` under `/v2/*`), and
+ * sorts the rest so that the same set of inputs always yields the same list. Tag items stay: a
+ * wildcard covers URLs, not tags, and one tag may reach far beyond it.
  */
-export function normaliseInvalidationPaths(input: {
-  readonly paths?: readonly string[] | undefined;
-  readonly prefixes?: readonly string[] | undefined;
-}): string[] {
+export function normaliseInvalidationPaths(input: InvalidationSelectors): string[] {
   const unique = new Set<string>();
   for (const path of input.paths ?? []) unique.add(validateAndEncodePath(path));
   for (const prefix of input.prefixes ?? []) unique.add(prefixToWildcardPath(prefix));
+  for (const tag of input.tags ?? []) unique.add(cacheTagItem(validateCacheTag(tag)));
+  for (const source of input.sources ?? []) unique.add(cacheTagItem(sourceCacheTag(source)));
   if (unique.size === 0) {
-    throw new InvalidationInputError('no_paths', 'nothing to invalidate: give at least one path or prefix');
+    throw new InvalidationInputError('no_paths', 'nothing to invalidate: give at least one path, prefix, tag or source');
   }
 
   // Shortest wildcard first, so a broader wildcard removes the narrower ones before they are used.
@@ -159,6 +172,7 @@ export function normaliseInvalidationPaths(input: {
 /**
  * Splits normalised paths into requests that respect both limits: at most
  * MAX_WILDCARD_PATHS_IN_PROGRESS wildcard paths and at most MAX_PATHS_PER_INVALIDATION paths each.
+ * A cache-tag item counts as one path, like a file path ("Mixing path and tag invalidations").
  * Deterministic: the same input gives the same batches in the same order.
  */
 export function batchInvalidationPaths(

@@ -4,17 +4,17 @@
  */
 import { createHash } from 'node:crypto';
 import { InvalidationInputError } from './invalidate-errors.js';
-import { batchInvalidationPaths, normaliseInvalidationPaths } from './invalidate-paths.js';
+import { type InvalidationSelectors, batchInvalidationPaths, normaliseInvalidationPaths } from './invalidate-paths.js';
 
 /** Retries within this window reuse the same caller reference. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 300;
 
-export interface InvalidationPlanInput {
+/**
+ * What to invalidate (`paths`, `prefixes`, and the cache-tag selectors `tags` and `sources`, which
+ * need a distribution with cache tags enabled) and how to identify the request.
+ */
+export interface InvalidationPlanInput extends InvalidationSelectors {
   readonly distributionId: string;
-  /** Exact paths (`/img/a.jpg`, `/img/a.jpg?w=1`, `/img/*`). */
-  readonly paths?: readonly string[] | undefined;
-  /** Path prefixes; each becomes one wildcard path (`/v2/` → `/v2/*`). */
-  readonly prefixes?: readonly string[] | undefined;
   /**
    * Caller reference to send instead of the derived one; with several batches each gets a
    * `-<n>` suffix. Give a new value to purge the same paths again within the idempotency window.
@@ -58,8 +58,8 @@ export function assertDistributionId(distributionId: string): void {
 const compactUtc = (date: Date): string => date.toISOString().slice(0, 16).replace(/[-:]/g, '');
 
 /**
- * Derived from the distribution id, the sorted paths and the time bucket, so equal requests agree
- * on it without any stored state.
+ * Derived from the distribution id, the sorted items (paths and `#tag`s) and the time bucket, so
+ * equal requests agree on it without any stored state.
  */
 export function deriveCallerReference(input: {
   readonly distributionId: string;

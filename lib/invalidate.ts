@@ -1,5 +1,6 @@
 /**
- * CloudFront invalidation from code: `invalidate({ distributionId, prefixes: ['/v2/'], wait: true })`.
+ * CloudFront invalidation from code: `invalidate({ distributionId, prefixes: ['/v2/'], wait: true })`,
+ * or per source by cache tag: `invalidate({ distributionId, sources: ['uploads/<sha256>.jpg'] })`.
  * Free of aws-cdk-lib so applications can import it at run time.
  */
 import {
@@ -20,9 +21,11 @@ import {
   withRetries,
 } from './invalidate-retry.js';
 
+export { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';
 export * from './invalidate-errors.js';
 export * from './invalidate-paths.js';
 export * from './invalidate-plan.js';
+export * from './invalidate-tags.js';
 export type { RetryNotice, RetryOptions } from './invalidate-retry.js';
 export * from './invalidate-stack.js';
 
@@ -30,7 +33,7 @@ export interface InvalidationSummary {
   readonly id: string;
   /** `InProgress` or `Completed`; the last status seen. */
   readonly status: string;
-  /** The paths as CloudFront recorded them (encoded, wildcards kept). */
+  /** The items as CloudFront recorded them: paths (encoded, wildcards kept) and `#tag`s. */
   readonly paths: readonly string[];
   readonly callerReference: string;
   /** ISO 8601, as reported by CloudFront. */

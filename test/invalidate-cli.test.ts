@@ -14,6 +14,7 @@ import { planInvalidation } from '../lib/invalidate.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
+const DIGEST = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 const ACCESS_KEY = 'AKIDEXAMPLE';
 
 interface RecordedRequest {
@@ -386,6 +387,47 @@ describe('image-cdn invalidate over the wire', () => {
   });
 });
 
+describe('image-cdn invalidate --source and --tag', () => {
+  it('sends the cache tag of each source as a #item, next to the paths', async () => {
+    const result = await cli(
+      '--source', `uploads/${DIGEST}.jpg`,
+      '--source', `/static/${DIGEST}.jpg`,
+      '--source', '/img/cat.jpg',
+      '--tag', 'Campaign:Spring',
+      '--path', '/a.jpg',
+      '--distribution-id', DISTRIBUTION,
+      '--json',
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const [create, ...others] = cloudFront.requests;
+    expect(others).toHaveLength(0);
+    expect(create!.url).toBe(`/2020-05-31/distribution/${DISTRIBUTION}/invalidation`);
+    expect(create!.body).toContain(`<Path>#${DIGEST}</Path>`);
+    const batch = sentBatch(create!);
+    expect(batch.paths).toEqual([`#${DIGEST}`, '#campaign:spring', '#img/cat.jpg', '/a.jpg']);
+    expect(batch.quantity).toBe(4);
+    expect(JSON.parse(result.stdout).invalidations[0].paths).toEqual(batch.paths);
+  });
+
+  it('--dry-run shows the tag items and sends nothing', async () => {
+    const text = await cli('--source', `uploads/${DIGEST}.jpg`, '--prefix', '/v1/', '--distribution-id', DISTRIBUTION, '--dry-run');
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain(`(2 path(s))\n    #${DIGEST}\n    /v1/*\n`);
+
+    const json = await cli('--source', `uploads/${DIGEST}.jpg`, '--distribution-id', DISTRIBUTION, '--dry-run', '--json', '--caller-reference', 'r1');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout).batches).toEqual([{ paths: [`#${DIGEST}`], callerReference: 'r1' }]);
+    expect(cloudFront.requests).toHaveLength(0);
+  });
+
+  it('says in --help that the distribution needs cache tags', async () => {
+    const result = await cli('--help');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--source <path>');
+    expect(result.stdout).toMatch(/--source and --tag need a distribution with cache tags enabled[\s\S]*"x-image-cdn-cache-tag"/);
+  });
+});
+
 describe('image-cdn invalidate --stack', () => {
   it('reads the distribution id from the stack outputs with DescribeStacks', async () => {
     const result = await cli('--prefix', '/v2/', '--stack', 'ImagesStack', '--json');
@@ -438,7 +480,11 @@ describe('image-cdn invalidate exit codes', () => {
 
   it.each([
     [['--prefix', '/v2/'], /give --distribution-id ID or --stack NAME/],
-    [['--distribution-id', DISTRIBUTION], /give at least one --prefix or --path/],
+    [['--distribution-id', DISTRIBUTION], /give at least one --prefix, --path, --source or --tag/],
+    [['--tag', 'a,b', '--distribution-id', DISTRIBUTION], /cache tag "a,b" contains a comma/],
+    [['--tag', 'sale:*', '--distribution-id', DISTRIBUTION], /tags have no wildcard/],
+    [['--source', '/cdn-cgi/image/width=400/img/cat.jpg', '--distribution-id', DISTRIBUTION], /is a transform URL/],
+    [['--path', `#${DIGEST}`, '--distribution-id', DISTRIBUTION], /cache tags, not paths/],
     [['--path', 'v2/a.jpg', '--distribution-id', DISTRIBUTION], /invalidation path "v2\/a\.jpg" must start with "\/"/],
     [['--path', '/v2/*/a.jpg', '--distribution-id', DISTRIBUTION], /has "\*" before its end/],
     [['--path', '/a b.jpg', '--distribution-id', DISTRIBUTION], /contains whitespace/],

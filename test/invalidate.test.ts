@@ -14,19 +14,24 @@ import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DEFAULT_CACHE_TAG_HEADER,
   InvalidationInputError,
   type InvalidationProgress,
   InvalidationTimeoutError,
+  MAX_CACHE_TAG_LENGTH,
   MAX_PATHS_PER_INVALIDATION,
   MAX_PATH_LENGTH,
   MAX_WILDCARD_PATHS_IN_PROGRESS,
   batchInvalidationPaths,
   distributionIdFromStack,
   invalidate,
+  isWildcardPath,
   normaliseInvalidationPaths,
   planInvalidation,
   prefixToWildcardPath,
+  sourceCacheTag,
   validateAndEncodePath,
+  validateCacheTag,
 } from '../lib/invalidate.js';
 
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
@@ -374,6 +379,125 @@ describe('caller reference', () => {
     });
     expect(fresh.invalidations[0]).toMatchObject({ status: 'InProgress', reused: false, callerReference: 'purge-again' });
     expect(fresh.invalidations[0]!.id).not.toBe('IOLD0000000001');
+  });
+});
+
+describe('cache tags', () => {
+  const DIGEST = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
+
+  const tagError = (tag: string) => {
+    try {
+      validateCacheTag(tag);
+    } catch (error) {
+      return error as InvalidationInputError;
+    }
+    throw new Error(`cache tag ${JSON.stringify(tag)} was accepted`);
+  };
+
+  it('exports the header name the construct and the origin agree on', () => {
+    expect(DEFAULT_CACHE_TAG_HEADER).toBe('x-image-cdn-cache-tag');
+  });
+
+  it('accepts visible ASCII up to 256 characters, in lower case since CloudFront ignores case', () => {
+    expect(validateCacheTag('product:electronics')).toBe('product:electronics');
+    expect(validateCacheTag('Product:TV')).toBe('product:tv');
+    expect(validateCacheTag('!~"<&>*x')).toBe('!~"<&>*x');
+    expect(validateCacheTag('a'.repeat(MAX_CACHE_TAG_LENGTH))).toHaveLength(256);
+  });
+
+  it('refuses tags CloudFront would not match, naming the tag and the rule', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['a,b', /cache tag "a,b" contains a comma/],
+      ['a b', /cache tag "a b" contains " " \(U\+0020\); CloudFront allows only visible ASCII \(33–126\)/],
+      ['caf\u00e9', /"café" contains "é" \(U\+00E9\); CloudFront allows only visible ASCII/],
+      ['a\tb', /U\+0009/],
+      ['a\u007fb', /U\+007F/],
+      ['a'.repeat(257), /is 257 characters; CloudFront allows 256/],
+      ['#product:tv', /cache tag "#product:tv" starts with "#"; give the tag without it/],
+      ['product:*', /cache tag "product:\*" ends in "\*"; tags have no wildcard/],
+    ];
+    for (const [tag, message] of cases) {
+      const error = tagError(tag);
+      expect(error, tag).toBeInstanceOf(InvalidationInputError);
+      expect(error.code, tag).toBe('invalid_tag');
+      expect(error.message, tag).toMatch(message);
+    }
+    expect(tagError('').message).toMatch(/non-empty/);
+  });
+
+  it('maps a source path to the tag the origin sends for it', () => {
+    expect(sourceCacheTag(`uploads/${DIGEST}.jpg`)).toBe(DIGEST);
+    expect(sourceCacheTag(`/static/${DIGEST}`)).toBe(DIGEST);
+    expect(sourceCacheTag('/img/cat.jpg')).toBe('img/cat.jpg');
+    expect(sourceCacheTag('img/Cat.JPG')).toBe('img/cat.jpg');
+    expect(sourceCacheTag('photos/über 1.jpg')).toBe('photos/%c3%bcber%201.jpg');
+  });
+
+  it('refuses an empty source and a transform URL given as a source', () => {
+    expect(() => sourceCacheTag('/')).toThrow(/source "\/" is empty/);
+    expect(() => sourceCacheTag('/cdn-cgi/image/width=400/uploads/a.jpg')).toThrow(
+      /is a transform URL; give the source path after the options/,
+    );
+  });
+
+  it('turns tags and sources into #items next to the paths, de-duplicated and never covered by a wildcard', () => {
+    expect(
+      normaliseInvalidationPaths({
+        prefixes: ['/'],
+        paths: ['/a.jpg'],
+        tags: [DIGEST, DIGEST.toUpperCase(), 'product:tv'],
+        sources: [`uploads/${DIGEST}.jpg`, `/other/${DIGEST}.png`, 'img/cat.jpg'],
+      }),
+    ).toEqual([`#${DIGEST}`, '#img/cat.jpg', '#product:tv', '/*']);
+    expect(normaliseInvalidationPaths({ sources: ['img/cat.jpg'] })).toEqual(['#img/cat.jpg']);
+  });
+
+  it('still refuses a #tag passed as a path', () => {
+    expect(() => normaliseInvalidationPaths({ paths: [`#${DIGEST}`] })).toThrow(/cache tags, not paths/);
+  });
+
+  it('counts tag items as paths, never as wildcards, when batching', () => {
+    const tags = Array.from({ length: MAX_PATHS_PER_INVALIDATION + 1 }, (_, i) => `t${i}`);
+    expect(batchInvalidationPaths(normaliseInvalidationPaths({ tags })).map((batch) => batch.length)).toEqual([3000, 1]);
+
+    // A source whose path ends in "*" gives a tag item ending in "*": still one exact tag.
+    expect(isWildcardPath('#img/a*')).toBe(false);
+    const wildcards = Array.from({ length: MAX_WILDCARD_PATHS_IN_PROGRESS }, (_, i) => `/w${i}/`);
+    const items = normaliseInvalidationPaths({ prefixes: wildcards, sources: ['img/a*'] });
+    expect(batchInvalidationPaths(items)).toEqual([items]);
+  });
+
+  it('folds tags into the caller reference, whatever their order, case or spelling as a source', () => {
+    const reference = (selectors: { tags?: string[]; sources?: string[]; paths?: string[] }) =>
+      planInvalidation({ distributionId: DISTRIBUTION, now: () => new Date('2025-03-01T10:00:00Z'), ...selectors }).batches[0]!
+        .callerReference;
+    const base = reference({ tags: [DIGEST, 'product:tv'], paths: ['/a.jpg'] });
+    expect(reference({ tags: ['Product:TV', DIGEST.toUpperCase(), 'product:tv'], paths: ['/a.jpg'] })).toBe(base);
+    expect(reference({ sources: [`uploads/${DIGEST}.jpg`], tags: ['product:tv'], paths: ['/a.jpg'] })).toBe(base);
+    expect(reference({ tags: [DIGEST], paths: ['/a.jpg'] })).not.toBe(base);
+    expect(reference({ tags: [DIGEST, 'product:tv'] })).not.toBe(base);
+  });
+
+  it('sends tag items in Paths.Items with the paths, counted in Quantity', async () => {
+    fakeCloudFront();
+    const result = await invalidate({
+      client: new CloudFrontClient({ region: 'us-east-1' }),
+      distributionId: DISTRIBUTION,
+      sources: [`uploads/${DIGEST}.jpg`],
+      tags: ['product:tv'],
+      paths: ['/a.jpg'],
+    });
+    const [batch, ...others] = sentBatches();
+    expect(others).toHaveLength(0);
+    expect(batch!.Paths).toEqual({ Quantity: 3, Items: [`#${DIGEST}`, '#product:tv', '/a.jpg'] });
+    expect(result.invalidations[0]!.paths).toEqual([`#${DIGEST}`, '#product:tv', '/a.jpg']);
+  });
+
+  it('refuses a bad tag before sending anything', async () => {
+    await expect(
+      invalidate({ client: new CloudFrontClient({ region: 'us-east-1' }), distributionId: DISTRIBUTION, tags: ['a b'] }),
+    ).rejects.toThrow(InvalidationInputError);
+    expect(cloudFront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
   });
 });
 

@@ -1,11 +1,13 @@
 /**
- * `image-cdn invalidate`: purge paths or prefixes from the CloudFront distribution, by id or by
- * the stack that created it. Exit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.
+ * `image-cdn invalidate`: purge paths, prefixes, or every cached transform of a source (by cache
+ * tag) from the CloudFront distribution, by id or by the stack that created it.
+ * Exit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { type Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
 import {
+  DEFAULT_CACHE_TAG_HEADER,
   DEFAULT_MAX_WAIT_SECONDS,
   type InvalidateResult,
   type InvalidationPlan,
@@ -25,6 +27,8 @@ export const EXIT_CODES = { ok: 0, internal: 1, usage: 2, aws: 3, timeout: 4 } a
 interface InvalidateCommandOptions {
   readonly prefix?: string[];
   readonly path?: string[];
+  readonly source?: string[];
+  readonly tag?: string[];
   readonly distributionId?: string;
   readonly stack?: string;
   readonly wait?: boolean;
@@ -48,9 +52,14 @@ const seconds = (value: string): number => {
 export function registerInvalidateCommand(program: Command): void {
   program
     .command('invalidate')
-    .description('Invalidate paths or prefixes in the CloudFront distribution')
+    .description('Invalidate paths, prefixes or sources in the CloudFront distribution')
     .addOption(new Option('--prefix <prefix>', 'invalidate everything under a prefix (/v2/ → /v2/*); repeatable').argParser(collect))
     .addOption(new Option('--path <path>', 'invalidate one path (a trailing * is a wildcard); repeatable').argParser(collect))
+    .addOption(
+      new Option('--source <path>', 'invalidate every cached transform of one source (uploads/<sha256>.jpg) by its cache tag; repeatable')
+        .argParser(collect),
+    )
+    .addOption(new Option('--tag <tag>', 'invalidate every cached object carrying this cache tag (sent as #<tag>); repeatable').argParser(collect))
     .addOption(new Option('--distribution-id <id>', 'CloudFront distribution id').conflicts('stack'))
     .addOption(new Option('--stack <name>', 'read the distribution id from this stack\'s "DistributionId" output'))
     .option('--wait', 'wait until the invalidations have completed')
@@ -69,7 +78,10 @@ export function registerInvalidateCommand(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.\n' +
+      '\n--source and --tag need a distribution with cache tags enabled (CacheTagConfig on the\n' +
+        `"${DEFAULT_CACHE_TAG_HEADER}" header the origin sends); the ImageCdn construct enables them by default.\n` +
+        'Each tag counts as one invalidation path.\n' +
+        '\nExit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.\n' +
         'Region and credentials come from the AWS SDK chain; AWS_ENDPOINT_URL_CLOUDFRONT and\n' +
         'AWS_ENDPOINT_URL_CLOUDFORMATION override the service endpoints.',
     )
@@ -107,14 +119,19 @@ async function runInvalidate(options: InvalidateCommandOptions, terminal: Termin
   let source: { stack: string; outputKey: string } | undefined;
   let distributionId: string | undefined;
   try {
-    const selectors = { paths: options.path ?? [], prefixes: options.prefix ?? [] };
-    if (selectors.paths.length === 0 && selectors.prefixes.length === 0) {
-      throw new UsageError('give at least one --prefix or --path');
+    const selectors = {
+      paths: options.path ?? [],
+      prefixes: options.prefix ?? [],
+      sources: options.source ?? [],
+      tags: options.tag ?? [],
+    };
+    if (Object.values(selectors).every((values) => values.length === 0)) {
+      throw new UsageError('give at least one --prefix, --path, --source or --tag');
     }
     if (!options.distributionId && !options.stack) {
       throw new UsageError('give --distribution-id ID or --stack NAME');
     }
-    // Bad paths are reported before any AWS call.
+    // Bad paths and tags are reported before any AWS call.
     normaliseInvalidationPaths(selectors);
     if (options.distributionId) assertDistributionId(options.distributionId);
 
