@@ -1,0 +1,148 @@
+import { ENCODER_DEFAULTS } from '../origin/src/transform/encoder-settings.js';
+import type { Machine } from './machine.js';
+import type { BenchOptions } from './options.js';
+import type { OverloadResult } from './overload.js';
+import type { Versions } from './protocol.js';
+import type { CheapContender, Measurement, TransformContender } from './suite.js';
+
+export interface BenchResults {
+  readonly machine: Machine;
+  readonly options: BenchOptions;
+  readonly versions: Record<TransformContender, Versions>;
+  readonly transforms: Measurement<TransformContender>[];
+  readonly cheap: Measurement<CheapContender>[];
+  readonly overload: OverloadResult | undefined;
+  readonly loadAverageAfter: number;
+  readonly seconds: number;
+}
+
+/** Issue 7's targets: origin ÷ ceiling and origin ÷ ipx throughput per case. */
+const TARGETS: Record<string, { ceiling?: number; ipx: number }> = {
+  jpeg: { ceiling: 0.9, ipx: 1.3 },
+  cover: { ceiling: 0.9, ipx: 1.3 },
+  webp: { ceiling: 0.9, ipx: 1.05 },
+  auto: { ceiling: 0.9, ipx: 1.05 },
+  avif: { ipx: 1.0 },
+};
+const NOT_MODIFIED_TARGET = 0.7;
+const OVERLOAD_RSS_TARGET = 2 ** 30;
+
+const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
+const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : Number.NaN);
+const verdict = (value: number, target: number | undefined) => (target === undefined || !Number.isFinite(value) ? '' : value >= target ? ' ✓' : ' ✗');
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+}
+
+export function renderReport(results: BenchResults): string {
+  const { machine, options } = results;
+  const sections = [
+    `# image-cdn benchmark — ${machine.date.slice(0, 10)}`,
+    `Command: \`${options.command}\` (${results.seconds.toFixed(0)} s). Inputs: ${options.images.length} images from \`${options.root}\` (${options.images.join(', ')}).`,
+    `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}, Node ${machine.node}, commit ${machine.commit}. ` +
+      `Load average (1 min) ${machine.loadAverage.toFixed(2)} before, ${results.loadAverageAfter.toFixed(2)} after: the cores are shared, so compare ratios, not absolute numbers.`,
+    '## Transforms: throughput ratios',
+    transformRatioTable(results.transforms),
+    '## Transforms: every contender',
+    transformDetailTable(results.transforms),
+  ];
+  if (results.cheap.length) sections.push('## Cheap paths: 304 and HEAD against a bare node:http 304', cheapTable(results.cheap));
+  if (results.overload) sections.push('## Overload', overloadTable(results.overload));
+  sections.push('## Contenders', versionsTable(results.versions));
+  return `${sections.join('\n\n')}\n`;
+}
+
+function transformRatioTable(measurements: readonly Measurement<TransformContender>[]): string {
+  const rows: string[][] = [];
+  for (const key of unique(measurements.map((m) => `${m.concurrency}|${m.caseId}`))) {
+    const group = measurements.filter((m) => `${m.concurrency}|${m.caseId}` === key);
+    const get = (c: TransformContender) => group.find((m) => m.contender === c)?.summary.throughput;
+    const target = TARGETS[group[0]!.caseId];
+    const vsCeiling = ratio(get('origin'), get('ceiling'));
+    const vsIpx = ratio(get('origin'), get('ipx'));
+    rows.push([
+      group[0]!.label,
+      String(group[0]!.concurrency),
+      fixed(get('ceiling') ?? Number.NaN, 2),
+      fixed(get('origin') ?? Number.NaN, 2),
+      fixed(get('ipx') ?? Number.NaN, 2),
+      `${fixed(vsCeiling, 2)}×${verdict(vsCeiling, target?.ceiling)}`,
+      `${fixed(vsIpx, 2)}×${verdict(vsIpx, target?.ipx)}`,
+      target ? `${target.ceiling ? `≥ ${target.ceiling}× ceiling, ` : ''}≥ ${target.ipx}× ipx` : '',
+    ]);
+  }
+  return table(['transform', 'concurrency', 'ceiling img/s', 'origin img/s', 'ipx img/s', 'origin / ceiling', 'origin / ipx', 'target'], rows);
+}
+
+function transformDetailTable(measurements: readonly Measurement<TransformContender>[]): string {
+  return table(
+    ['transform', 'concurrency', 'contender', 'requests', 'img/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'mean output bytes', 'notes'],
+    measurements.map((m) => [
+      m.label,
+      String(m.concurrency),
+      m.contender,
+      String(m.requests),
+      fixed(m.summary.throughput, 2),
+      fixed(m.summary.p50Ms, 0),
+      fixed(m.summary.p99Ms, 0),
+      mib(m.peakRssBytes),
+      m.summary.meanBytes === undefined ? '–' : m.summary.meanBytes.toFixed(0),
+      m.notes.join('; '),
+    ]),
+  );
+}
+
+function cheapTable(measurements: readonly Measurement<CheapContender>[]): string {
+  const rows = measurements.map((m) => {
+    const floor = measurements.find((f) => f.contender === 'node:http 304' && f.concurrency === m.concurrency)?.summary.throughput;
+    const vsFloor = ratio(m.summary.throughput, floor);
+    return [
+      m.contender,
+      String(m.concurrency),
+      fixed(m.summary.throughput, 0),
+      fixed(m.summary.p50Ms, 2),
+      fixed(m.summary.p99Ms, 2),
+      mib(m.peakRssBytes),
+      m.contender === 'node:http 304' ? '1.00×' : `${fixed(vsFloor, 2)}×${verdict(vsFloor, m.contender.startsWith('origin 304') ? NOT_MODIFIED_TARGET : undefined)}`,
+      m.notes.join('; '),
+    ];
+  });
+  return table(['path', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'vs floor (target 304 ≥ 0.70×)', 'notes'], rows);
+}
+
+function overloadTable(o: OverloadResult): string {
+  const s = o.summary.statuses;
+  const other = Object.entries(s).filter(([status]) => !['200', '503', '504'].includes(status));
+  return table(
+    ['source', 'connections', 'seconds', '200', '503 (queue full)', '504 (deadline)', 'other', 'p50 / p99 ms (all answers)', 'origin peak RSS MiB', 'target ≤ 1024 MiB'],
+    [[
+      `${o.source} (${(o.sourcePixels / 1e6).toFixed(1)} MP)`,
+      String(o.connections),
+      String(o.seconds),
+      String(s['200'] ?? 0),
+      `${s['503'] ?? 0} (origin counted ${o.rejected})`,
+      String(s['504'] ?? 0),
+      other.length ? other.map(([k, v]) => `${k}: ${v}`).join(', ') : '0',
+      `${fixed(o.summary.p50Ms, 0)} / ${fixed(o.summary.p99Ms, 0)}`,
+      mib(o.peakRssBytes),
+      o.peakRssBytes <= OVERLOAD_RSS_TARGET ? '✓' : '✗',
+    ]],
+  );
+}
+
+function versionsTable(versions: Record<TransformContender, Versions>): string {
+  const o = ENCODER_DEFAULTS;
+  const encoders: Record<TransformContender, string> = {
+    ceiling: "sharp's defaults: JPEG q80 baseline, WebP q80 effort 4, AVIF q50 effort 4",
+    origin: `JPEG q${o.jpeg.quality}${o.jpeg.progressive ? ' progressive' : ''}, WebP q${o.webp.quality} effort ${o.webp.effort}, AVIF q${o.avif.quality} effort ${o.avif.effort}`,
+    ipx: "sharp's defaults with progressive JPEG: JPEG q80 progressive, WebP q80 effort 4, AVIF q50 effort 4",
+  };
+  return table(
+    ['contender', 'sharp', 'libvips', 'libvips threads per pipeline', 'UV_THREADPOOL_SIZE', 'encoder settings'],
+    (['ceiling', 'origin', 'ipx'] as const).map((c) => [c, versions[c].sharp, versions[c].vips, versions[c].vipsConcurrency, versions[c].uvThreadpoolSize, encoders[c]]),
+  );
+}
+
+const unique = (values: readonly string[]) => [...new Set(values)];

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: the origin against raw sharp (ceiling), ipx, and a bare node:http 304
+ * (floor), side by side on the same inputs, transforms and concurrency. Every contender and
+ * the load generator is its own process. See BENCHMARKS.md.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { runAvifEffortTable } from './avif-effort.js';
+import { startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
+import { describeMachine } from './machine.js';
+import { parseOptions } from './options.js';
+import { runOverload } from './overload.js';
+import { REPO } from './processes.js';
+import type { Versions } from './protocol.js';
+import { type BenchResults, renderReport } from './report.js';
+import { type Contenders, runCheapPaths, runTransforms, warmUp } from './suite.js';
+
+const OUT_DIR = path.join(REPO, '.bench-out');
+const began = performance.now();
+const log = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (options.avifEffort) {
+    await runAvifEffortTable(options, log, OUT_DIR);
+    return;
+  }
+  const started = performance.now();
+  const machine = describeMachine();
+  log(`${options.images.length} images from ${options.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
+
+  const [origin, ipx, floor] = await Promise.all([startOriginProcess(options.root, options.originArgs), startIpx(options.root), startFloor()]);
+  const ceiling = startCeiling();
+  const load = startLoad();
+  const all: Contenders = { ceiling, origin, ipx, floor, load };
+  try {
+    const versions = {
+      ceiling: (await ceiling.call({ type: 'versions' })) as Versions,
+      origin: origin.versions,
+      ipx: ipx.versions,
+    };
+    await warmUp(options, all, log);
+    const transforms = await runTransforms(options, all, log);
+    const cheap = options.cheap ? await runCheapPaths(options, all, log) : [];
+    // The overload case gets a fresh origin and the machine to itself.
+    await Promise.all([origin.stop(), ipx.stop(), floor.stop()]);
+    ceiling.stop();
+    const overload = options.overload ? await runOverload(options, load, log) : undefined;
+
+    const results: BenchResults = {
+      machine,
+      options,
+      versions,
+      transforms,
+      cheap,
+      overload,
+      loadAverageAfter: os.loadavg()[0]!,
+      seconds: (performance.now() - started) / 1000,
+    };
+    const report = renderReport(results);
+    mkdirSync(OUT_DIR, { recursive: true });
+    writeFileSync(path.join(OUT_DIR, 'latest.md'), report);
+    writeFileSync(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, (key, value) => (key === 'latenciesMs' ? undefined : value), 2));
+    process.stdout.write(report);
+    log(`written to ${path.relative(process.cwd(), OUT_DIR)}/latest.{md,json}`);
+  } finally {
+    await Promise.all([origin.stop(), ipx.stop(), floor.stop()]);
+    ceiling.stop();
+    load.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,196 @@
+import { HEALTH_IMAGE_PATH } from '../origin/src/sources/builtin.js';
+import { CONTENT_TYPES, ipxPath, originPath, type Transform, type TransformCase, transformFor } from './cases.js';
+import type { CeilingWorker, LoadWorker } from './contenders.js';
+import type { BenchOptions } from './options.js';
+import { peakRss, resetPeakRss, type RunningServer } from './processes.js';
+import type { HttpRequestSpec, RunSample } from './protocol.js';
+import { mergeSamples } from './sample.js';
+import { type Summary, summarise } from './stats.js';
+
+export type TransformContender = 'ceiling' | 'origin' | 'ipx';
+export type CheapContender = 'node:http 304' | 'origin 304, file source' | 'origin 304, no source I/O' | 'origin HEAD, file source';
+
+export interface Measurement<C extends string = string> {
+  readonly caseId: string;
+  readonly label: string;
+  readonly concurrency: number;
+  readonly contender: C;
+  readonly requests: number;
+  readonly summary: Summary;
+  /** VmHWM during this run alone (or since start, where the kernel refuses a reset). */
+  readonly peakRssBytes: number;
+  /** Anything the run found suspicious, e.g. the origin answering from other than a fresh transform. */
+  readonly notes: string[];
+}
+
+export interface Contenders {
+  readonly ceiling: CeilingWorker;
+  readonly origin: RunningServer;
+  readonly ipx: RunningServer;
+  readonly floor: RunningServer;
+  readonly load: LoadWorker;
+}
+
+/** Runs `work` and returns the process's peak RSS over just that work. */
+async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssBytes: number; perRun: boolean }> {
+  const perRun = resetPeakRss(pid);
+  const result = await work();
+  return { result, peakRssBytes: peakRss(pid), perRun };
+}
+
+function httpSpecs(testCase: TransformCase, transforms: readonly Transform[], pathOf: typeof originPath): HttpRequestSpec[] {
+  return transforms.map((t) => ({
+    path: pathOf(testCase, t),
+    method: 'GET',
+    ...(testCase.accept && { headers: { accept: testCase.accept } }),
+    group: t.image,
+    expectStatus: 200,
+    expectContentType: CONTENT_TYPES[t.format],
+  }));
+}
+
+/** Sum of a counter over all its label sets, from the origin's Prometheus page. */
+export async function originCounter(origin: RunningServer, name: string): Promise<number> {
+  const text = await (await fetch(`${origin.url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+}
+
+async function runContender(
+  contender: TransformContender,
+  testCase: TransformCase,
+  transforms: readonly Transform[],
+  concurrency: number,
+  options: BenchOptions,
+  all: Contenders,
+): Promise<{ sample: RunSample; peakRssBytes: number; notes: string[] }> {
+  const notes: string[] = [];
+  if (contender === 'ceiling') {
+    const run = await withPeakRss(all.ceiling.pid, () => all.ceiling.call({ type: 'ceiling', root: options.root, transforms, concurrency }));
+    if (!run.perRun) notes.push('peak RSS since start');
+    return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, notes };
+  }
+  const server = contender === 'origin' ? all.origin : all.ipx;
+  const requests = httpSpecs(testCase, transforms, contender === 'origin' ? originPath : ipxPath);
+  const before = contender === 'origin' ? await transformCounters(all.origin) : undefined;
+  const run = await withPeakRss(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
+  if (!run.perRun) notes.push('peak RSS since start');
+  if (before) {
+    // Every 200 must be its own transform: nothing cached, nothing coalesced.
+    const after = await transformCounters(all.origin);
+    const transformed = after.transforms - before.transforms;
+    const coalesced = after.coalesced - before.coalesced;
+    const ok = run.result.statuses['200'] ?? 0;
+    if (transformed !== ok || coalesced !== 0) notes.push(`origin transformed ${transformed} for ${ok} 200s, coalesced ${coalesced}`);
+  }
+  return { sample: run.result, peakRssBytes: run.peakRssBytes, notes };
+}
+
+async function transformCounters(origin: RunningServer): Promise<{ transforms: number; coalesced: number }> {
+  return {
+    transforms: await originCounter(origin, 'image_cdn_transforms_total'),
+    coalesced: await originCounter(origin, 'image_cdn_coalesced_requests_total'),
+  };
+}
+
+/** Requests per slice: one pass over the images at concurrency 1, two above (so every connection has work). */
+export const sliceSize = (options: BenchOptions, concurrency: number) => options.images.length * (concurrency > 1 ? 2 : 1);
+
+/** One request per case and contender, unmeasured: JIT, file cache and a check of every answer's type. */
+export async function warmUp(options: BenchOptions, all: Contenders, log: (line: string) => void): Promise<void> {
+  for (const testCase of options.cases) {
+    // The last image is the smallest file: a cheap warm-up.
+    const transforms = [transformFor(testCase, options.images, options.images.length - 1)];
+    for (const contender of ['ceiling', 'origin', 'ipx'] as const) {
+      const { sample } = await runContender(contender, testCase, transforms, 1, options, all);
+      const summary = summarise(sample, '200');
+      if (summary.ok !== 1) throw new Error(`warm-up: ${contender} failed ${testCase.label}: ${summary.failures.join('; ')}`);
+    }
+    log(`warmed up: ${testCase.label}`);
+  }
+}
+
+/**
+ * Each case runs in `rounds` slices per contender, interleaved (ceiling, origin, ipx, then the
+ * next slice in rotated order), so drift in the machine's background load spreads over all
+ * contenders instead of landing on whoever ran last. Every contender gets the same requests.
+ */
+export async function runTransforms(options: BenchOptions, all: Contenders, log: (line: string) => void): Promise<Measurement<TransformContender>[]> {
+  const order: TransformContender[] = ['ceiling', 'origin', 'ipx'];
+  const results: Measurement<TransformContender>[] = [];
+  let rotation = 0;
+  for (const concurrency of options.concurrencies) {
+    for (const testCase of options.cases) {
+      const slice = sliceSize(options, concurrency);
+      const runs = new Map<TransformContender, { samples: RunSample[]; peak: number; notes: string[] }>(order.map((c) => [c, { samples: [], peak: 0, notes: [] }]));
+      for (let round = 0; round < options.rounds; round++) {
+        const transforms = Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));
+        const turn = [...order.slice(rotation % 3), ...order.slice(0, rotation % 3)];
+        rotation++;
+        for (const contender of turn) {
+          const { sample, peakRssBytes, notes } = await runContender(contender, testCase, transforms, concurrency, options, all);
+          const run = runs.get(contender)!;
+          run.samples.push(sample);
+          run.peak = Math.max(run.peak, peakRssBytes);
+          for (const note of notes) if (!run.notes.includes(note)) run.notes.push(note);
+        }
+      }
+      for (const contender of order) {
+        const run = runs.get(contender)!;
+        const summary = summarise(mergeSamples(run.samples), '200');
+        if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
+        results.push({ caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary, peakRssBytes: run.peak, notes: run.notes });
+        log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
+      }
+    }
+  }
+  return results;
+}
+
+/**
+ * 304 and HEAD: everything the origin decides from metadata, against a bare node:http server
+ * that only compares one header. Duration-bound: these answers take well under a millisecond.
+ */
+export async function runCheapPaths(options: BenchOptions, all: Contenders, log: (line: string) => void): Promise<Measurement<CheapContender>[]> {
+  const jpeg: TransformCase = { id: 'jpeg', label: '', format: 'jpeg', cover: false, auto: false };
+  const filePath = originPath(jpeg, transformFor(jpeg, options.images, 0));
+  // The built-in image resolves from memory, as content-addressed S3 keys do: the handler alone.
+  const builtinPath = originPath(jpeg, { image: 0, file: HEALTH_IMAGE_PATH, width: 600, format: 'jpeg' });
+  const [fileEtag, builtinEtag, floorEtag] = await Promise.all([etagOf(`${all.origin.url}${filePath}`), etagOf(`${all.origin.url}${builtinPath}`), etagOf(all.floor.url)]);
+  const notModified = (path: string, etag: string): HttpRequestSpec => ({ path, method: 'GET', headers: { 'if-none-match': etag }, group: 0, expectStatus: 304 });
+  const runs: Array<{ contender: CheapContender; server: RunningServer; spec: HttpRequestSpec }> = [
+    { contender: 'node:http 304', server: all.floor, spec: notModified('/', floorEtag) },
+    { contender: 'origin 304, file source', server: all.origin, spec: notModified(filePath, fileEtag) },
+    { contender: 'origin 304, no source I/O', server: all.origin, spec: notModified(builtinPath, builtinEtag) },
+    { contender: 'origin HEAD, file source', server: all.origin, spec: { path: filePath, method: 'HEAD', group: 0, expectStatus: 200, expectContentType: 'image/jpeg' } },
+  ];
+  const results: Measurement<CheapContender>[] = [];
+  for (const concurrency of options.concurrencies) {
+    for (const { contender, server, spec } of runs) {
+      await all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: 300 });
+      const transformsBefore = server === all.origin ? await originCounter(all.origin, 'image_cdn_transforms_total') : 0;
+      const run = await withPeakRss(server.pid, () =>
+        all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: options.cheapSeconds * 1000 }),
+      );
+      const summary = summarise(run.result, String(spec.expectStatus));
+      const notes: string[] = [];
+      if (summary.failed > 0) notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
+      if (server === all.origin) {
+        const transformed = (await originCounter(all.origin, 'image_cdn_transforms_total')) - transformsBefore;
+        if (transformed !== 0) notes.push(`origin ran ${transformed} transforms on the cheap path`);
+      }
+      results.push({ caseId: 'cheap', label: spec.method === 'HEAD' ? 'HEAD' : '304', concurrency, contender, requests: summary.ok, summary, peakRssBytes: run.peakRssBytes, notes });
+      log(`${contender} c=${concurrency}: ${summary.throughput.toFixed(0)} req/s, p50 ${summary.p50Ms.toFixed(2)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    }
+  }
+  return results;
+}
+
+async function etagOf(url: string): Promise<string> {
+  const response = await fetch(url, { method: 'HEAD' });
+  const etag = response.headers.get('etag');
+  if (!response.ok || !etag) throw new Error(`HEAD ${url} → ${response.status}, ETag ${etag}`);
+  return etag;
+}
