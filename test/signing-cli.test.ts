@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { verifyRequest } from '../origin/src/signing/verify.js';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const KEY = 'cli-signing-key-0123456789';
+const SECOND = 'second-signing-key-abcdef';
+
+/** Runs the real CLI: `bin/image-cdn.js sign …`. */
+function sign(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(REPO, 'bin/image-cdn.js'), 'sign', ...args],
+      { cwd: REPO, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+function verifies(url: string, keys: string[], now = Math.floor(Date.now() / 1000)) {
+  const at = url.indexOf('?');
+  return verifyRequest(url.slice(0, at), url.slice(at), { keys, mode: 'required', now });
+}
+
+describe('image-cdn sign', () => {
+  it('prints a signed path that the origin accepts', async () => {
+    const { code, stdout, stderr } = await sign(['/cdn-cgi/image/width=600,format=auto/photos/a.jpg', '--signing-key', KEY]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const url = stdout.trim();
+    expect(url).toMatch(/^\/cdn-cgi\/image\/width=600,format=auto\/photos\/a\.jpg\?sig=[A-Za-z0-9_-]{43}$/);
+    expect(verifies(url, [KEY])).toMatchObject({ ok: true, value: { signed: true, pathname: '/cdn-cgi/image/width=600,format=auto/photos/a.jpg' } });
+    expect(verifies(url, [SECOND]).ok).toBe(false);
+  });
+
+  it('signs with the first of several keys and adds an expiry with --expires', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const { code, stdout } = await sign(['/a.jpg?w=300', '--signing-key', KEY, '--signing-key', SECOND, '--expires', '120']);
+    expect(code).toBe(0);
+    const url = stdout.trim();
+    const expires = Number(/expires=(\d+)/.exec(url)?.[1]);
+    expect(expires).toBeGreaterThanOrEqual(before + 120);
+    expect(expires).toBeLessThanOrEqual(Math.floor(Date.now() / 1000) + 120);
+    expect(verifies(url, [KEY])).toMatchObject({ ok: true, value: { search: '?w=300', expiresAt: expires } });
+    expect(verifies(url, [SECOND]).ok).toBe(false);
+    const late = verifies(url, [KEY], expires);
+    expect(!late.ok && late.error.tag).toBe('signature_expired');
+  });
+
+  it('keeps the scheme and host of a full URL and signs its path', async () => {
+    const { stdout } = await sign(['https://cdn.example.com/cdn-cgi/image/width=80/a.jpg', '--signing-key', KEY]);
+    const url = stdout.trim();
+    expect(url).toMatch(/^https:\/\/cdn\.example\.com\/cdn-cgi\/image\/width=80\/a\.jpg\?sig=/);
+    expect(verifies(url.replace('https://cdn.example.com', ''), [KEY]).ok).toBe(true);
+  });
+
+  it('takes the key from IMAGE_CDN_SIGNING_KEY', async () => {
+    const { code, stdout } = await sign(['/a.jpg'], { IMAGE_CDN_SIGNING_KEY: KEY });
+    expect(code).toBe(0);
+    expect(verifies(stdout.trim(), [KEY]).ok).toBe(true);
+  });
+
+  it('fails with a clear message and no output on bad input', async () => {
+    const noKey = await sign(['/a.jpg']);
+    expect(noKey).toMatchObject({ code: 1, stdout: '' });
+    expect(noKey.stderr).toMatch(/no signing key given/);
+    const shortKey = await sign(['/a.jpg', '--signing-key', 'short']);
+    expect(shortKey.code).toBe(1);
+    expect(shortKey.stderr).toMatch(/signing key 1 is 5 characters; use at least 16/);
+    const relative = await sign(['a.jpg', '--signing-key', KEY]);
+    expect(relative.code).toBe(1);
+    expect(relative.stderr).toMatch(/starts with "\/"/);
+    const badExpiry = await sign(['/a.jpg', '--signing-key', KEY, '--expires', 'soon']);
+    expect(badExpiry.code).not.toBe(0);
+    expect(badExpiry.stderr).toMatch(/--expires takes a whole number of seconds/);
+  });
+});
