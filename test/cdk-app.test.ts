@@ -96,7 +96,7 @@ describe('bin/app.ts', () => {
       minTasks: '1',
       maxTasks: '4',
     };
-    const env = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
     // No credentials and no account: the app must synthesise without either.
     for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete env[name];
     await run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { env, cwd: path.resolve(import.meta.dirname, '..') });

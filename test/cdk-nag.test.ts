@@ -38,7 +38,7 @@ function findings(scope: IConstruct, honourAcknowledgements: boolean): Finding[]
     (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
   }
   return pack.validateScope(scope).violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId })));
+    violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })));
 }
 
 function acknowledgements(scope: IConstruct): Acknowledgement[] {

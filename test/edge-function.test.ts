@@ -215,7 +215,7 @@ describe('canonical option order', () => {
       fc.constantFrom(...Object.values(ACCEPT), ''),
       (options, accept) => {
         const once = run(`/cdn-cgi/image/${options.join(',')}/a.jpg`, accept ? { Accept: accept } : {});
-        const headers = once.headers.accept ? { accept: once.headers.accept.value } : {};
+        const headers: Record<string, string> = once.headers.accept ? { accept: once.headers.accept.value } : {};
         expect(run(once.uri, headers)).toEqual(once);
       },
     ), { numRuns: 200 });
@@ -224,7 +224,7 @@ describe('canonical option order', () => {
 
 describe('slow-connection-quality is resolved at the edge', () => {
   it('uses it as the quality when a client hint says the connection is slow', () => {
-    for (const hints of [{ 'Save-Data': 'on' }, { ECT: '3g' }, { RTT: '300' }, { Downlink: '1.5' }]) {
+    for (const hints of [{ 'Save-Data': 'on' }, { ECT: '3g' }, { RTT: '300' }, { Downlink: '1.5' }] as Array<Record<string, string>>) {
       expect(run('/cdn-cgi/image/width=600,quality=85,scq=40/a.jpg', hints).uri).toBe('/cdn-cgi/image/quality=40,width=600/a.jpg');
     }
   });
