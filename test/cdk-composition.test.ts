@@ -13,13 +13,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AcceptAwareCachePolicy, ImageCdn, ImageOriginService } from '../lib/index.js';
+import { AcceptAwareCachePolicy, ImageCdn, ImageCdnStack, ImageOriginService } from '../lib/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
 let existing: Stack;
 let shared: Template;
 let parts: Template;
+let lookedUp: Template;
 
 beforeAll(() => {
   const app = new App();
@@ -56,9 +57,13 @@ beforeAll(() => {
   });
   expect(service.loadBalancer).toBeDefined();
 
+  // Without cached context the lookup answers with aws-cdk-lib's placeholder VPC; the CLI would fill it in.
+  const lookupStack = new ImageCdnStack(app, 'LookedUp', { env: { account: '111122223333', region: 'eu-west-1' }, vpcId: 'vpc-0abc1234' });
+
   app.synth();
   shared = Template.fromStack(existing);
   parts = Template.fromStack(partsStack);
+  lookedUp = Template.fromStack(lookupStack);
 });
 
 const resources = (template: Template): Resources => template.toJSON().Resources as Resources;
@@ -143,6 +148,17 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
     const findings = report.violations.flatMap((v) => v.violatingResources.filter((r) => ours(r.constructPath)).map((r) => `${v.ruleName} ${r.constructPath}`));
     expect(findings).toEqual([]);
     expect(report.violations.length).toBeGreaterThan(0);
+  });
+});
+
+describe('ImageCdnStack with an existing VPC id', () => {
+  it('looks the VPC up instead of creating one, and asks the CLI for it', () => {
+    lookedUp.resourceCountIs('AWS::EC2::VPC', 0);
+    lookedUp.resourceCountIs('AWS::EC2::Subnet', 0);
+    lookedUp.resourceCountIs('AWS::ECS::Service', 1);
+    const missing = (existing.node.root as App).synth().manifest.missing ?? [];
+    expect(missing.map((m) => m.provider)).toContain('vpc-provider');
+    expect(JSON.stringify(missing)).toContain('vpc-0abc1234');
   });
 });
 
