@@ -144,8 +144,6 @@ export interface Step {
   readonly options: ImageOptions;
 }
 
-const SIZE_KEYS = ['width', 'height', 'fit', 'gravity', 'dpr'] as const;
-
 const chainError = (step: Step, index: number, why: string) =>
   new ImageCdnError('invalid_option', 400, `transformation step ${index + 1} ("${step.text}") ${why}`);
 
@@ -189,7 +187,7 @@ export function mergeSteps(steps: readonly Step[]): Result<ImageOptions> {
     if (resizes) resized = true;
     if (rest.blur !== undefined || rest.sharpen !== undefined || rest.border !== undefined) filtered = true;
   }
-  return ok({ ...withoutSizeKeysIfUnused(merged), ...turnOptions(turn) });
+  return ok({ ...merged, ...turnOptions(turn) });
 }
 
 /**
@@ -223,12 +221,4 @@ function turnPoint(turn: Turn, x: number, y: number): Gravity {
   const [tx, ty] =
     turn.angle === 90 ? [1 - y, mx] : turn.angle === 180 ? [1 - mx, 1 - y] : turn.angle === 270 ? [y, 1 - mx] : [mx, y];
   return { mode: 'point', x: tx, y: ty };
-}
-
-/** Steps may name fit or gravity without a size; without one they mean nothing. */
-function withoutSizeKeysIfUnused(options: OptionsDraft): OptionsDraft {
-  if (options.width !== undefined || options.height !== undefined) return options;
-  const copy: OptionsDraft = { ...options };
-  for (const key of SIZE_KEYS) if (key !== 'dpr') delete copy[key];
-  return copy;
 }
