@@ -2,7 +2,8 @@
  * What the container runs, without a container engine: origin/bundle.ts builds the same bundle
  * the Dockerfile builds, into a temp directory outside the repository; sharp gets a production
  * npm install next to it (from the local npm cache: --offline, falling back to
- * --prefer-offline); then `node main.js` serves real transforms and exits 0 on SIGTERM.
+ * --prefer-offline); then `node main.js` serves real transforms and exits 0 on SIGTERM, both
+ * from a file root and from S3 configured the way the ECS task configures it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,16 +12,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startS3Server, type S3TestServer } from './support/s3-server.js';
 
 const run = promisify(execFile);
 const repository = path.resolve(import.meta.dirname, '..');
 
 let workdir: string;
 let sharpVersion: string;
-let origin: ChildProcess | undefined;
-let baseUrl: string;
-let stderr = '';
+let s3: S3TestServer;
+let photo: Buffer;
+const origins: ChildProcess[] = [];
+let fileOrigin: { child: ChildProcess; url: string };
+let s3Origin: { child: ChildProcess; url: string };
 
 async function installSharp(directory: string, version: string): Promise<string> {
   const args = ['install', '--omit=dev', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', `sharp@${version}`];
@@ -33,16 +38,16 @@ async function installSharp(directory: string, version: string): Promise<string>
   }
 }
 
-/** Starts the bundle and resolves with its URL once it says it is listening. */
-async function startBundle(directory: string, imageRoot: string): Promise<string> {
+/** Starts the bundle with only the given settings (as a container would get them); resolves once it listens. */
+async function startBundle(directory: string, settings: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, ['main.js'], {
     cwd: directory,
-    // Only what the container would be given: no AWS settings, no inherited IMAGE_CDN_*.
-    env: { PATH: process.env.PATH ?? '', HOME: directory, HOST: '127.0.0.1', PORT: '0', IMAGE_CDN_FILE_ROOT: imageRoot, MALLOC_ARENA_MAX: '2' },
+    env: { PATH: process.env.PATH ?? '', HOME: directory, HOST: '127.0.0.1', PORT: '0', MALLOC_ARENA_MAX: '2', ...settings },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  origin = child;
-  return new Promise((resolve, reject) => {
+  origins.push(child);
+  let stderr = '';
+  const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`origin did not start:\n${stderr}`)), 30_000);
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
@@ -58,6 +63,17 @@ async function startBundle(directory: string, imageRoot: string): Promise<string
       reject(new Error(`origin exited with ${code} before listening:\n${stderr}`));
     });
   });
+  return { child, url };
+}
+
+async function stopWithSigterm(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  child.kill('SIGTERM');
+  const [code, signal] = await Promise.race([
+    exited,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no exit within 15 s of SIGTERM')), 15_000)),
+  ]);
+  return { code, signal };
 }
 
 beforeAll(async () => {
@@ -73,17 +89,32 @@ beforeAll(async () => {
 
   const pixels = Buffer.alloc(800 * 600 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 251;
-  await sharp(pixels, { raw: { width: 800, height: 600, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(images, 'photo.jpg'));
-  await writeFile(path.join(images, 'notes.txt'), 'not an image');
+  photo = await sharp(pixels, { raw: { width: 800, height: 600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  await writeFile(path.join(images, 'photo.jpg'), photo);
 
-  baseUrl = await startBundle(app, images);
+  s3 = await startS3Server({ buckets: ['sources'] });
+  await s3.client().send(new PutObjectCommand({ Bucket: 'sources', Key: 'uploads/photo.jpg', Body: photo, ContentType: 'image/jpeg' }));
+
+  fileOrigin = await startBundle(app, { IMAGE_CDN_FILE_ROOT: images });
+  // The settings ImageOriginService gives the task, plus the local S3 endpoint and its credentials.
+  s3Origin = await startBundle(app, {
+    ...s3.env(),
+    IMAGE_CDN_S3_BUCKET: 'sources',
+    IMAGE_CDN_S3_PREFIX: 'uploads/',
+    IMAGE_CDN_S3_FORCE_PATH_STYLE: 'true',
+    IMAGE_CDN_REQUEST_TIMEOUT_MS: '10000',
+    NODE_ENV: 'production',
+  });
 }, 180_000);
 
 afterAll(async () => {
-  if (origin && origin.exitCode === null && origin.signalCode === null) {
-    origin.kill('SIGKILL');
-    await once(origin, 'exit');
+  for (const child of origins) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
   }
+  await s3?.close();
   await rm(workdir, { recursive: true, force: true });
 });
 
@@ -102,7 +133,7 @@ describe('the bundled origin', () => {
   });
 
   it('answers /healthz with the sharp it loaded from beside the bundle', async () => {
-    const response = await fetch(`${baseUrl}/healthz`);
+    const response = await fetch(`${fileOrigin.url}/healthz`);
     expect(response.status).toBe(200);
     const body = await response.json() as { status: string; versions: { sharp: string } };
     expect(body.status).toBe('ok');
@@ -110,7 +141,7 @@ describe('the bundled origin', () => {
   });
 
   it('resizes a real JPEG into WebP', async () => {
-    const response = await fetch(`${baseUrl}/cdn-cgi/image/width=200,format=webp/photo.jpg`);
+    const response = await fetch(`${fileOrigin.url}/cdn-cgi/image/width=200,format=webp/photo.jpg`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/webp');
     const bytes = Buffer.from(await response.arrayBuffer());
@@ -121,7 +152,7 @@ describe('the bundled origin', () => {
   });
 
   it('negotiates AVIF from Accept for format=auto', async () => {
-    const response = await fetch(`${baseUrl}/cdn-cgi/image/format=auto,width=320/photo.jpg`, { headers: { accept: 'image/avif,image/webp' } });
+    const response = await fetch(`${fileOrigin.url}/cdn-cgi/image/format=auto,width=320/photo.jpg`, { headers: { accept: 'image/avif,image/webp' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('image/avif');
     expect(response.headers.get('vary')).toMatch(/accept/i);
@@ -132,19 +163,23 @@ describe('the bundled origin', () => {
   });
 
   it('rejects a bad option with a tagged 400', async () => {
-    const response = await fetch(`${baseUrl}/cdn-cgi/image/width=banana/photo.jpg`);
+    const response = await fetch(`${fileOrigin.url}/cdn-cgi/image/width=banana/photo.jpg`);
     expect(response.status).toBe(400);
     expect(response.headers.get('x-image-cdn-error')).toBe('invalid_option');
   });
 
+  it('serves S3 sources under the prefix, configured by environment as on ECS', async () => {
+    const response = await fetch(`${s3Origin.url}/cdn-cgi/image/width=100,format=webp/photo.jpg`);
+    expect(response.status).toBe(200);
+    const meta = await sharp(Buffer.from(await response.arrayBuffer())).metadata();
+    expect([meta.format, meta.width, meta.height]).toEqual(['webp', 100, 75]);
+    expect(s3.requests.some((request) => request.url.startsWith('/sources/uploads/photo.jpg'))).toBe(true);
+    const missing = await fetch(`${s3Origin.url}/cdn-cgi/image/width=100/absent.jpg`);
+    expect(missing.status).toBe(404);
+  });
+
   it('drains and exits 0 on SIGTERM', async () => {
-    const child = origin!;
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-    child.kill('SIGTERM');
-    const [code, signal] = await Promise.race([
-      exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('no exit within 15 s of SIGTERM')), 15_000)),
-    ]);
-    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(await stopWithSigterm(fileOrigin.child)).toEqual({ code: 0, signal: null });
+    expect(await stopWithSigterm(s3Origin.child)).toEqual({ code: 0, signal: null });
   });
 });
