@@ -204,6 +204,10 @@ const TABLE: Readonly<Record<string, OptionCases>> = {
   },
   compression: { valid: [['fast', { compression: 'fast' }]], invalid: ['slow', 'Fast', ''] },
   onerror: { valid: [['redirect', { onerror: 'redirect' }]], invalid: ['none', 'fallback', ''] },
+  variant: {
+    valid: [['thumb', { variant: 'thumb' }], ['hero_2x-wide', { variant: 'hero_2x-wide' }], ['a'.repeat(64), { variant: 'a'.repeat(64) }]],
+    invalid: ['Thumb', 'a b', 'a.b', '', 'ü'],
+  },
   border: {
     valid: [
       ['color:%23000;width:10', { border: { color: BLACK, width: 10 } }],
@@ -275,6 +279,10 @@ const TABLE: Readonly<Record<string, OptionCases>> = {
 };
 
 describe('parseCloudflareOptions: one table per option', () => {
+  it('refuses a variant name over 64 characters', () => {
+    rejected(`variant=${'a'.repeat(65)}`, 'invalid_option');
+  });
+
   it('covers every option the grammar accepts', () => {
     expect(Object.keys(TABLE).sort()).toEqual([...CLOUDFLARE_OPTION_NAMES]);
   });

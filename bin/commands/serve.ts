@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
+import { parseGrammarList, parseSigningMode, resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
 import { exampleUrl } from '../../origin/src/example-url.js';
 import { defaultConfig, startOrigin } from '../../origin/src/start.js';
 import { handleShutdownSignals } from '../../origin/src/shutdown.js';
@@ -35,6 +35,13 @@ export function registerServeCommand(program: Command): void {
     .option('--no-access-log', 'no JSON access log lines')
     .option('--version-pattern <regex>', 'cache-busting path segment to ignore, e.g. "^/v[0-9]+/" (empty disables)')
     .option('--cache-tag-header <name>', 'send the source identity in this response header (e.g. Cache-Tag)')
+    .option('--grammars <list>', 'URL grammars to accept: cloudflare,imgix,cloudinary,imagekit (default: cloudflare)', parseGrammarList)
+    .option('--imagekit-endpoint <prefix>', 'ImageKit URL endpoint prefix, e.g. /my_id/ (default: /)')
+    .option('--variants <file>', 'JSON file of named variants: {"thumb": "width=120,height=120,fit=cover"}')
+    .option('--only-variants', 'serve named variants only; refuse ad-hoc transforms')
+    .option('--signing-key <key>', 'HMAC key for signed URLs (repeatable: the first signs, all verify)', collect, [])
+    .option('--signing <mode>', 'required | optional (default: required when a key is given)', parseSigningMode)
+    .option('--signing-exempt-variants', 'let unsigned variant requests through in required mode')
     .action(async (flags) => {
       const env = settingsFromEnv(process.env);
       const file = flags.config ? await loadConfig(flags.config as string) : undefined;
@@ -54,6 +61,13 @@ export function registerServeCommand(program: Command): void {
         accessLog: flags.accessLog,
         versionPattern: flags.versionPattern,
         cacheTagHeader: flags.cacheTagHeader,
+        grammars: flags.grammars,
+        imagekitEndpoint: flags.imagekitEndpoint,
+        variants: flags.variants,
+        onlyVariants: flags.onlyVariants,
+        signingKeys: (flags.signingKey as string[]).length ? flags.signingKey : undefined,
+        signingMode: flags.signing,
+        signingExemptVariants: flags.signingExemptVariants,
       });
       const hasSource = Boolean(fromFlags.root ?? fromFlags.s3Bucket ?? env.root ?? env.s3Bucket ?? file?.mounts?.length);
       const config = resolveConfig(
@@ -72,6 +86,8 @@ async function loadConfig(file: string) {
   const { loadConfigFile } = await import('../../origin/src/config-file.js');
   return loadConfigFile(file);
 }
+
+const collect = (value: string, previous: string[]) => [...previous, value];
 
 const dropUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

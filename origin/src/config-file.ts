@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { CacheControlConfig, HttpSourceConfig, Limits, MountConfig, OriginConfig, SourceConfig } from './config.js';
+import { parseGrammarList, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
 import { compilePattern } from './sources/content-address.js';
 import { invalidHostEntry } from './sources/host-allow-list.js';
 import { DEFAULT_HTTP_SOURCE } from './sources/http.js';
@@ -45,11 +45,49 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
   };
   const v = validators(fail);
 
-  const top = v.object(json, 'the top level', ['$schema', 'host', 'port', 'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog']);
+  const top = v.object(json, 'the top level', [
+    '$schema', 'host', 'port', 'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog',
+    'versionPattern', 'cacheTagHeader', 'grammars', 'imagekitEndpoint', 'variants', 'onlyVariants', 'signing',
+  ]);
   const result: { -readonly [K in keyof ConfigFileContents]: ConfigFileContents[K] } = {};
   if (top['host'] !== undefined) result.host = v.string(top['host'], 'host');
   if (top['port'] !== undefined) result.port = v.integer(top['port'], 'port', 0, 65_535);
   if (top['accessLog'] !== undefined) result.accessLog = v.boolean(top['accessLog'], 'accessLog');
+  if (top['versionPattern'] !== undefined) result.versionPattern = v.string(top['versionPattern'], 'versionPattern');
+  if (top['cacheTagHeader'] !== undefined) result.cacheTagHeader = v.string(top['cacheTagHeader'], 'cacheTagHeader');
+  if (top['imagekitEndpoint'] !== undefined) result.imagekitEndpoint = v.string(top['imagekitEndpoint'], 'imagekitEndpoint');
+  if (top['onlyVariants'] !== undefined) result.onlyVariants = v.boolean(top['onlyVariants'], 'onlyVariants');
+  if (top['grammars'] !== undefined) {
+    const names = v.array(top['grammars'], 'grammars').map((entry, index) => v.string(entry, `grammars[${index}]`));
+    try {
+      result.grammars = parseGrammarList(names.join(','));
+    } catch (error) {
+      fail('grammars', (error as Error).message);
+    }
+  }
+  if (top['variants'] !== undefined) {
+    const variants = top['variants'];
+    // A path is relative to the config file; an object is the table itself (validated at start).
+    if (typeof variants === 'string') result.variants = path.resolve(baseDir, variants);
+    else {
+      if (typeof variants !== 'object' || variants === null || Array.isArray(variants)) {
+        fail('variants', 'must be a file path or an object mapping variant names to option strings');
+      }
+      const table = variants as Record<string, unknown>;
+      result.variants = Object.fromEntries(Object.keys(table).map((name) => [name, v.string(table[name], `variants.${name}`)]));
+    }
+  }
+  if (top['signing'] !== undefined) {
+    const signing = v.object(top['signing'], 'signing', ['keys', 'mode', 'exemptVariants']);
+    const keys = v.array(signing['keys'], 'signing.keys').map((entry, index) => v.string(entry, `signing.keys[${index}]`));
+    const mode = signing['mode'] === undefined ? 'required' : v.string(signing['mode'], 'signing.mode');
+    if (mode !== 'required' && mode !== 'optional') fail('signing.mode', `must be "required" or "optional", got ${JSON.stringify(mode)}`);
+    result.signing = {
+      keys,
+      mode: mode as 'required' | 'optional',
+      exemptVariants: signing['exemptVariants'] === undefined ? false : v.boolean(signing['exemptVariants'], 'signing.exemptVariants'),
+    };
+  }
 
   if (top['mounts'] !== undefined) {
     const seen = new Map<string, string>();

@@ -54,6 +54,17 @@ export interface CacheControlConfig {
   readonly serverError: string;
 }
 
+export type GrammarName = 'cloudflare' | 'imgix' | 'cloudinary' | 'imagekit';
+export const GRAMMAR_NAMES: readonly GrammarName[] = ['cloudflare', 'imgix', 'cloudinary', 'imagekit'];
+
+export interface SigningConfig {
+  /** The first signs (`image-cdn sign`), all verify: rotation is adding a key, then removing the old one. */
+  readonly keys: readonly string[];
+  readonly mode: 'required' | 'optional';
+  /** Unsigned variant requests pass even in `required` mode. */
+  readonly exemptVariants: boolean;
+}
+
 export interface OriginConfig {
   readonly host: string;
   readonly port: number;
@@ -71,6 +82,16 @@ export interface OriginConfig {
   readonly versionPattern: string;
   /** Response header naming the source identity (e.g. `Cache-Tag`, `Surrogate-Key`), for per-source purges; unset sends none. */
   readonly cacheTagHeader?: string;
+  /** URL grammars the origin parses, besides untransformed source paths. */
+  readonly grammars: readonly GrammarName[];
+  /** ImageKit URL endpoint prefix (`/<imagekit_id>/`, or `/` on a custom domain). */
+  readonly imagekitEndpoint: string;
+  /** Named variants: a JSON file path, or the object itself (name → Cloudflare option string). */
+  readonly variants?: string | Readonly<Record<string, string>>;
+  /** Refuse ad-hoc transforms; only variants (and untransformed originals) are served. */
+  readonly onlyVariants: boolean;
+  /** Signed URLs; absent means signatures are neither required nor checked. */
+  readonly signing?: SigningConfig;
 }
 
 export const DEFAULT_VERSION_PATTERN = '^/v[0-9]{1,6}/';
@@ -112,6 +133,31 @@ export interface Settings {
   readonly accessLog?: boolean;
   readonly versionPattern?: string;
   readonly cacheTagHeader?: string;
+  readonly grammars?: readonly GrammarName[];
+  readonly imagekitEndpoint?: string;
+  /** Variants JSON file. */
+  readonly variants?: string;
+  readonly onlyVariants?: boolean;
+  readonly signingKeys?: readonly string[];
+  readonly signingMode?: 'required' | 'optional';
+  readonly signingExemptVariants?: boolean;
+}
+
+/** `cloudflare,imgix` → the grammar list; throws naming an unknown grammar. */
+export function parseGrammarList(list: string): GrammarName[] {
+  const names = list.split(',').map((name) => name.trim()).filter(Boolean);
+  for (const name of names) {
+    if (!GRAMMAR_NAMES.includes(name as GrammarName)) {
+      throw new Error(`unknown grammar "${name}"; known grammars: ${GRAMMAR_NAMES.join(', ')}`);
+    }
+  }
+  if (names.length === 0) throw new Error(`no grammar given; known grammars: ${GRAMMAR_NAMES.join(', ')}`);
+  return [...new Set(names)] as GrammarName[];
+}
+
+export function parseSigningMode(mode: string): 'required' | 'optional' {
+  if (mode !== 'required' && mode !== 'optional') throw new Error(`signing mode must be "required" or "optional", got "${mode}"`);
+  return mode;
 }
 
 /** The environment variables the origin reads (the container is configured only through these). */
@@ -134,6 +180,14 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     accessLog: flag('IMAGE_CDN_ACCESS_LOG'),
     versionPattern: env.IMAGE_CDN_VERSION_PATTERN,
     cacheTagHeader: env.IMAGE_CDN_CACHE_TAG_HEADER,
+    grammars: env.IMAGE_CDN_GRAMMARS ? parseGrammarList(env.IMAGE_CDN_GRAMMARS) : undefined,
+    imagekitEndpoint: env.IMAGE_CDN_IMAGEKIT_ENDPOINT,
+    variants: env.IMAGE_CDN_VARIANTS,
+    onlyVariants: flag('IMAGE_CDN_ONLY_VARIANTS'),
+    // Comma-separated, first signs; keys are base64 or hex in practice, so commas cannot occur.
+    signingKeys: env.IMAGE_CDN_SIGNING_KEYS ? env.IMAGE_CDN_SIGNING_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : undefined,
+    signingMode: env.IMAGE_CDN_SIGNING ? parseSigningMode(env.IMAGE_CDN_SIGNING) : undefined,
+    signingExemptVariants: flag('IMAGE_CDN_SIGNING_EXEMPT_VARIANTS'),
   };
   return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Settings;
 }
@@ -186,6 +240,27 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     limits,
     accessLog: merged.accessLog ?? base.accessLog,
     versionPattern: merged.versionPattern ?? base.versionPattern,
+    grammars: merged.grammars ?? base.grammars,
+    imagekitEndpoint: merged.imagekitEndpoint ?? base.imagekitEndpoint,
+    onlyVariants: merged.onlyVariants ?? base.onlyVariants,
+    ...((merged.variants ?? base.variants) !== undefined && { variants: merged.variants ?? base.variants }),
+    ...signing(base.signing, merged),
     ...((merged.cacheTagHeader ?? base.cacheTagHeader) && { cacheTagHeader: merged.cacheTagHeader ?? base.cacheTagHeader }),
+  };
+}
+
+/** Signing settings over the file's: keys and mode from flags/env replace the file's. */
+function signing(file: SigningConfig | undefined, merged: Settings): { signing?: SigningConfig } {
+  const keys = merged.signingKeys ?? file?.keys;
+  if (!keys || keys.length === 0) {
+    if (merged.signingMode) throw new Error(`signing mode "${merged.signingMode}" needs at least one signing key (--signing-key)`);
+    return {};
+  }
+  return {
+    signing: {
+      keys,
+      mode: merged.signingMode ?? file?.mode ?? 'required',
+      exemptVariants: merged.signingExemptVariants ?? file?.exemptVariants ?? false,
+    },
   };
 }

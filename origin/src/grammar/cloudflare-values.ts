@@ -1,4 +1,5 @@
 import type { Border, Edges, Gravity, ImageOptions, QualityPreset } from '../pipeline/types.js';
+import { VARIANT_NAME } from '../pipeline/variant-name.js';
 import { CSS_COLOR_ACCEPTS, formatHexColor, parseCssColor } from './color.js';
 import { formatDecimal, parseDecimal, parseInteger } from './cloudflare-numbers.js';
 
@@ -21,7 +22,7 @@ export const MAX_FACTOR = 10;
 /** Upper bound for a border side, in CSS pixels (Cloudflare gives none). */
 export const MAX_BORDER = 1_000;
 
-type Field = Exclude<keyof ImageOptions, 'trim' | 'variant'>;
+type Field = Exclude<keyof ImageOptions, 'trim'>;
 
 export interface OptionCodec {
   readonly field: Field;
@@ -177,6 +178,10 @@ export const VALUE_CODECS: ReadonlyMap<string, OptionCodec> = new Map([
       (t) => ROTATIONS.find((angle) => String(angle) === t),
       String,
     ),
+  ],
+  [
+    'variant',
+    codec('variant', 'a variant name: 1 to 64 of a-z, 0-9, _ and -', (t) => (VARIANT_NAME.test(t) ? t : undefined), String),
   ],
   ['saturation', codec('saturation', `${FACTOR_ACCEPTS}; 0 is greyscale`, factor, formatDecimal)],
   [

@@ -2,10 +2,13 @@ import { createReadStream } from 'node:fs';
 import sharp from 'sharp';
 import type { OriginConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
-import { parseImageUrl } from '../grammar/index.js';
+import { createImageUrlParser, type ImageUrlParser } from '../grammar/index.js';
 import { cacheTagForSource } from '../cache-tag.js';
 import { fingerprint } from '../pipeline/fingerprint.js';
 import { normalise } from '../pipeline/normalise.js';
+import { isVariantRequest, resolveVariant, type VariantTable } from '../pipeline/variants.js';
+import type { SigningScheme } from '../signing/scheme.js';
+import { verifyRequest } from '../signing/verify.js';
 import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
 import { builtinSource, HEALTH_IMAGE_PATH } from '../sources/builtin.js';
 import type { MountTable } from '../sources/mounts.js';
@@ -29,6 +32,8 @@ export interface HandlerDeps {
   readonly httpSource?: Source;
   readonly metrics: OriginMetrics;
   readonly capabilities: EncoderCapabilities;
+  /** Named variants, loaded and validated at start. */
+  readonly variants: VariantTable;
   /** Called with unexpected (non-ImageCdnError) failures, which become 500s. */
   readonly onBug?: (error: unknown, request: OriginRequest) => void;
 }
@@ -56,10 +61,15 @@ interface TransformResult {
 export class OriginHandler {
   readonly queue: WorkQueue;
   private readonly versionSegment: RegExp | undefined;
+  private readonly parseImageUrl: ImageUrlParser;
+  private readonly signingSchemes: readonly SigningScheme[];
 
   constructor(private readonly deps: HandlerDeps) {
-    const { limits } = deps.config;
+    const { limits, grammars } = deps.config;
     this.versionSegment = compileVersionPattern(deps.config.versionPattern);
+    this.parseImageUrl = createImageUrlParser(grammars, { imagekitEndpoint: deps.config.imagekitEndpoint });
+    // Each enabled hosted grammar brings its own signature scheme, so migrated signed URLs keep working.
+    this.signingSchemes = ['native', ...grammars.filter((g): g is Exclude<typeof g, 'cloudflare'> => g !== 'cloudflare')];
     this.queue = new WorkQueue(
       { concurrency: limits.concurrency, maxWaiting: limits.queueSize },
       {
@@ -104,15 +114,37 @@ export class OriginHandler {
     if (request.method !== 'GET' && request.method !== 'HEAD') throw errors.methodNotAllowed(request.method);
     const queryStart = request.url.indexOf('?');
     const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
-    const search = queryStart < 0 ? '' : request.url.slice(queryStart);
     if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
+    // The signature covers the target exactly as sent; what the grammars see is the URL without it.
+    const { pathname: signedPath, search } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
-    const pathname = this.versionSegment ? target.replace(this.versionSegment, '/') : target;
+    const pathname = this.versionSegment ? signedPath.replace(this.versionSegment, '/') : signedPath;
 
-    const parsed = parseImageUrl(pathname, search);
+    const parsed = this.parseImageUrl(pathname, search);
     if (parsed === undefined) return this.original(request, decodePath(pathname), signal);
     if (!parsed.ok) throw parsed.error;
     return this.image(request, parsed.value, signal);
+  }
+
+  private verifySignature(pathname: string, search: string): { pathname: string; search: string } {
+    const signing = this.deps.config.signing;
+    if (!signing) return { pathname, search };
+    const verified = verifyRequest(pathname, search, {
+      keys: signing.keys,
+      mode: signing.mode,
+      now: Math.floor(Date.now() / 1000),
+      schemes: this.signingSchemes,
+      imagekitEndpoint: this.deps.config.imagekitEndpoint,
+      ...(signing.exemptVariants && { exempt: (url) => this.isVariantUrl(url.pathname, url.search) }),
+    });
+    if (!verified.ok) throw verified.error;
+    return verified.value;
+  }
+
+  private isVariantUrl(pathname: string, search: string): boolean {
+    const path = this.versionSegment ? pathname.replace(this.versionSegment, '/') : pathname;
+    const parsed = this.parseImageUrl(path, search);
+    return parsed?.ok === true && isVariantRequest(parsed.value.options);
   }
 
   private locate(source: string): { source: Source; relativePath: string; cacheControl?: string } {
@@ -130,7 +162,10 @@ export class OriginHandler {
 
   private async image(request: OriginRequest, image: ImageRequest, signal: AbortSignal): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
-    const autoWidth = resolveAutoWidth(image.options, (name) => request.header(name), config.limits.maxOutputDimension);
+    const expanded = resolveVariant(image.options, this.deps.variants, { onlyVariants: config.onlyVariants });
+    if (!expanded.ok) throw expanded.error;
+    const options = expanded.value;
+    const autoWidth = resolveAutoWidth(options, (name) => request.header(name), config.limits.maxOutputDimension);
     const pipeline = normalise(autoWidth.options);
     checkOutputLimits(pipeline, config.limits.maxOutputDimension);
     const print = fingerprint(pipeline);
@@ -180,7 +215,7 @@ export class OriginHandler {
         timings: { resolve: resolveMs, ...result.timings },
       };
     } catch (error) {
-      if (image.options.onerror === 'redirect' && error instanceof ImageCdnError && error.tag !== 'overloaded') {
+      if (options.onerror === 'redirect' && error instanceof ImageCdnError && error.tag !== 'overloaded') {
         return redirectToSource(image.source, config.cacheControl.clientError);
       }
       throw error;

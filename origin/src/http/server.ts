@@ -7,11 +7,13 @@ import type { OriginConfig } from '../config.js';
 import { OriginHandler, probeCapabilities } from './handler.js';
 import { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
+import { EMPTY_VARIANTS, type VariantTable } from '../pipeline/variants.js';
 import type { MountTable } from '../sources/mounts.js';
 import type { Source } from '../sources/types.js';
 
 export interface OriginServerOptions {
   readonly router: MountTable;
+  readonly variants?: VariantTable;
   readonly httpSource?: Source;
   /** Kinds of the configured sources, reported by /healthz. */
   readonly sourceKinds?: readonly string[];
@@ -39,6 +41,7 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
     ...(options.httpSource && { httpSource: options.httpSource }),
     metrics,
     capabilities,
+    variants: options.variants ?? EMPTY_VARIANTS,
     onBug: (error, request) => (logger ?? pino()).error({ err: error, url: request.url }, 'unexpected error'),
   });
   const health = Buffer.from(JSON.stringify({

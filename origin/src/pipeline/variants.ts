@@ -19,7 +19,9 @@ import type { ImageOptions } from './types.js';
 /** Variant name → its options, validated. */
 export type VariantTable = ReadonlyMap<string, ImageOptions>;
 
-export const VARIANT_NAME = /^[a-z0-9_-]{1,64}$/;
+import { VARIANT_NAME } from './variant-name.js';
+
+export { VARIANT_NAME };
 
 /** Options a request may add to a variant (and the only ones allowed without one when onlyVariants). */
 export const VARIANT_COMBINABLE: readonly (keyof ImageOptions)[] = ['format', 'onerror'];
