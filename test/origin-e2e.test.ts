@@ -200,6 +200,22 @@ describe('geometry and colour, checked on pixels', () => {
     expect((await sharp(plain.body).metadata()).width).toBe(1600);
   });
 
+  it.each([
+    ['fit=cover', 'width=180,height=80,fit=cover'],
+    ['fit=crop', 'width=180,height=80,fit=crop'],
+    ['fit=cover with attention', 'width=180,height=80,fit=cover,gravity=auto'],
+    ['fit=pad', 'width=180,height=80,fit=pad'],
+    ['fit=contain', 'width=180,height=80,fit=contain'],
+  ])('a border goes around the final frame (%s)', async (_name, options) => {
+    for (const [source, contained] of [['quadrants.png', [160, 80]], ['fossa.jpg', [142, 80]]] as const) {
+      const { body } = await get(`/cdn-cgi/image/${options},border=color:%2300ff00;width:10,format=png/${source}`);
+      const meta = await sharp(body).metadata();
+      const inner = options.includes('contain') ? contained : [180, 80];
+      expect([meta.width, meta.height], source).toEqual([inner[0] + 20, inner[1] + 20]);
+      expect(near(await pixel(body, 2, 2), [0, 255, 0]), source).toBe(true);
+    }
+  });
+
   it('trim removes edges in source pixels', async () => {
     expect(await dims('/cdn-cgi/image/trim=10;20;30;40,format=png/quadrants.png')).toEqual([140, 60]);
   });

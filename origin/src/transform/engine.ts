@@ -111,7 +111,7 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
   if (animated) height = meta.pageHeight ?? height;
 
   const ops = request.pipeline.operations;
-  let padded = false;
+  let extended = false;
   // Trim, flip and rotate change the geometry the later operations refer to; apply them on
   // the decoded image first (rare requests, so the lost shrink-on-load is an accepted cost).
   for (const op of ops.filter((o) => GEOMETRY.has(o.op))) {
@@ -126,6 +126,7 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
           // libvips scales to cover the window (the plan's own scale) and picks the window itself.
           image = image.resize(plan.crop.width, plan.crop.height, { fit: 'cover', position: sharp.strategy.attention });
           ({ width, height } = plan.crop);
+          extended = true;
         } else {
           if (plan.scaleTo) {
             image = image.resize(plan.scaleTo.width, plan.scaleTo.height, { fit: 'fill' });
@@ -134,6 +135,7 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
           if (plan.crop) {
             image = image.extract(plan.crop);
             ({ width, height } = plan.crop);
+            extended = true;
           }
         }
         if (plan.pad) {
@@ -142,7 +144,7 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
           const top = Math.floor((plan.pad.height - height) / 2);
           image = image.extend({ left, top, right: plan.pad.width - width - left, bottom: plan.pad.height - height - top, background });
           ({ width, height } = plan.pad);
-          padded = true;
+          extended = true;
         }
         break;
       }
@@ -158,8 +160,9 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
         image = image.sharpen({ sigma: 0.5 + op.amount / 2 });
         break;
       case 'border':
-        // sharp keeps one extend per pipeline; a padded image must be materialised first.
-        if (padded) image = await rebase(image);
+        // sharp keeps one extend per pipeline and runs it before a post-resize crop; a padded or
+        // cropped image must be materialised first so the border goes around the final frame.
+        if (extended) image = await rebase(image);
         image = image.extend({ ...op.edges, background: toSharpColour(op.color) });
         break;
       default:
