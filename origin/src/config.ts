@@ -135,8 +135,8 @@ export interface Settings {
   readonly cacheTagHeader?: string;
   readonly grammars?: readonly GrammarName[];
   readonly imagekitEndpoint?: string;
-  /** Variants JSON file. */
-  readonly variants?: string;
+  /** Variants: a JSON file path, or the table itself. */
+  readonly variants?: string | Readonly<Record<string, string>>;
   readonly onlyVariants?: boolean;
   readonly signingKeys?: readonly string[];
   readonly signingMode?: 'required' | 'optional';
@@ -182,7 +182,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     cacheTagHeader: env.IMAGE_CDN_CACHE_TAG_HEADER,
     grammars: env.IMAGE_CDN_GRAMMARS ? parseGrammarList(env.IMAGE_CDN_GRAMMARS) : undefined,
     imagekitEndpoint: env.IMAGE_CDN_IMAGEKIT_ENDPOINT,
-    variants: env.IMAGE_CDN_VARIANTS,
+    variants: variantsFromEnv(env.IMAGE_CDN_VARIANTS),
     onlyVariants: flag('IMAGE_CDN_ONLY_VARIANTS'),
     // Comma-separated, first signs; keys are base64 or hex in practice, so commas cannot occur.
     signingKeys: env.IMAGE_CDN_SIGNING_KEYS ? env.IMAGE_CDN_SIGNING_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : undefined,
@@ -263,4 +263,14 @@ function signing(file: SigningConfig | undefined, merged: Settings): { signing?:
       exemptVariants: merged.signingExemptVariants ?? file?.exemptVariants ?? false,
     },
   };
+}
+
+/** `IMAGE_CDN_VARIANTS` is a file path, or (starting with `{`) the JSON table inline, as containers prefer. */
+function variantsFromEnv(value: string | undefined): string | Record<string, string> | undefined {
+  if (!value?.trim().startsWith('{')) return value || undefined;
+  try {
+    return JSON.parse(value) as Record<string, string>;
+  } catch (error) {
+    throw new Error(`IMAGE_CDN_VARIANTS is not valid JSON: ${(error as Error).message}`);
+  }
 }

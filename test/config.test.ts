@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig, settingsFromEnv } from '../origin/src/config.js';
+import { defaultConfig } from '../origin/src/start.js';
+
+describe('configuration layers', () => {
+  it('reads the container environment', () => {
+    const settings = settingsFromEnv({
+      PORT: '8080',
+      IMAGE_CDN_S3_BUCKET: 'images',
+      IMAGE_CDN_S3_PREFIX: 'uploads/',
+      IMAGE_CDN_REQUEST_TIMEOUT_MS: '5000',
+      IMAGE_CDN_GRAMMARS: 'cloudflare,imgix',
+      IMAGE_CDN_VARIANTS: '{"thumb":"width=120"}',
+      IMAGE_CDN_SIGNING_KEYS: 'aaaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbb',
+      IMAGE_CDN_SIGNING: 'optional',
+      IMAGE_CDN_CACHE_TAG_HEADER: 'x-image-cdn-cache-tag',
+    });
+    const config = resolveConfig({ defaults: defaultConfig() }, settings);
+    expect(config.port).toBe(8080);
+    expect(config.mounts).toEqual([{ prefix: '/', source: { type: 's3', bucket: 'images', prefix: 'uploads/' } }]);
+    expect(config.limits.requestTimeoutMs).toBe(5000);
+    expect(config.grammars).toEqual(['cloudflare', 'imgix']);
+    expect(config.variants).toEqual({ thumb: 'width=120' });
+    expect(config.signing).toEqual({ keys: ['aaaaaaaaaaaaaaaa', 'bbbbbbbbbbbbbbbb'], mode: 'optional', exemptVariants: false });
+    expect(config.cacheTagHeader).toBe('x-image-cdn-cache-tag');
+  });
+
+  it('flags win over the environment, which wins over the defaults', () => {
+    const config = resolveConfig({ defaults: defaultConfig() }, { port: 1, maxPixels: 10 }, { port: 2 });
+    expect(config.port).toBe(2);
+    expect(config.limits.maxPixels).toBe(10);
+  });
+
+  it('names the bad value', () => {
+    expect(() => settingsFromEnv({ IMAGE_CDN_GRAMMARS: 'cloudflare,fastly' })).toThrow(/unknown grammar "fastly"/);
+    expect(() => settingsFromEnv({ IMAGE_CDN_VARIANTS: '{oops' })).toThrow(/IMAGE_CDN_VARIANTS is not valid JSON/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { maxPixels: -5 })).toThrow(/limits.maxPixels must be a positive integer, got -5/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { port: 70000 })).toThrow(/port must be 0..65535, got 70000/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { signingMode: 'required' })).toThrow(/needs at least one signing key/);
+  });
+});
