@@ -84,7 +84,7 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
         ms: Number((performance.now() - started).toFixed(1)),
         outcome: response.outcome,
         ...(response.error && { error: response.error.tag }),
-        ...(response.timings && { timings: response.timings }),
+        ...(response.timings && { timings: roundTimings(response.timings) }),
       });
       if (--inFlight === 0) drained?.();
     };
@@ -137,3 +137,6 @@ function sendStream(body: Readable, res: http.ServerResponse): void {
   res.once('close', () => body.destroy());
   body.pipe(res);
 }
+
+const roundTimings = (timings: Readonly<Record<string, number>>) =>
+  Object.fromEntries(Object.entries(timings).map(([phase, ms]) => [phase, Math.round(ms * 10) / 10]));
