@@ -11,15 +11,23 @@ export const startCeiling = (): CeilingWorker => WorkerClient.start(path.join(BE
 /** The load generator is not a contender: it keeps the caller's environment. */
 export const startLoad = (): LoadWorker => WorkerClient.start(path.join(BENCH_DIR, 'load-worker.ts'), 'load generator', process.env);
 
-/** This origin, started exactly as a user would: the CLI shim (which sizes the libuv pool). */
-export async function startOriginProcess(root: string, extraArgs: readonly string[] = []): Promise<RunningServer & { versions: Versions }> {
+/**
+ * This origin, started exactly as a user would: the CLI shim (which sizes the libuv pool).
+ * `repo` may point at another checkout of the project, for A/B comparisons of two versions.
+ */
+export async function startOriginProcess(
+  root: string,
+  extraArgs: readonly string[] = [],
+  { repo = REPO, env = {} }: { repo?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<RunningServer & { versions: Versions }> {
   const server = await startServer(
     'origin',
-    [path.join(REPO, 'bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
+    [path.join(repo, 'bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
     (line) => {
       const match = line.match(/listening on (http:\/\/\S+)/);
       return match ? { url: match[1]! } : undefined;
     },
+    { ...contenderEnv(), ...env },
   );
   const health = (await (await fetch(`${server.url}/healthz`)).json()) as { versions: { sharp: string; vips: string } };
   return {

@@ -17,11 +17,12 @@ export interface BenchOptions {
   readonly concurrencies: readonly number[];
   /** Interleaved slices per contender and case (a slice is one pass over the images, two above concurrency 1). */
   readonly rounds: number;
-  /** Seconds per cheap-path run. */
-  readonly cheapSeconds: number;
+  /** Length of one cheap-path slice (there are `rounds` per path and concurrency). */
+  readonly cheapSliceMs: number;
   readonly overload: { readonly connections: number; readonly seconds: number } | undefined;
   readonly cheap: boolean;
-  readonly avifEffort: boolean;
+  /** Print the encoder settings table instead of the side-by-side run. */
+  readonly encoders: boolean;
   /** Extra `serve` flags for the origin, for tuning experiments (e.g. "--concurrency 4"). */
   readonly originArgs: readonly string[];
   readonly command: string;
@@ -30,7 +31,7 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [--quick] [--images DIR] [--cases jpeg,webp,avif,cover,auto]
                        [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-overload]
                        [--overload-connections N] [--origin-args "--concurrency 4"]
-                       [--avif-effort]`;
+                       [--encoders]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -44,7 +45,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-cheap': { type: 'boolean', default: false },
       'no-overload': { type: 'boolean', default: false },
       'overload-connections': { type: 'string' },
-      'avif-effort': { type: 'boolean', default: false },
+      encoders: { type: 'boolean', default: false },
       'origin-args': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -78,12 +79,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cases,
     concurrencies,
     rounds: values.rounds ? positiveInteger('--rounds')(values.rounds) : quick ? 1 : 4,
-    cheapSeconds: quick ? 1 : 5,
+    cheapSliceMs: quick ? 1_000 : 1_500,
     cheap: !values['no-cheap'],
     overload: values['no-overload']
       ? undefined
       : { connections: values['overload-connections'] ? positiveInteger('--overload-connections')(values['overload-connections']) : 128, seconds: quick ? 6 : 20 },
-    avifEffort: values['avif-effort'],
+    encoders: values.encoders,
     originArgs: values['origin-args']?.split(' ').filter(Boolean) ?? [],
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   };

@@ -3,6 +3,7 @@ import type { Machine } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { OverloadResult } from './overload.js';
 import type { Versions } from './protocol.js';
+import { percentile } from './stats.js';
 import type { CheapContender, Measurement, TransformContender } from './suite.js';
 
 export interface BenchResults {
@@ -30,6 +31,12 @@ const OVERLOAD_RSS_TARGET = 2 ** 30;
 const mib = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
 const fixed = (value: number, digits: number) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
 const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b ? a / b : Number.NaN);
+/** Median and range of the per-slice ratios a ÷ b (slices are paired: same round, same requests). */
+function sliceRatios(a: Measurement | undefined, b: Measurement | undefined): string {
+  if (!a || !b || a.sliceThroughputs.length < 2) return '';
+  const ratios = a.sliceThroughputs.map((value, i) => value / b.sliceThroughputs[i]!).sort((x, y) => x - y);
+  return ` (slices ${fixed(percentile(ratios, 50), 2)}, ${fixed(ratios[0]!, 2)}–${fixed(ratios.at(-1)!, 2)})`;
+}
 const verdict = (value: number, target: number | undefined) => (target === undefined || !Number.isFinite(value) ? '' : value >= target ? ' ✓' : ' ✗');
 
 function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -58,33 +65,42 @@ function transformRatioTable(measurements: readonly Measurement<TransformContend
   const rows: string[][] = [];
   for (const key of unique(measurements.map((m) => `${m.concurrency}|${m.caseId}`))) {
     const group = measurements.filter((m) => `${m.concurrency}|${m.caseId}` === key);
-    const get = (c: TransformContender) => group.find((m) => m.contender === c)?.summary.throughput;
+    const get = (c: TransformContender) => group.find((m) => m.contender === c);
+    const [ceiling, origin, ipx] = [get('ceiling'), get('origin'), get('ipx')];
     const target = TARGETS[group[0]!.caseId];
-    const vsCeiling = ratio(get('origin'), get('ceiling'));
-    const vsIpx = ratio(get('origin'), get('ipx'));
+    const vsCeiling = ratio(origin?.summary.throughput, ceiling?.summary.throughput);
+    const vsIpx = ratio(origin?.summary.throughput, ipx?.summary.throughput);
+    // CPU per image, inverted so that > 1 means the origin needs less.
+    const cpuVsCeiling = ratio(ceiling?.cpuMsPerRequest, origin?.cpuMsPerRequest);
+    const cpuVsIpx = ratio(ipx?.cpuMsPerRequest, origin?.cpuMsPerRequest);
     rows.push([
       group[0]!.label,
       String(group[0]!.concurrency),
-      fixed(get('ceiling') ?? Number.NaN, 2),
-      fixed(get('origin') ?? Number.NaN, 2),
-      fixed(get('ipx') ?? Number.NaN, 2),
-      `${fixed(vsCeiling, 2)}×${verdict(vsCeiling, target?.ceiling)}`,
-      `${fixed(vsIpx, 2)}×${verdict(vsIpx, target?.ipx)}`,
+      [ceiling, origin, ipx].map((m) => fixed(m?.summary.throughput ?? Number.NaN, 2)).join(' / '),
+      `${fixed(vsCeiling, 2)}×${verdict(vsCeiling, target?.ceiling)}${sliceRatios(origin, ceiling)}`,
+      `${fixed(vsIpx, 2)}×${verdict(vsIpx, target?.ipx)}${sliceRatios(origin, ipx)}`,
+      [ceiling, origin, ipx].map((m) => fixed(m?.cpuMsPerRequest ?? Number.NaN, 0)).join(' / '),
+      `${fixed(cpuVsCeiling, 2)}×`,
+      `${fixed(cpuVsIpx, 2)}×`,
       target ? `${target.ceiling ? `≥ ${target.ceiling}× ceiling, ` : ''}≥ ${target.ipx}× ipx` : '',
     ]);
   }
-  return table(['transform', 'concurrency', 'ceiling img/s', 'origin img/s', 'ipx img/s', 'origin / ceiling', 'origin / ipx', 'target'], rows);
+  return table(
+    ['transform', 'concurrency', 'img/s ceiling / origin / ipx', 'origin ÷ ceiling', 'origin ÷ ipx', 'CPU ms/img ceiling / origin / ipx', 'CPU: ceiling ÷ origin', 'CPU: ipx ÷ origin', 'target (img/s)'],
+    rows,
+  );
 }
 
 function transformDetailTable(measurements: readonly Measurement<TransformContender>[]): string {
   return table(
-    ['transform', 'concurrency', 'contender', 'requests', 'img/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'mean output bytes', 'notes'],
+    ['transform', 'concurrency', 'contender', 'requests', 'img/s', 'CPU ms/img', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'mean output bytes', 'notes'],
     measurements.map((m) => [
       m.label,
       String(m.concurrency),
       m.contender,
       String(m.requests),
       fixed(m.summary.throughput, 2),
+      fixed(m.cpuMsPerRequest, 0),
       fixed(m.summary.p50Ms, 0),
       fixed(m.summary.p99Ms, 0),
       mib(m.peakRssBytes),
@@ -96,20 +112,24 @@ function transformDetailTable(measurements: readonly Measurement<TransformConten
 
 function cheapTable(measurements: readonly Measurement<CheapContender>[]): string {
   const rows = measurements.map((m) => {
-    const floor = measurements.find((f) => f.contender === 'node:http 304' && f.concurrency === m.concurrency)?.summary.throughput;
-    const vsFloor = ratio(m.summary.throughput, floor);
+    const floorRun = measurements.find((f) => f.contender === 'node:http 304' && f.concurrency === m.concurrency);
+    const vsFloor = ratio(m.summary.throughput, floorRun?.summary.throughput);
     return [
       m.contender,
       String(m.concurrency),
       fixed(m.summary.throughput, 0),
+      fixed(m.cpuMsPerRequest * 1000, 0),
       fixed(m.summary.p50Ms, 2),
       fixed(m.summary.p99Ms, 2),
       mib(m.peakRssBytes),
-      m.contender === 'node:http 304' ? '1.00×' : `${fixed(vsFloor, 2)}×${verdict(vsFloor, m.contender.startsWith('origin 304') ? NOT_MODIFIED_TARGET : undefined)}`,
+      m.contender === 'node:http 304'
+        ? '1.00×'
+        : `${fixed(vsFloor, 2)}×${verdict(vsFloor, m.contender.startsWith('origin 304') ? NOT_MODIFIED_TARGET : undefined)}${sliceRatios(m, floorRun)}`,
+      m.contender === 'node:http 304' ? '1.00×' : `${fixed(ratio(floorRun?.cpuMsPerRequest, m.cpuMsPerRequest), 2)}×`,
       m.notes.join('; '),
     ];
   });
-  return table(['path', 'concurrency', 'req/s', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'vs floor (target 304 ≥ 0.70×)', 'notes'], rows);
+  return table(['path', 'concurrency', 'req/s', 'server CPU µs/req', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'req/s vs floor (target 304 ≥ 0.70×)', 'CPU: floor ÷ path', 'notes'], rows);
 }
 
 function overloadTable(o: OverloadResult): string {

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { runAvifEffortTable } from './avif-effort.js';
+import { runEncoderTable } from './encoder-table.js';
 import { startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
 import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
@@ -22,8 +22,8 @@ const log = (line: string) => process.stderr.write(`[${((performance.now() - beg
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
-  if (options.avifEffort) {
-    await runAvifEffortTable(options, log, OUT_DIR);
+  if (options.encoders) {
+    await runEncoderTable(options, log, OUT_DIR);
     return;
   }
   const started = performance.now();

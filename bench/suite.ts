@@ -2,7 +2,7 @@ import { HEALTH_IMAGE_PATH } from '../origin/src/sources/builtin.js';
 import { CONTENT_TYPES, ipxPath, originPath, type Transform, type TransformCase, transformFor } from './cases.js';
 import type { CeilingWorker, LoadWorker } from './contenders.js';
 import type { BenchOptions } from './options.js';
-import { peakRss, resetPeakRss, type RunningServer } from './processes.js';
+import { cpuTimeMs, peakRss, resetPeakRss, type RunningServer } from './processes.js';
 import type { HttpRequestSpec, RunSample } from './protocol.js';
 import { mergeSamples } from './sample.js';
 import { type Summary, summarise } from './stats.js';
@@ -19,6 +19,10 @@ export interface Measurement<C extends string = string> {
   readonly summary: Summary;
   /** VmHWM during this run alone (or since start, where the kernel refuses a reset). */
   readonly peakRssBytes: number;
+  /** CPU time the contender's process spent per successful answer (the load generator's is not counted). */
+  readonly cpuMsPerRequest: number;
+  /** Throughput of each interleaved slice, for the spread of per-slice ratios. */
+  readonly sliceThroughputs: number[];
   /** Anything the run found suspicious, e.g. the origin answering from other than a fresh transform. */
   readonly notes: string[];
 }
@@ -31,14 +35,15 @@ export interface Contenders {
   readonly load: LoadWorker;
 }
 
-/** Runs `work` and returns the process's peak RSS over just that work. */
-async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssBytes: number; perRun: boolean }> {
+/** Runs `work` and returns the process's peak RSS and CPU time over just that work. */
+async function withResources<T>(pid: number, work: () => Promise<T>): Promise<{ result: T; peakRssBytes: number; cpuMs: number; perRun: boolean }> {
   const perRun = resetPeakRss(pid);
+  const cpuBefore = cpuTimeMs(pid);
   const result = await work();
-  return { result, peakRssBytes: peakRss(pid), perRun };
+  return { result, peakRssBytes: peakRss(pid), cpuMs: cpuTimeMs(pid) - cpuBefore, perRun };
 }
 
-function httpSpecs(testCase: TransformCase, transforms: readonly Transform[], pathOf: typeof originPath): HttpRequestSpec[] {
+export function httpSpecs(testCase: TransformCase, transforms: readonly Transform[], pathOf: typeof originPath): HttpRequestSpec[] {
   return transforms.map((t) => ({
     path: pathOf(testCase, t),
     method: 'GET',
@@ -65,17 +70,17 @@ async function runContender(
   concurrency: number,
   options: BenchOptions,
   all: Contenders,
-): Promise<{ sample: RunSample; peakRssBytes: number; notes: string[] }> {
+): Promise<{ sample: RunSample; peakRssBytes: number; cpuMs: number; notes: string[] }> {
   const notes: string[] = [];
   if (contender === 'ceiling') {
-    const run = await withPeakRss(all.ceiling.pid, () => all.ceiling.call({ type: 'ceiling', root: options.root, transforms, concurrency }));
+    const run = await withResources(all.ceiling.pid, () => all.ceiling.call({ type: 'ceiling', root: options.root, transforms, concurrency }));
     if (!run.perRun) notes.push('peak RSS since start');
-    return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, notes };
+    return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
   }
   const server = contender === 'origin' ? all.origin : all.ipx;
   const requests = httpSpecs(testCase, transforms, contender === 'origin' ? originPath : ipxPath);
   const before = contender === 'origin' ? await transformCounters(all.origin) : undefined;
-  const run = await withPeakRss(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
+  const run = await withResources(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
   if (!run.perRun) notes.push('peak RSS since start');
   if (before) {
     // Every 200 must be its own transform: nothing cached, nothing coalesced.
@@ -85,7 +90,7 @@ async function runContender(
     const ok = run.result.statuses['200'] ?? 0;
     if (transformed !== ok || coalesced !== 0) notes.push(`origin transformed ${transformed} for ${ok} 200s, coalesced ${coalesced}`);
   }
-  return { sample: run.result, peakRssBytes: run.peakRssBytes, notes };
+  return { sample: run.result, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
 }
 
 async function transformCounters(origin: RunningServer): Promise<{ transforms: number; coalesced: number }> {
@@ -124,15 +129,19 @@ export async function runTransforms(options: BenchOptions, all: Contenders, log:
   for (const concurrency of options.concurrencies) {
     for (const testCase of options.cases) {
       const slice = sliceSize(options, concurrency);
-      const runs = new Map<TransformContender, { samples: RunSample[]; peak: number; notes: string[] }>(order.map((c) => [c, { samples: [], peak: 0, notes: [] }]));
+      const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[] }>(
+        order.map((c) => [c, { samples: [], slices: [], peak: 0, cpuMs: 0, notes: [] }]),
+      );
       for (let round = 0; round < options.rounds; round++) {
         const transforms = Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));
         const turn = [...order.slice(rotation % 3), ...order.slice(0, rotation % 3)];
         rotation++;
         for (const contender of turn) {
-          const { sample, peakRssBytes, notes } = await runContender(contender, testCase, transforms, concurrency, options, all);
+          const { sample, peakRssBytes, cpuMs, notes } = await runContender(contender, testCase, transforms, concurrency, options, all);
           const run = runs.get(contender)!;
           run.samples.push(sample);
+          run.slices.push(summarise(sample, '200').throughput);
+          run.cpuMs += cpuMs;
           run.peak = Math.max(run.peak, peakRssBytes);
           for (const note of notes) if (!run.notes.includes(note)) run.notes.push(note);
         }
@@ -141,8 +150,9 @@ export async function runTransforms(options: BenchOptions, all: Contenders, log:
         const run = runs.get(contender)!;
         const summary = summarise(mergeSamples(run.samples), '200');
         if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
-        results.push({ caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary, peakRssBytes: run.peak, notes: run.notes });
-        log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
+        const cpuMsPerRequest = run.cpuMs / Math.max(1, summary.ok);
+        results.push({ caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary, peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes });
+        log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
       }
     }
   }
@@ -167,24 +177,38 @@ export async function runCheapPaths(options: BenchOptions, all: Contenders, log:
     { contender: 'origin HEAD, file source', server: all.origin, spec: { path: filePath, method: 'HEAD', group: 0, expectStatus: 200, expectContentType: 'image/jpeg' } },
   ];
   const results: Measurement<CheapContender>[] = [];
+  const transformsBefore = await originCounter(all.origin, 'image_cdn_transforms_total');
   for (const concurrency of options.concurrencies) {
-    for (const { contender, server, spec } of runs) {
-      await all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: 300 });
-      const transformsBefore = server === all.origin ? await originCounter(all.origin, 'image_cdn_transforms_total') : 0;
-      const run = await withPeakRss(server.pid, () =>
-        all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: options.cheapSeconds * 1000 }),
-      );
-      const summary = summarise(run.result, String(spec.expectStatus));
-      const notes: string[] = [];
-      if (summary.failed > 0) notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
-      if (server === all.origin) {
-        const transformed = (await originCounter(all.origin, 'image_cdn_transforms_total')) - transformsBefore;
-        if (transformed !== 0) notes.push(`origin ran ${transformed} transforms on the cheap path`);
-      }
-      results.push({ caseId: 'cheap', label: spec.method === 'HEAD' ? 'HEAD' : '304', concurrency, contender, requests: summary.ok, summary, peakRssBytes: run.peakRssBytes, notes });
-      log(`${contender} c=${concurrency}: ${summary.throughput.toFixed(0)} req/s, p50 ${summary.p50Ms.toFixed(2)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    for (const { server, spec } of runs) {
+      await all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: 200 });
     }
+    // Short slices, interleaved in rotating order, as for the transforms.
+    const totals = runs.map(() => ({ samples: [] as RunSample[], cpuMs: 0, peak: 0 }));
+    for (let round = 0; round < options.rounds; round++) {
+      for (let turn = 0; turn < runs.length; turn++) {
+        const index = (turn + round) % runs.length;
+        const { server, spec } = runs[index]!;
+        const run = await withResources(server.pid, () =>
+          all.load.call({ type: 'load', baseUrl: server.url, requests: [spec], concurrency, durationMs: options.cheapSliceMs }),
+        );
+        totals[index]!.samples.push(run.result);
+        totals[index]!.cpuMs += run.cpuMs;
+        totals[index]!.peak = Math.max(totals[index]!.peak, run.peakRssBytes);
+      }
+    }
+    runs.forEach(({ contender, spec }, index) => {
+      const total = totals[index]!;
+      const summary = summarise(mergeSamples(total.samples), String(spec.expectStatus));
+      const notes = summary.failed > 0 ? [`${summary.failed} failed: ${summary.failures.join('; ')}`] : [];
+      const cpuMsPerRequest = total.cpuMs / Math.max(1, summary.ok);
+      const sliceThroughputs = total.samples.map((sample) => summarise(sample, String(spec.expectStatus)).throughput);
+      results.push({ caseId: 'cheap', label: spec.method === 'HEAD' ? 'HEAD' : '304', concurrency, contender, requests: summary.ok, summary, peakRssBytes: total.peak, cpuMsPerRequest, sliceThroughputs, notes });
+      log(`${contender} c=${concurrency}: ${summary.throughput.toFixed(0)} req/s, ${(cpuMsPerRequest * 1000).toFixed(0)} CPU µs/req, p50 ${summary.p50Ms.toFixed(2)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`);
+    });
   }
+  // 304s and HEADs are decided from metadata: not one of them may reach the transform queue.
+  const transformed = (await originCounter(all.origin, 'image_cdn_transforms_total')) - transformsBefore;
+  if (transformed !== 0) for (const m of results) if (m.contender !== 'node:http 304') m.notes.push(`origin ran ${transformed} transforms during the cheap paths`);
   return results;
 }
 
