@@ -16,11 +16,12 @@ import {
   levelToMultiplier,
   MAX_BORDER,
   MAX_DIMENSION,
-  MAX_TRIM_PIXELS,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
   quarterTurn,
+  rectangleCrop,
+  type RectangleCropSpelling,
   type Step,
   turnOptions,
   type Turn,
@@ -85,6 +86,9 @@ const GRAVITIES: Readonly<Record<string, Gravity>> = {
   'face:center': { mode: 'face' },
   'faces:center': { mode: 'face' },
 };
+
+/** c_crop cuts a w×h region at x_,y_ from the source. */
+const C_CROP: RectangleCropSpelling = { mode: 'c_crop', separator: '_', gravityKey: 'g', topLeft: 'north_west' };
 
 const invalid = (name: string, value: string, accepts: string) => fail<never>(errors.invalidOption(name, value, accepts));
 const unsupported = (name: string, why: string) => fail<never>(errors.unsupportedOption(name, why));
@@ -200,7 +204,12 @@ const resize: Apply = ({ values }, draft) => {
   const gravityText = values.get('g');
   const gravity = gravityText === undefined ? undefined : GRAVITIES[gravityText];
   if (gravityText !== undefined && !gravity) return invalid('g_', gravityText, Object.keys(GRAVITIES).join(', '));
-  if (crop === 'crop') return cropRegion(values, w, h, gravityText, draft);
+  if (crop === 'crop') {
+    const rectangle = rectangleCrop(C_CROP, values, w, h, gravityText);
+    if (!rectangle.ok) return rectangle;
+    draft.trim = rectangle.value;
+    return done;
+  }
   if (values.has('x') || values.has('y')) return unsupported('x_', 'x_ and y_ are supported only with c_crop');
 
   const both = w !== undefined && h !== undefined;
@@ -232,30 +241,6 @@ const resize: Apply = ({ values }, draft) => {
   if (chosen && (fit === 'cover' || fit === 'crop')) draft.gravity = chosen;
   return done;
 };
-
-/** c_crop cuts a w×h region at x,y from the source without scaling: Cloudflare's trim rectangle. */
-function cropRegion(
-  values: ReadonlyMap<string, string>,
-  w: number | 'auto' | undefined,
-  h: number | undefined,
-  gravityText: string | undefined,
-  draft: OptionsDraft,
-): Result<true> {
-  if (typeof w !== 'number' || h === undefined) return unsupported('c_crop', 'c_crop needs w_ and h_ in pixels');
-  const anchored = values.has('x') || values.has('y') || gravityText === 'north_west';
-  if (!anchored) return unsupported('c_crop', 'c_crop needs x_ and y_ (or g_north_west): other anchors need the source dimensions');
-  if (gravityText !== undefined && gravityText !== 'north_west') return unsupported('g_', 'c_crop with x_/y_ is anchored at the top left here');
-  const coordinate = (key: 'x' | 'y') => {
-    const text = values.get(key);
-    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
-  };
-  const left = coordinate('x');
-  const top = coordinate('y');
-  if (left === undefined) return invalid('x_', values.get('x') ?? '', 'a non-negative integer number of pixels');
-  if (top === undefined) return invalid('y_', values.get('y') ?? '', 'a non-negative integer number of pixels');
-  draft.trim = { mode: 'rect', left, top, width: w, height: h };
-  return done;
-}
 
 function aspectRatio(text: string): number | undefined {
   const pair = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(text);

@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { fail, ImageCdnError, ok, type Result } from '../errors.js';
-import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
+import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
+import type { Gravity, ImageOptions, Rgba, Trim } from '../pipeline/types.js';
+import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
 import { MAX_DPR } from './cloudflare-values.js';
 
 /**
  * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
- * syntax, the scales those services use for effects, orientation arithmetic and the merging of
- * chained transformation steps into one set of ImageOptions.
+ * syntax, the scales those services use for effects, the rectangle crop, orientation arithmetic
+ * and the merging of chained transformation steps into one set of ImageOptions.
  */
 
 export type OptionsDraft = { -readonly [K in keyof ImageOptions]: ImageOptions[K] };
@@ -62,6 +63,52 @@ export function compassGravity(vertical: 'top' | 'bottom' | undefined, horizonta
   if (vertical) return { mode: 'side', side: vertical };
   if (horizontal) return { mode: 'side', side: horizontal };
   return CENTRE;
+}
+
+/** How Cloudinary (`c_crop`, `x_`, `g_north_west`) and ImageKit (`cm-extract`, `x-`, `fo-top_left`) spell a rectangle crop. */
+export interface RectangleCropSpelling {
+  /** The crop mode as written. */
+  readonly mode: string;
+  /** What follows a key in a parameter's name: `_` in `x_`, `-` in `x-`. */
+  readonly separator: '_' | '-';
+  /** The gravity key (`g`, `fo`) and its top-left value. */
+  readonly gravityKey: string;
+  readonly topLeft: string;
+}
+
+/**
+ * A crop mode that cuts a w×h region at x,y from the source without scaling: Cloudflare's trim
+ * rectangle. `values` holds the step's parameters by key (`x`, `y`).
+ */
+export function rectangleCrop(
+  spelling: RectangleCropSpelling,
+  values: ReadonlyMap<string, string | undefined>,
+  width: number | 'auto' | undefined,
+  height: number | undefined,
+  gravityText: string | undefined,
+): Result<Trim> {
+  const { mode, topLeft } = spelling;
+  const name = (key: string) => `${key}${spelling.separator}`;
+  if (typeof width !== 'number' || height === undefined) {
+    return fail(errors.unsupportedOption(mode, `${mode} needs ${name('w')} and ${name('h')} in pixels`));
+  }
+  const anchored = values.has('x') || values.has('y') || gravityText === topLeft;
+  if (!anchored) {
+    const why = `${mode} needs ${name('x')} and ${name('y')} (or ${name(spelling.gravityKey)}${topLeft}): other anchors need the source dimensions`;
+    return fail(errors.unsupportedOption(mode, why));
+  }
+  if (gravityText !== undefined && gravityText !== topLeft) {
+    return fail(errors.unsupportedOption(name(spelling.gravityKey), `${mode} with ${name('x')}/${name('y')} is anchored at the top left here`));
+  }
+  const coordinate = (key: 'x' | 'y') => {
+    const text = values.get(key);
+    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
+  };
+  const left = coordinate('x');
+  const top = coordinate('y');
+  if (left === undefined) return fail(errors.invalidOption(name('x'), values.get('x') ?? '', 'a non-negative integer number of pixels'));
+  if (top === undefined) return fail(errors.invalidOption(name('y'), values.get('y') ?? '', 'a non-negative integer number of pixels'));
+  return ok({ mode: 'rect', left, top, width, height });
 }
 
 /** An orientation change: mirror left-right (if `mirror`), then rotate clockwise by `angle`. */

@@ -14,11 +14,12 @@ import {
   isAbsoluteUrl,
   MAX_BORDER,
   MAX_DIMENSION,
-  MAX_TRIM_PIXELS,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
   quarterTurn,
+  rectangleCrop,
+  type RectangleCropSpelling,
   type Step,
   turnOptions,
   type Turn,
@@ -81,6 +82,9 @@ const FOCUS: Readonly<Record<string, Gravity>> = {
   auto: { mode: 'auto' },
   face: { mode: 'face' },
 };
+
+/** cm-extract cuts a w×h region at x-,y- from the source. */
+const CM_EXTRACT: RectangleCropSpelling = { mode: 'cm-extract', separator: '-', gravityKey: 'fo', topLeft: 'top_left' };
 
 const invalid = (name: string, value: string, accepts: string) => fail<never>(errors.invalidOption(name, value, accepts));
 const unsupported = (name: string, why: string) => fail<never>(errors.unsupportedOption(name, why));
@@ -194,7 +198,12 @@ const resize: Apply = (values, draft) => {
       ? unsupported('fo-', `fo-${focusText} has no equivalent on this origin; accepted: ${Object.keys(FOCUS).join(', ')}`)
       : invalid('fo-', focusText, Object.keys(FOCUS).join(', '));
   }
-  if (mode === 'extract') return extract(values, w, h, focusText, draft);
+  if (mode === 'extract') {
+    const rectangle = rectangleCrop(CM_EXTRACT, values, w, h, focusText);
+    if (!rectangle.ok) return rectangle;
+    draft.trim = rectangle.value;
+    return done;
+  }
   if (values.has('x') || values.has('y')) return unsupported('x-', 'x- and y- are supported only with cm-extract');
 
   let fit: Fit;
@@ -223,30 +232,6 @@ const resize: Apply = (values, draft) => {
   if (focus && (draft.fit === 'cover' || draft.fit === 'crop')) draft.gravity = focus;
   return done;
 };
-
-/** cm-extract cuts a w×h region at x,y without scaling: Cloudflare's trim rectangle. */
-function extract(
-  values: ReadonlyMap<string, string | undefined>,
-  w: number | 'auto' | undefined,
-  h: number | undefined,
-  focusText: string | undefined,
-  draft: OptionsDraft,
-): Result<true> {
-  if (typeof w !== 'number' || h === undefined) return unsupported('cm-extract', 'cm-extract needs w- and h- in pixels');
-  const anchored = values.has('x') || values.has('y') || focusText === 'top_left';
-  if (!anchored) return unsupported('cm-extract', 'cm-extract needs x- and y- (or fo-top_left): other anchors need the source dimensions');
-  if (focusText !== undefined && focusText !== 'top_left') return unsupported('fo-', 'cm-extract with x-/y- is anchored at the top left here');
-  const coordinate = (key: 'x' | 'y') => {
-    const text = values.get(key);
-    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
-  };
-  const left = coordinate('x');
-  const top = coordinate('y');
-  if (left === undefined) return invalid('x-', values.get('x') ?? '', 'a non-negative integer number of pixels');
-  if (top === undefined) return invalid('y-', values.get('y') ?? '', 'a non-negative integer number of pixels');
-  draft.trim = { mode: 'rect', left, top, width: w, height: h };
-  return done;
-}
 
 const output: Apply = (values, draft) => {
   const formatText = values.get('f');
