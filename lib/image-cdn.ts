@@ -10,12 +10,14 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
+import { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
 import { ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
 import { acknowledge } from './nag.js';
+import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
 import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
 
-export interface ImageCdnProps {
+export interface ImageCdnProps extends ImageUrlOptions {
   /**
    * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
    * in it and nothing else; its policy and encryption are left as they are.
@@ -95,10 +97,19 @@ export interface ImageCdnProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Extra environment variables for the origin container (non-secret configuration only).
+   * Extra environment variables for the origin container (non-secret configuration only). The
+   * settings the props control (grammars, variants, signing, cache tags) cannot be set here; an
+   * `IMAGE_CDN_VERSION_PATTERN` set here is also given to the viewer-request function.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Per-source purges: the origin tags every response with its source (in the
+   * `DEFAULT_CACHE_TAG_HEADER` header) and the distribution keeps those tags
+   * (`CacheTagConfig`), so `image-cdn invalidate --source` purges every transform of one source.
+   * @default true
+   */
+  readonly cacheTags?: boolean;
   /**
    * Custom domain for the distribution; requires `certificate`.
    * @default - the distribution's *.cloudfront.net name only
@@ -126,8 +137,9 @@ export interface ImageCdnProps {
    */
   readonly accessLogsBucket?: s3.IBucket;
   /**
-   * Query string parameters in the cache key, for URL grammars that put options there.
-   * @default - none: the query string is not part of the cache key
+   * Query string parameters in the cache key besides those the grammars and signing need (with
+   * those, at most 10); ignored with the `imgix` grammar, which keys on the whole query string.
+   * @default - none
    */
   readonly queryStringAllowList?: readonly string[];
   /**
@@ -150,8 +162,9 @@ export interface ImageCdnProps {
 
 /**
  * A complete image CDN: CloudFront (HTTP/2 and HTTP/3, Accept-aware cache key, viewer-request
- * function) in front of an internal load balancer reached only through a CloudFront VPC
- * origin, in front of the sharp origin on ECS Fargate reading sources from S3.
+ * function, cache tags) in front of an internal load balancer reached only through a CloudFront
+ * VPC origin, in front of the sharp origin on ECS Fargate reading sources from S3. The URL
+ * grammars, variants and signed URLs configure the origin, the function and the cache key alike.
  */
 export class ImageCdn extends Construct {
   readonly bucket: s3.IBucket;
@@ -164,12 +177,16 @@ export class ImageCdn extends Construct {
   readonly vpcOrigin: cloudfront.VpcOrigin;
   readonly accessLogsBucket?: s3.IBucket;
   readonly sourcePrefix: string;
+  /** The response header carrying cache tags, when `cacheTags` is on. */
+  readonly cacheTagHeader?: string;
 
   constructor(scope: Construct, id: string, props: ImageCdnProps = {}) {
     super(scope, id);
     validateDomain(this, props.domainName, props.certificate?.certificateArn);
     if (props.originShieldRegion !== undefined) validateOriginShieldRegion(this, props.originShieldRegion);
     this.sourcePrefix = props.sourcePrefix ?? '';
+    const url = resolveUrlOptions(this, props);
+    if (props.cacheTags !== false) this.cacheTagHeader = DEFAULT_CACHE_TAG_HEADER;
 
     if (props.accessLogs !== false) this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(props.bucket === undefined);
     this.bucket = props.bucket ?? this.createSourceBucket(props.bucketRemovalPolicy ?? RemovalPolicy.RETAIN);
@@ -191,12 +208,24 @@ export class ImageCdn extends Construct {
       ...(props.logRetention && { logRetention: props.logRetention }),
       ...(props.environment && { environment: props.environment }),
       ...(this.accessLogsBucket && { accessLogsBucket: this.accessLogsBucket }),
+      grammars: url.grammars,
+      ...(url.imagekitEndpoint !== undefined && { imagekitEndpoint: url.imagekitEndpoint }),
+      ...(url.variants && { variants: url.variants }),
+      onlyVariants: url.onlyVariants,
+      ...(url.signing && { signing: url.signing }),
+      ...(this.cacheTagHeader !== undefined && { cacheTagHeader: this.cacheTagHeader }),
     });
     this.service = this.originService.service;
     this.loadBalancer = this.originService.loadBalancer;
 
+    const versionPattern = props.environment?.IMAGE_CDN_VERSION_PATTERN;
     const caching = new AcceptAwareCachePolicy(this, 'CachePolicy', {
       ...(props.queryStringAllowList && { queryStringAllowList: props.queryStringAllowList }),
+      grammars: url.grammars,
+      ...(url.imagekitEndpoint !== undefined && { imagekitEndpoint: url.imagekitEndpoint }),
+      ...(url.variants && { variants: url.variants }),
+      signedUrls: url.signing !== undefined,
+      ...(versionPattern !== undefined && { versionPattern }),
     });
     this.cachePolicy = caching.cachePolicy;
     this.edgeFunction = caching.edgeFunction;
@@ -231,6 +260,11 @@ export class ImageCdn extends Construct {
       ...(this.accessLogsBucket && { enableLogging: true, logBucket: this.accessLogsBucket, logFilePrefix: 'cloudfront/' }),
       ...(props.webAclId !== undefined && { webAclId: props.webAclId }),
     });
+    if (this.cacheTagHeader !== undefined) {
+      // The Distribution construct has no cache-tag option yet; CloudFormation's DistributionConfig does.
+      const cfnDistribution = this.distribution.node.defaultChild as cloudfront.CfnDistribution;
+      cfnDistribution.addPropertyOverride('DistributionConfig.CacheTagConfig', { HeaderName: this.cacheTagHeader });
+    }
 
     new CloudFrontIngress(this, 'CloudFrontIngress', {
       vpc: this.originService.vpc,

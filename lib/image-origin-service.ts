@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
+import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
 import {
   ImageCdnValidationError,
   validatePercent,
@@ -31,7 +32,7 @@ export const ORIGIN_LISTENER_PORT = 80;
 /** glibc malloc arenas: sharp's advice for long-running processes on glibc Linux. */
 export const MALLOC_ARENA_MAX = '2';
 
-export interface ImageOriginServiceProps {
+export interface ImageOriginServiceProps extends ImageUrlOptions {
   /** The bucket the origin reads sources from; the task role can read it and nothing else. */
   readonly bucket: s3.IBucket;
   /**
@@ -102,10 +103,16 @@ export interface ImageOriginServiceProps {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
-   * Extra environment variables for the origin container (non-secret configuration only).
+   * Extra environment variables for the origin container (non-secret configuration only). The
+   * settings the props control (grammars, variants, signing, cache tags) cannot be set here.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Response header in which the origin sends each response's cache tag (`IMAGE_CDN_CACHE_TAG_HEADER`).
+   * @default - no cache tags
+   */
+  readonly cacheTagHeader?: string;
   /**
    * Subnets for the tasks and the internal load balancer; they must be private.
    * @default - the VPC's private subnets with egress
@@ -154,6 +161,17 @@ export class ImageOriginService extends Construct {
     validateRequestTimeout(this, this.requestTimeout);
     validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
     validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
+    const urlOptions = resolveUrlOptions(this, props);
+    const managed = Object.keys(props.environment ?? {}).find((name) => MANAGED_ORIGIN_SETTINGS.includes(name));
+    if (managed === 'IMAGE_CDN_SIGNING_KEYS') {
+      throw new ImageCdnValidationError(this, 'environment must not carry IMAGE_CDN_SIGNING_KEYS, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager');
+    }
+    if (managed !== undefined) {
+      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cache tags)`);
+    }
+    if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
+      throw new ImageCdnValidationError(this, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);
+    }
     if (sourcePrefix.startsWith('/')) {
       throw new ImageCdnValidationError(this, `sourcePrefix '${sourcePrefix}' must not start with '/'; S3 keys have no leading slash`);
     }
@@ -186,10 +204,13 @@ export class ImageOriginService extends Construct {
         IMAGE_CDN_S3_BUCKET: props.bucket.bucketName,
         ...(sourcePrefix !== '' && { IMAGE_CDN_S3_PREFIX: sourcePrefix }),
         IMAGE_CDN_REQUEST_TIMEOUT_MS: String(this.requestTimeout.toMilliseconds()),
+        ...urlOptionsEnvironment(urlOptions),
+        ...(props.cacheTagHeader !== undefined && { IMAGE_CDN_CACHE_TAG_HEADER: props.cacheTagHeader }),
         AWS_REGION: Stack.of(this).region,
         MALLOC_ARENA_MAX,
         NODE_ENV: 'production',
       },
+      ...(urlOptions.signing && { secrets: { IMAGE_CDN_SIGNING_KEYS: ecs.Secret.fromSecretsManager(urlOptions.signing.secret) } }),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'origin',
@@ -274,7 +295,11 @@ export class ImageOriginService extends Construct {
         'ecr:GetAuthorizationToken has no resource-level permissions; this execution role only pulls the origin image and writes its log stream.');
     }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
-      'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, allocator tuning); the origin needs no secrets because the task role grants S3 access.');
+      'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, URL grammars, variants, allocator tuning); S3 access comes from the task role, and signing keys, when configured, are injected from Secrets Manager as ECS secrets.');
+    if (executionRole && urlOptions.signing && urlOptions.signing.secret.secretFullArn === undefined) {
+      acknowledge(executionRole, wildcardResourceFinding(this, `${urlOptions.signing.secret.secretArn}-??????`),
+        'The signing-key secret is referenced by name, and Secrets Manager appends a random six-character suffix to secret ARNs; the ?????? wildcard still matches only this one secret.');
+    }
     if (!props.accessLogsBucket || Token.isUnresolved(Stack.of(this).region)) {
       acknowledge(this.loadBalancer, 'AwsSolutions-ELB2',
         'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.');

@@ -7,3 +7,5 @@ export * from './cloudfront-ingress.js';
 export * from './app-settings.js';
 export { ImageCdnValidationError } from './validation.js';
 export * from './invalidate.js';
+export * from './url-options.js';
+export { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';

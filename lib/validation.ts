@@ -123,3 +123,22 @@ export function validateQueryStrings(scope: IConstruct, names: readonly string[]
   }
   if (names.length > 10) fail(scope, `queryStringAllowList has ${names.length} names; a CloudFront cache policy allows at most 10`);
 }
+
+/** Why a version-segment pattern cannot be used (the origin's rules, plus a compile check), or undefined. */
+export function versionPatternProblem(pattern: string): string | undefined {
+  if (pattern === '') return undefined;
+  if (!pattern.startsWith('^/') || !pattern.endsWith('/')) return `versionPattern '${pattern}' must start with '^/' and end with '/'`;
+  try {
+    new RegExp(pattern);
+  } catch (error) {
+    return `versionPattern '${pattern}' is not a regular expression: ${(error as Error).message}`;
+  }
+  return undefined;
+}
+
+/** Why an ImageKit endpoint cannot be used, or undefined: a path prefix such as `/` or `/my_imagekit_id/`. */
+export function imagekitEndpointProblem(endpoint: string): string | undefined {
+  return /^\/(?:[A-Za-z0-9._~-]+\/)*$/.test(endpoint)
+    ? undefined
+    : `imagekitEndpoint '${endpoint}' must be a path prefix that starts and ends with '/', such as '/' or '/my_imagekit_id/'`;
+}

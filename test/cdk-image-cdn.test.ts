@@ -9,7 +9,7 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageCdn, ImageCdnStack, VIEWER_REQUEST_FUNCTION_PATH } from '../lib/index.js';
+import { ImageCdn, ImageCdnStack, viewerRequestFunctionCode } from '../lib/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
@@ -222,11 +222,11 @@ describe('cache policy and viewer-request function', () => {
     });
   });
 
-  it('deploys the function file unchanged on cloudfront-js-2.0', () => {
+  it('deploys the Cloudflare-only function code on cloudfront-js-2.0', () => {
     defaults.hasResourceProperties('AWS::CloudFront::Function', {
       AutoPublish: true,
       FunctionConfig: Match.objectLike({ Runtime: 'cloudfront-js-2.0' }),
-      FunctionCode: readFileSync(VIEWER_REQUEST_FUNCTION_PATH, 'utf8'),
+      FunctionCode: viewerRequestFunctionCode({ grammars: ['cloudflare'] }),
     });
   });
 });

@@ -1,14 +1,29 @@
 /**
  * The viewer-request CloudFront Function, run in a bare V8 context (ECMAScript built-ins only,
- * none of Node's globals) against CloudFront-shaped viewer-request events.
+ * none of Node's globals) against CloudFront-shaped viewer-request events. The code under test
+ * is what the constructs deploy: viewerRequestFunctionCode() for each configuration.
  */
-import { readFileSync } from 'node:fs';
 import vm from 'node:vm';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { CLOUDFRONT_FUNCTION_MAX_BYTES, VIEWER_REQUEST_FUNCTION_PATH } from '../lib/viewer-request-function.js';
+import {
+  CLOUDFRONT_FUNCTION_MAX_BYTES,
+  readViewerRequestFunctionCode,
+  URL_GRAMMARS,
+  type UrlGrammar,
+  viewerRequestFunctionCode,
+  type ViewerRequestFunctionOptions,
+} from '../lib/viewer-request-function.js';
+import { DEFAULT_VERSION_PATTERN } from '../origin/src/config.js';
 import { CLOUDFLARE_ALIASES, formatCloudflareOptions, parseCloudflareOptions } from '../origin/src/grammar/cloudflare.js';
+import { createImageUrlParser } from '../origin/src/grammar/index.js';
+import { parseVariants, resolveVariant } from '../origin/src/pipeline/variants.js';
+import { cloudinarySignature } from '../origin/src/signing/cloudinary.js';
+import { imagekitSignature } from '../origin/src/signing/imagekit.js';
+import { imgixSignature } from '../origin/src/signing/imgix.js';
+import { signPath } from '../origin/src/signing/native.js';
+import { verifyRequest } from '../origin/src/signing/verify.js';
 import { acceptedImageTypes } from '../origin/src/transform/negotiate.js';
 
 interface HeaderValue { value: string; multiValue?: Array<{ value: string }> }
@@ -19,11 +34,18 @@ interface ViewerRequest {
   headers: Record<string, HeaderValue>;
   cookies: Record<string, HeaderValue>;
 }
+type Handler = (event: unknown) => ViewerRequest;
 
-const source = readFileSync(VIEWER_REQUEST_FUNCTION_PATH, 'utf8');
-const context = vm.createContext({});
-vm.runInContext(source, context, { filename: 'viewer-request.js' });
-const handler = context.handler as (event: unknown) => ViewerRequest;
+/** Compiles function code in a fresh context, as CloudFront runs it: no modules, no Node. */
+function load(code: string): { handler: Handler; context: vm.Context } {
+  const context = vm.createContext({});
+  vm.runInContext(code, context, { filename: 'viewer-request.js' });
+  return { handler: context.handler as Handler, context };
+}
+
+const deployed = (options: ViewerRequestFunctionOptions = {}) => load(viewerRequestFunctionCode(options));
+const cloudflareOnly = deployed();
+const context = cloudflareOnly.context;
 
 const ACCEPT = {
   chrome: 'image/avif,image/webp,image/apng,image/svg+xml,image/*,*/*;q=0.8',
@@ -33,8 +55,21 @@ const ACCEPT = {
   curl: '*/*',
 } as const;
 
-/** A CloudFront viewer-request event; header names arrive lower-cased, repeated headers in multiValue. */
-function event(uri: string, headers: Record<string, string | string[]> = {}) {
+/** The query object CloudFront hands a function: values as sent, repeated names in multiValue. */
+function querystring(query: string): Record<string, HeaderValue> {
+  const grouped = new Map<string, string[]>();
+  for (const part of query === '' ? [] : query.split('&')) {
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    grouped.set(name, [...(grouped.get(name) ?? []), eq < 0 ? '' : part.slice(eq + 1)]);
+  }
+  return Object.fromEntries([...grouped].map(([name, values]) => [name, values.length > 1
+    ? { value: values[0]!, multiValue: values.map((value) => ({ value })) }
+    : { value: values[0]! }]));
+}
+
+/** A CloudFront viewer-request event for `target` (path and query); header names arrive lower-cased. */
+function event(target: string, headers: Record<string, string | string[]> = {}) {
   const converted: Record<string, HeaderValue> = {};
   for (const [name, value] of Object.entries(headers)) {
     const values = Array.isArray(value) ? value : [value];
@@ -42,18 +77,23 @@ function event(uri: string, headers: Record<string, string | string[]> = {}) {
       ? { value: values[0]!, multiValue: values.map((v) => ({ value: v })) }
       : { value: values[0]! };
   }
+  const queryAt = target.indexOf('?');
+  const uri = queryAt < 0 ? target : target.slice(0, queryAt);
   return {
     version: '1.0',
     context: { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'req' },
     viewer: { ip: '198.51.100.7' },
-    request: { method: 'GET', uri, querystring: {}, headers: converted, cookies: {} },
+    request: { method: 'GET', uri, querystring: querystring(queryAt < 0 ? '' : target.slice(queryAt + 1)), headers: converted, cookies: {} },
   };
 }
 
-/** Runs the function and returns a plain copy of the request it forwards. */
-function run(uri: string, headers: Record<string, string | string[]> = {}): ViewerRequest {
-  return JSON.parse(JSON.stringify(handler(event(uri, headers)))) as ViewerRequest;
+/** Runs a function and returns a plain copy of the request it forwards. */
+function runWith(handler: Handler, target: string, headers: Record<string, string | string[]> = {}): ViewerRequest {
+  return JSON.parse(JSON.stringify(handler(event(target, headers)))) as ViewerRequest;
 }
+
+/** The Cloudflare-only function every distribution gets by default. */
+const run = (target: string, headers: Record<string, string | string[]> = {}) => runWith(cloudflareOnly.handler, target, headers);
 
 const acceptOf = (request: ViewerRequest) => request.headers.accept?.value;
 
@@ -241,39 +281,296 @@ describe('slow-connection-quality is resolved at the edge', () => {
   });
 });
 
+describe('versioned URLs (/v2/cdn-cgi/image/...)', () => {
+  it('canonicalises the options and keeps the version segment', () => {
+    expect(run('/v2/cdn-cgi/image/width=600,fit=cover/a.jpg').uri).toBe('/v2/cdn-cgi/image/fit=cover,width=600/a.jpg');
+    expect(run('/v123456/cdn-cgi/image/w=600/a.jpg').uri).toBe('/v123456/cdn-cgi/image/width=600/a.jpg');
+    expect(acceptOf(run('/v2/cdn-cgi/image/f=auto,w=600/a.jpg', { Accept: ACCEPT.chrome }))).toBe('image/avif,image/webp');
+    expect(run('/v2/cdn-cgi/image/width=600/a.jpg', { Accept: ACCEPT.chrome }).headers).not.toHaveProperty('accept');
+  });
+
+  it('treats only what the origin strips as a version, and leaves anything else alone', () => {
+    for (const uri of ['/v1234567/cdn-cgi/image/width=600,fit=cover/a.jpg', '/V2/cdn-cgi/image/width=600,fit=cover/a.jpg',
+      '/v2/v3/cdn-cgi/image/width=600,fit=cover/a.jpg', '/v/cdn-cgi/image/width=600,fit=cover/a.jpg', '/x2/cdn-cgi/image/width=600,fit=cover/a.jpg']) {
+      const request = run(uri, { Accept: ACCEPT.chrome });
+      expect(request.uri).toBe(uri);
+      expect(request.headers).not.toHaveProperty('accept');
+    }
+  });
+
+  it('agrees with the origin\'s version pattern on which prefixes are versions', () => {
+    const version = new RegExp(DEFAULT_VERSION_PATTERN);
+    fc.assert(fc.property(fc.stringMatching(/^\/[vV]?[0-9]{0,8}\/$/), (prefix) => {
+      const uri = `${prefix}cdn-cgi/image/width=600,fit=cover/a.jpg`;
+      const rewritten = run(uri).uri !== uri;
+      expect(rewritten).toBe(version.test(uri));
+      if (rewritten) expect(run(uri).uri).toBe(`${prefix}cdn-cgi/image/fit=cover,width=600/a.jpg`);
+    }), { numRuns: 200 });
+  });
+
+  it('follows a configured pattern, or none', () => {
+    const custom = deployed({ versionPattern: '^/release-[0-9]+/' });
+    expect(runWith(custom.handler, '/release-7/cdn-cgi/image/width=1,fit=cover/a.jpg').uri).toBe('/release-7/cdn-cgi/image/fit=cover,width=1/a.jpg');
+    expect(runWith(custom.handler, '/v2/cdn-cgi/image/width=1,fit=cover/a.jpg').uri).toBe('/v2/cdn-cgi/image/width=1,fit=cover/a.jpg');
+    const none = deployed({ versionPattern: '' });
+    expect(runWith(none.handler, '/v2/cdn-cgi/image/width=1,fit=cover/a.jpg').uri).toBe('/v2/cdn-cgi/image/width=1,fit=cover/a.jpg');
+    expect(runWith(none.handler, '/cdn-cgi/image/width=1,fit=cover/a.jpg').uri).toBe('/cdn-cgi/image/fit=cover,width=1/a.jpg');
+  });
+});
+
+const VARIANTS = { thumb: 'width=120,height=120,fit=cover,format=auto', hero: 'width=1600,quality=80' };
+const variantTable = (() => {
+  const table = parseVariants(VARIANTS);
+  if (!table.ok) throw table.error;
+  return table.value;
+})();
+const AUTO_VARIANTS = ['thumb'];
+
+/**
+ * Whether the origin, with these grammars, negotiates the format for `target`: true or false
+ * for a URL it serves, undefined for one it rejects (the function may then guess either way).
+ */
+function originNegotiates(grammars: readonly UrlGrammar[], target: string, imagekitEndpoint = '/'): boolean | undefined {
+  const queryAt = target.indexOf('?');
+  const pathname = (queryAt < 0 ? target : target.slice(0, queryAt)).replace(new RegExp(DEFAULT_VERSION_PATTERN), '/');
+  const parsed = createImageUrlParser(grammars, { imagekitEndpoint })(pathname, queryAt < 0 ? '' : target.slice(queryAt));
+  if (parsed === undefined) return false;
+  if (!parsed.ok) return undefined;
+  const resolved = resolveVariant(parsed.value.options, variantTable);
+  return resolved.ok ? resolved.value.format === 'auto' : undefined;
+}
+
+/** URLs of every grammar, asking for format=auto in each way it can be asked, and not. */
+const CORPUS = [
+  '/cdn-cgi/image/width=600,format=auto/a.jpg', '/cdn-cgi/image/f=auto/a.jpg', '/cdn-cgi/image/format=webp/a.jpg',
+  '/cdn-cgi/image/width=600/a.jpg', '/cdn-cgi/image/variant=thumb/a.jpg', '/cdn-cgi/image/variant=hero/a.jpg',
+  '/cdn-cgi/image/variant=hero,format=auto/a.jpg', '/v2/cdn-cgi/image/width=600,format=auto/a.jpg',
+  '/v1234567/cdn-cgi/image/format=auto/a.jpg',
+  '/a.jpg?w=600&auto=format', '/a.jpg?auto=compress,format&q=60', '/a.jpg?auto=format%2Ccompress', '/a.jpg?auto=compress&auto=format',
+  '/a.jpg?w=600&auto=compress', '/a.jpg?fm=webp', '/a.jpg?fm=webp&auto=format', '/a.jpg?variant=thumb', '/a.jpg?variant=hero',
+  '/v3/photos/a.jpg?auto=format', '/a.jpg', '/photos/a.jpg?w=600',
+  '/demo/image/upload/w_600,f_auto/a.jpg', '/image/upload/f_auto/a.jpg', '/demo/image/upload/c_fill,w_600,h_400/f_auto,q_auto/a.jpg',
+  '/demo/image/upload/w_600,f_webp/a.jpg', '/demo/image/upload/w_600/a.jpg', '/demo/image/upload/t_thumb/a.jpg',
+  '/demo/image/upload/t_hero/a.jpg', '/demo/image/upload/w_600/v1699999999/f_auto/a.jpg', '/demo/image/upload/f_auto',
+  '/demo/image/upload/f_auto/v1699999999/photos/a.jpg', '/v2/demo/image/upload/f_auto/a.jpg', '/demo/image/upload/f%5Fauto/a.jpg',
+  '/tr:w-600,f-auto/a.jpg', '/a.jpg?tr=w-600,f-auto', '/a.jpg?tr=w-600%2Cf-auto', '/tr:w-600:f-auto/a.jpg', '/tr:w-600,f-webp/a.jpg',
+  '/tr:n-thumb/a.jpg', '/tr:n-hero/a.jpg', '/tr:w-600/a.jpg?tr=f-auto', '/v2/tr:f-auto/a.jpg', '/tr:w-600/a.jpg',
+];
+
+const GRAMMAR_SETS: ReadonlyArray<readonly UrlGrammar[]> = [
+  ['cloudflare'], ['imgix'], ['cloudinary'], ['imagekit'], ['cloudflare', 'imgix'], ['cloudflare', 'cloudinary', 'imagekit'], URL_GRAMMARS,
+];
+
+describe('format=auto in every enabled grammar', () => {
+  it.each(GRAMMAR_SETS.map((grammars) => [grammars.join(','), grammars] as const))(
+    '%s: keeps Accept exactly for the URLs the origin negotiates',
+    (_name, grammars) => {
+      const fn = deployed({ grammars, autoFormatVariants: AUTO_VARIANTS });
+      let negotiated = 0;
+      for (const target of CORPUS) {
+        const origin = originNegotiates(grammars, target);
+        if (origin === undefined) continue;
+        const accept = acceptOf(runWith(fn.handler, target, { Accept: ACCEPT.chrome }));
+        expect(accept, target).toBe(origin ? 'image/avif,image/webp' : undefined);
+        if (origin) negotiated++;
+      }
+      expect(negotiated).toBeGreaterThanOrEqual(4);
+    },
+  );
+
+  it('recognises each grammar\'s marker, and a variant defined with format=auto', () => {
+    const all = deployed({ grammars: URL_GRAMMARS, autoFormatVariants: AUTO_VARIANTS });
+    const negotiates = (target: string) => acceptOf(runWith(all.handler, target, { Accept: ACCEPT.safari15 })) === 'image/webp';
+    expect(negotiates('/cdn-cgi/image/width=600,format=auto/a.jpg')).toBe(true);
+    expect(negotiates('/cdn-cgi/image/variant=thumb/a.jpg')).toBe(true);
+    expect(negotiates('/a.jpg?w=600&auto=compress,format')).toBe(true);
+    expect(negotiates('/a.jpg?variant=thumb')).toBe(true);
+    expect(negotiates('/demo/image/upload/c_fill,w_600/f_auto/a.jpg')).toBe(true);
+    expect(negotiates('/demo/image/upload/t_thumb/a.jpg')).toBe(true);
+    expect(negotiates('/tr:w-600,f-auto/a.jpg')).toBe(true);
+    expect(negotiates('/a.jpg?tr=w-600:f-auto')).toBe(true);
+    expect(negotiates('/tr:n-thumb/a.jpg')).toBe(true);
+    for (const target of ['/a.jpg?w=600&auto=compress', '/demo/image/upload/f_webp/a.jpg', '/tr:f-png/a.jpg', '/tr:n-hero/a.jpg', '/a.jpg']) {
+      expect(negotiates(target), target).toBe(false);
+    }
+  });
+
+  it('reads query values whether or not CloudFront has decoded them', () => {
+    const all = deployed({ grammars: URL_GRAMMARS });
+    expect(acceptOf(runWith(all.handler, '/a.jpg?auto=format%2Ccompress', { Accept: ACCEPT.chrome }))).toBe('image/avif,image/webp');
+    expect(acceptOf(runWith(all.handler, '/a.jpg?auto=format,compress', { Accept: ACCEPT.chrome }))).toBe('image/avif,image/webp');
+    expect(acceptOf(runWith(all.handler, '/a.jpg?auto=%E0%A4%A', { Accept: ACCEPT.chrome }))).toBeUndefined();
+  });
+
+  it('ignores the markers of grammars the origin does not parse', () => {
+    for (const target of ['/a.jpg?auto=format', '/demo/image/upload/f_auto/a.jpg', '/tr:f-auto/a.jpg', '/a.jpg?tr=f-auto']) {
+      expect(run(target, { Accept: ACCEPT.chrome }).headers, target).not.toHaveProperty('accept');
+    }
+    const imgixOnly = deployed({ grammars: ['imgix'] });
+    const cloudflareUrl = runWith(imgixOnly.handler, '/cdn-cgi/image/width=600,format=auto/a.jpg', { Accept: ACCEPT.chrome });
+    expect(cloudflareUrl.uri).toBe('/cdn-cgi/image/width=600,format=auto/a.jpg');
+    expect(cloudflareUrl.headers).not.toHaveProperty('accept');
+  });
+
+  it('finds ImageKit URLs under the configured endpoint only', () => {
+    const endpoint = '/ik_demo/';
+    const fn = deployed({ grammars: ['imagekit'], imagekitEndpoint: endpoint });
+    for (const target of ['/ik_demo/tr:w-600,f-auto/a.jpg', '/ik_demo/a.jpg?tr=f-auto', '/tr:w-600,f-auto/a.jpg', '/other/tr:f-auto/a.jpg']) {
+      const origin = originNegotiates(['imagekit'], target, endpoint);
+      expect(acceptOf(runWith(fn.handler, target, { Accept: ACCEPT.chrome })), target).toBe(origin ? 'image/avif,image/webp' : undefined);
+    }
+    expect(acceptOf(runWith(fn.handler, '/ik_demo/tr:f-auto/a.jpg', { Accept: ACCEPT.chrome }))).toBe('image/avif,image/webp');
+  });
+
+  it('never rewrites URLs of the other grammars', () => {
+    const all = deployed({ grammars: URL_GRAMMARS, autoFormatVariants: AUTO_VARIANTS });
+    for (const target of CORPUS.filter((t) => !t.includes('/cdn-cgi/image/'))) {
+      const request = runWith(all.handler, target, { Accept: ACCEPT.chrome });
+      expect(request.uri, target).toBe(event(target).request.uri);
+      expect(request.querystring, target).toEqual(event(target).request.querystring);
+    }
+  });
+});
+
+describe('signed URLs pass unchanged apart from Accept', () => {
+  const KEY = 'a-signing-key-of-32-characters!!';
+  const now = Math.floor(Date.now() / 1000);
+  const expires = now + 3600;
+  const all = deployed({ grammars: URL_GRAMMARS, autoFormatVariants: AUTO_VARIANTS });
+  const signed = (result: ReturnType<typeof signPath>) => {
+    if (!result.ok) throw result.error;
+    return result.value;
+  };
+  const cloudflarePath = '/cdn-cgi/image/width=600,fit=cover,scq=40,f=auto/a.jpg';
+  const cases: Array<[string, string]> = [
+    ['native sig/expires', signed(signPath(cloudflarePath, { key: KEY, expiresAt: expires }))],
+    ['native, versioned', signed(signPath(`/v2${cloudflarePath}`, { key: KEY }))],
+    ['imgix s on a Cloudflare URL', `${cloudflarePath}?s=${imgixSignature(KEY, cloudflarePath)}`],
+    ['imgix s', `/a.jpg?w=600&auto=format&s=${imgixSignature(KEY, '/a.jpg?w=600&auto=format')}`],
+    ['Cloudinary s--…--', `/demo/image/upload/s--${cloudinarySignature(KEY, 'w_600,f_auto/a.jpg')}--/w_600,f_auto/a.jpg`],
+    ['ImageKit ik-s/ik-t', `/tr:w-600,f-auto/a.jpg?ik-t=${expires}&ik-s=${imagekitSignature(KEY, 'tr:w-600,f-auto/a.jpg', expires)}`],
+    ['ImageKit ik-s on a Cloudflare URL', `${cloudflarePath}?ik-s=${imagekitSignature(KEY, cloudflarePath.slice(1))}`],
+  ];
+
+  const verify = (target: string) => {
+    const queryAt = target.indexOf('?');
+    return verifyRequest(queryAt < 0 ? target : target.slice(0, queryAt), queryAt < 0 ? '' : target.slice(queryAt), {
+      keys: [KEY], mode: 'required', now, schemes: ['native', 'imgix', 'cloudinary', 'imagekit'], imagekitEndpoint: '/',
+    });
+  };
+
+  it.each(cases)('%s: the origin still verifies what the function forwards', (_scheme, target) => {
+    expect(verify(target).ok).toBe(true);
+    const request = runWith(all.handler, target, { Accept: ACCEPT.chrome, 'Save-Data': 'on' });
+    const original = event(target).request;
+    expect(request.uri).toBe(original.uri);
+    expect(request.querystring).toEqual(original.querystring);
+    expect(acceptOf(request)).toBe('image/avif,image/webp');
+  });
+
+  it('the canonical form of a signed URL would fail verification: that is why it is left alone', () => {
+    const target = cases[0]![1];
+    const query = target.slice(target.indexOf('?'));
+    const canonical = runWith(all.handler, cloudflarePath, { 'Save-Data': 'on' }).uri;
+    expect(canonical).toBe('/cdn-cgi/image/fit=cover,format=auto,quality=40,width=600/a.jpg');
+    expect(verify(`${canonical}${query}`).ok).toBe(false);
+  });
+
+  it('the Cloudflare-only function knows the native scheme, and only it', () => {
+    const native = cases[0]![1];
+    expect(run(native).uri).toBe(cloudflarePath);
+    expect(acceptOf(run(native, { Accept: ACCEPT.safari15 }))).toBe('image/webp');
+    // Without the imgix or ImageKit grammar the origin checks no `s` or `ik-s`: canonical order applies.
+    expect(run(`${cloudflarePath}?s=0123456789abcdef0123456789abcdef`).uri).toBe('/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg');
+    expect(run(`${cloudflarePath}?ik-s=00`).uri).toBe('/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg');
+  });
+
+  it('a signed URL without format=auto loses Accept like any other', () => {
+    const target = signed(signPath('/cdn-cgi/image/width=600,format=webp/a.jpg', { key: KEY }));
+    const request = run(target, { Accept: ACCEPT.chrome });
+    expect(request.headers).not.toHaveProperty('accept');
+    expect(request.uri).toBe('/cdn-cgi/image/width=600,format=webp/a.jpg');
+  });
+});
+
+/** Problems that keep code from running on cloudfront-js-2.0 (ES5 syntax here, no host globals). */
+function es5Problems(code: string): string[] {
+  const file = ts.createSourceFile('viewer-request.js', code, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
+  const forbiddenSyntax = new Set([
+    ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression,
+    ts.SyntaxKind.TemplateExpression, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TaggedTemplateExpression,
+    ts.SyntaxKind.SpreadElement, ts.SyntaxKind.SpreadAssignment, ts.SyntaxKind.ObjectBindingPattern, ts.SyntaxKind.ArrayBindingPattern,
+    ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.YieldExpression, ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.AsyncKeyword,
+    ts.SyntaxKind.ImportDeclaration, ts.SyntaxKind.ImportEqualsDeclaration, ts.SyntaxKind.ExportDeclaration, ts.SyntaxKind.ExportAssignment,
+    ts.SyntaxKind.ExportKeyword, ts.SyntaxKind.ComputedPropertyName, ts.SyntaxKind.ShorthandPropertyAssignment, ts.SyntaxKind.MetaProperty,
+    ts.SyntaxKind.BigIntLiteral, ts.SyntaxKind.WithStatement, ts.SyntaxKind.DebuggerStatement, ts.SyntaxKind.QuestionDotToken,
+    ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.AsteriskAsteriskToken,
+  ]);
+  const forbiddenNames = new Set(['require', 'module', 'exports', 'process', 'globalThis', 'window', 'Buffer', 'setTimeout',
+    'setInterval', 'setImmediate', 'eval', 'Function', 'fetch', 'Proxy', 'Reflect', 'Symbol', 'WeakMap', 'Promise']);
+  const problems: string[] = (file as unknown as { parseDiagnostics: ts.Diagnostic[] }).parseDiagnostics
+    .map((d) => `syntax error: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+  const where = (node: ts.Node) => `line ${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
+  const visit = (node: ts.Node): void => {
+    if (forbiddenSyntax.has(node.kind)) problems.push(`${ts.SyntaxKind[node.kind]} at ${where(node)}`);
+    if (ts.isVariableDeclarationList(node) && (node.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) problems.push(`let/const at ${where(node)}`);
+    if (ts.isIdentifier(node) && forbiddenNames.has(node.text)) problems.push(`${node.text} at ${where(node)}`);
+    if (ts.isRegularExpressionLiteral(node) && !/\/[gim]*$/.test(node.text)) problems.push(`regex flags ${node.text} at ${where(node)}`);
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return problems;
+}
+
+/** Every non-empty set of grammars. */
+const EVERY_GRAMMAR_SET: UrlGrammar[][] = Array.from({ length: 2 ** URL_GRAMMARS.length - 1 }, (_, i) =>
+  URL_GRAMMARS.filter((_grammar, bit) => ((i + 1) >> bit) & 1));
+const MANY_AUTO_VARIANTS = Array.from({ length: 40 }, (_, i) => `variant-${String(i).padStart(4, '0')}`);
+
 describe('fits CloudFront Functions (cloudfront-js-2.0)', () => {
-  it('is under the 10 KB code size limit', () => {
-    expect(Buffer.byteLength(source, 'utf8')).toBeLessThan(CLOUDFRONT_FUNCTION_MAX_BYTES);
+  it.each(EVERY_GRAMMAR_SET.map((grammars) => [grammars.join(','), grammars] as const))(
+    '%s: deployed code is under the 10 KB limit, even with 40 variants defined with format=auto',
+    (_name, grammars) => {
+      const code = viewerRequestFunctionCode({ grammars, autoFormatVariants: MANY_AUTO_VARIANTS, imagekitEndpoint: '/my_imagekit_id/' });
+      expect(Buffer.byteLength(code, 'utf8')).toBeLessThan(CLOUDFRONT_FUNCTION_MAX_BYTES);
+      expect(es5Problems(code)).toEqual([]);
+      expect(code).toMatch(/^function handler\(event\) \{$/m);
+    },
+  );
+
+  it('a Cloudflare-only distribution deploys the smallest function, without the other grammars\' code', () => {
+    const size = (grammars: readonly UrlGrammar[]) => Buffer.byteLength(viewerRequestFunctionCode({ grammars }), 'utf8');
+    for (const grammars of EVERY_GRAMMAR_SET.filter((set) => set.includes('cloudflare') && set.length > 1)) {
+      expect(size(['cloudflare']), grammars.join(',')).toBeLessThan(size(grammars));
+    }
+    const code = viewerRequestFunctionCode();
+    for (const fragment of ['CLOUDINARY_KEYS', "'ik-s'", "push('s')", "'tr'", 'asksForAuto']) expect(code).not.toContain(fragment);
+    expect(code).not.toMatch(/^\s*\/\//m);
+    expect(code).toContain("var PREFIX = '/cdn-cgi/image/';");
   });
 
-  it('defines the handler as a top-level function declaration', () => {
-    expect(source).toMatch(/^function handler\(event\) \{$/m);
+  it('the source file itself is valid ES5 and behaves as the every-grammar function with the origin\'s defaults', () => {
+    const source = readViewerRequestFunctionCode();
+    expect(es5Problems(source)).toEqual([]);
+    const raw = load(source);
+    const generated = deployed({ grammars: URL_GRAMMARS });
+    for (const target of [...CORPUS, '/cdn-cgi/image/w=1,fit=cover,scq=40/a.jpg']) {
+      const headers = { Accept: ACCEPT.chrome, 'Save-Data': 'on' };
+      expect(runWith(raw.handler, target, headers), target).toEqual(runWith(generated.handler, target, headers));
+    }
   });
 
-  it('uses ES5 syntax only and no Node.js or browser globals', () => {
-    const file = ts.createSourceFile('viewer-request.js', source, ts.ScriptTarget.ES5, true, ts.ScriptKind.JS);
-    const forbiddenSyntax = new Set([
-      ts.SyntaxKind.ArrowFunction, ts.SyntaxKind.ClassDeclaration, ts.SyntaxKind.ClassExpression,
-      ts.SyntaxKind.TemplateExpression, ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TaggedTemplateExpression,
-      ts.SyntaxKind.SpreadElement, ts.SyntaxKind.SpreadAssignment, ts.SyntaxKind.ObjectBindingPattern, ts.SyntaxKind.ArrayBindingPattern,
-      ts.SyntaxKind.ForOfStatement, ts.SyntaxKind.YieldExpression, ts.SyntaxKind.AwaitExpression, ts.SyntaxKind.AsyncKeyword,
-      ts.SyntaxKind.ImportDeclaration, ts.SyntaxKind.ImportEqualsDeclaration, ts.SyntaxKind.ExportDeclaration, ts.SyntaxKind.ExportAssignment,
-      ts.SyntaxKind.ExportKeyword, ts.SyntaxKind.ComputedPropertyName, ts.SyntaxKind.ShorthandPropertyAssignment, ts.SyntaxKind.MetaProperty,
-      ts.SyntaxKind.BigIntLiteral, ts.SyntaxKind.WithStatement, ts.SyntaxKind.DebuggerStatement, ts.SyntaxKind.QuestionDotToken,
-      ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.QuestionQuestionEqualsToken, ts.SyntaxKind.AsteriskAsteriskToken,
-    ]);
-    const forbiddenNames = new Set(['require', 'module', 'exports', 'process', 'globalThis', 'window', 'Buffer', 'setTimeout',
-      'setInterval', 'setImmediate', 'eval', 'Function', 'fetch', 'Proxy', 'Reflect', 'Symbol', 'WeakMap', 'Promise']);
-    const problems: string[] = [];
-    const where = (node: ts.Node) => `line ${file.getLineAndCharacterOfPosition(node.getStart()).line + 1}`;
-    const visit = (node: ts.Node): void => {
-      if (forbiddenSyntax.has(node.kind)) problems.push(`${ts.SyntaxKind[node.kind]} at ${where(node)}`);
-      if (ts.isVariableDeclarationList(node) && (node.flags & (ts.NodeFlags.Let | ts.NodeFlags.Const))) problems.push(`let/const at ${where(node)}`);
-      if (ts.isIdentifier(node) && forbiddenNames.has(node.text)) problems.push(`${node.text} at ${where(node)}`);
-      if (ts.isRegularExpressionLiteral(node) && !/\/[gim]*$/.test(node.text)) problems.push(`regex flags ${node.text} at ${where(node)}`);
-      ts.forEachChild(node, visit);
-    };
-    visit(file);
-    expect(problems).toEqual([]);
+  it('writes the configuration into CONFIG', () => {
+    const code = viewerRequestFunctionCode({ grammars: ['imagekit'], imagekitEndpoint: '/ik_demo/', autoFormatVariants: ['thumb', 'card'], versionPattern: '' });
+    expect(code.split('\n')[0]).toBe('var CONFIG = { version: null, imagekitEndpoint: "/ik_demo/", autoVariants: ["thumb","card"] };');
+    expect(viewerRequestFunctionCode().split('\n')[0]).toBe('var CONFIG = { version: /^\\/v[0-9]{1,6}\\//, imagekitEndpoint: "/", autoVariants: [] };');
+  });
+
+  it('refuses options it cannot express, naming them', () => {
+    expect(() => viewerRequestFunctionCode({ grammars: ['akamai' as UrlGrammar] })).toThrow(/'akamai'/);
+    expect(() => viewerRequestFunctionCode({ imagekitEndpoint: 'ik_demo' })).toThrow(/imagekitEndpoint 'ik_demo'/);
+    expect(() => viewerRequestFunctionCode({ versionPattern: 'v[0-9]+/' })).toThrow(/versionPattern 'v\[0-9\]\+\/'/);
+    expect(() => viewerRequestFunctionCode({ versionPattern: '^/(v/' })).toThrow(/not a regular expression/);
+    expect(() => viewerRequestFunctionCode({ autoFormatVariants: ['Thumb"'] })).toThrow(/'Thumb"'/);
   });
 });
