@@ -55,7 +55,14 @@ export function renderReport(results: BenchResults): string {
     '## Transforms: every contender',
     transformDetailTable(results.transforms),
   ];
-  if (results.cheap.length) sections.push('## Cheap paths: 304 and HEAD against a bare node:http 304', cheapTable(results.cheap));
+  if (results.cheap.length) {
+    sections.push(
+      '## Cheap paths: 304 and HEAD against a bare node:http 304',
+      cheapTable(results.cheap),
+      'HEAD answers carry no Content-Length (the length is unknown without transforming), and Node\'s HTTP clients ' +
+        '(node:http, undici) then do not reuse the connection: every HEAD here pays for a new TCP connection. curl reuses it.',
+    );
+  }
   if (results.overload) sections.push('## Overload', overloadTable(results.overload));
   sections.push('## Contenders', versionsTable(results.versions));
   return `${sections.join('\n\n')}\n`;
