@@ -15,13 +15,14 @@ import {
   isAbsoluteUrl,
   levelToMultiplier,
   MAX_BORDER,
-  MAX_DIMENSION,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
   quarterTurn,
   rectangleCrop,
   type RectangleCropSpelling,
+  requestedSize,
+  type SizeSpelling,
   type Step,
   turnOptions,
   type Turn,
@@ -89,6 +90,9 @@ const GRAVITIES: Readonly<Record<string, Gravity>> = {
 
 /** c_crop cuts a w×h region at x_,y_ from the source. */
 const C_CROP: RectangleCropSpelling = { mode: 'c_crop', separator: '_', gravityKey: 'g', topLeft: 'north_west' };
+
+/** w_ and h_: decimals up to 100 are Cloudinary's relative sizes. */
+const SIZE: SizeSpelling = { separator: '_', relativeUpTo: 100 };
 
 const invalid = (name: string, value: string, accepts: string) => fail<never>(errors.invalidOption(name, value, accepts));
 const unsupported = (name: string, why: string) => fail<never>(errors.unsupportedOption(name, why));
@@ -175,23 +179,10 @@ function parseStep(text: string): Result<ImageOptions> {
 type Apply = (step: Components, draft: OptionsDraft) => Result<true>;
 const done = ok(true as const);
 
-function pixels(key: 'w' | 'h', text: string | undefined): Result<number | undefined> {
-  if (text === undefined) return ok(undefined);
-  const value = integerIn(text, 1, MAX_DIMENSION);
-  if (value !== undefined) return ok(value);
-  if (decimalIn(text, 0, 100) !== undefined) return unsupported(`${key}_`, 'a size relative to the source needs the source dimensions; give pixels');
-  return invalid(`${key}_`, text, `an integer number of pixels, 1 to ${MAX_DIMENSION}${key === 'w' ? ', or auto' : ''}`);
-}
-
 const resize: Apply = ({ values }, draft) => {
-  const widthText = values.get('w');
-  // w_auto takes the width from the Sec-CH-Width client hint, as Cloudflare's width=auto does.
-  const width: Result<number | 'auto' | undefined> = widthText === 'auto' ? ok('auto') : pixels('w', widthText);
-  if (!width.ok) return width;
-  const height = pixels('h', values.get('h'));
-  if (!height.ok) return height;
-  let w = width.value;
-  let h = height.value;
+  const size = requestedSize(SIZE, values.get('w'), values.get('h'));
+  if (!size.ok) return size;
+  let { width: w, height: h } = size.value;
   const ratioText = values.get('ar');
   if (ratioText !== undefined) {
     const ratio = aspectRatio(ratioText);

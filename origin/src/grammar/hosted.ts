@@ -2,12 +2,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
 import type { Gravity, ImageOptions, Rgba, Trim } from '../pipeline/types.js';
 import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
-import { MAX_DPR } from './cloudflare-values.js';
+import { MAX_DIMENSION, MAX_DPR } from './cloudflare-values.js';
 
 /**
  * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
- * syntax, the scales those services use for effects, the rectangle crop, orientation arithmetic
- * and the merging of chained transformation steps into one set of ImageOptions.
+ * syntax, the scales those services use for effects, sizes and the rectangle crop, orientation
+ * arithmetic and the merging of chained transformation steps into one set of ImageOptions.
  */
 
 export type OptionsDraft = { -readonly [K in keyof ImageOptions]: ImageOptions[K] };
@@ -63,6 +63,41 @@ export function compassGravity(vertical: 'top' | 'bottom' | undefined, horizonta
   if (vertical) return { mode: 'side', side: vertical };
   if (horizontal) return { mode: 'side', side: horizontal };
   return CENTRE;
+}
+
+/** How Cloudinary (`w_`) and ImageKit (`w-`) spell and read a requested size. */
+export interface SizeSpelling {
+  /** What follows a key in a parameter's name: `_` in `w_`, `-` in `w-`. */
+  readonly separator: '_' | '-';
+  /** Numbers up to this that are not whole pixels the service reads as relative to the source. */
+  readonly relativeUpTo: number;
+}
+
+/**
+ * `w` and `h` in pixels; `w` may also be `auto`, which takes the width from the Sec-CH-Width
+ * client hint, as Cloudflare's width=auto does. Relative sizes need the source dimensions.
+ */
+export function requestedSize(
+  spelling: SizeSpelling,
+  widthText: string | undefined,
+  heightText: string | undefined,
+): Result<{ readonly width: number | 'auto' | undefined; readonly height: number | undefined }> {
+  const width = widthText === 'auto' ? ok('auto' as const) : pixels(spelling, 'w', widthText);
+  if (!width.ok) return width;
+  const height = pixels(spelling, 'h', heightText);
+  if (!height.ok) return height;
+  return ok({ width: width.value, height: height.value });
+}
+
+function pixels(spelling: SizeSpelling, key: 'w' | 'h', text: string | undefined): Result<number | undefined> {
+  if (text === undefined) return ok(undefined);
+  const value = integerIn(text, 1, MAX_DIMENSION);
+  if (value !== undefined) return ok(value);
+  const name = `${key}${spelling.separator}`;
+  if (decimalIn(text, 0, spelling.relativeUpTo) !== undefined) {
+    return fail(errors.unsupportedOption(name, 'a size relative to the source needs the source dimensions; give pixels'));
+  }
+  return fail(errors.invalidOption(name, text, `an integer number of pixels, 1 to ${MAX_DIMENSION}${key === 'w' ? ', or auto' : ''}`));
 }
 
 /** How Cloudinary (`c_crop`, `x_`, `g_north_west`) and ImageKit (`cm-extract`, `x-`, `fo-top_left`) spell a rectangle crop. */

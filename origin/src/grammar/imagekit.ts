@@ -13,13 +13,14 @@ import {
   integerIn,
   isAbsoluteUrl,
   MAX_BORDER,
-  MAX_DIMENSION,
   mergeSteps,
   NO_TURN,
   type OptionsDraft,
   quarterTurn,
   rectangleCrop,
   type RectangleCropSpelling,
+  requestedSize,
+  type SizeSpelling,
   type Step,
   turnOptions,
   type Turn,
@@ -85,6 +86,9 @@ const FOCUS: Readonly<Record<string, Gravity>> = {
 
 /** cm-extract cuts a w×h region at x-,y- from the source. */
 const CM_EXTRACT: RectangleCropSpelling = { mode: 'cm-extract', separator: '-', gravityKey: 'fo', topLeft: 'top_left' };
+
+/** w- and h-: numbers up to 1 are ImageKit's relative sizes. */
+const SIZE: SizeSpelling = { separator: '-', relativeUpTo: 1 };
 
 const invalid = (name: string, value: string, accepts: string) => fail<never>(errors.invalidOption(name, value, accepts));
 const unsupported = (name: string, why: string) => fail<never>(errors.unsupportedOption(name, why));
@@ -160,23 +164,10 @@ function parseStep(text: string): Result<ImageOptions> {
 type Apply = (values: ReadonlyMap<string, string | undefined>, draft: OptionsDraft) => Result<true>;
 const done = ok(true as const);
 
-function pixels(key: 'w' | 'h', text: string | undefined): Result<number | undefined> {
-  if (text === undefined) return ok(undefined);
-  const value = integerIn(text, 1, MAX_DIMENSION);
-  if (value !== undefined) return ok(value);
-  if (decimalIn(text, 0, 1) !== undefined) return unsupported(`${key}-`, 'a size relative to the source needs the source dimensions; give pixels');
-  return invalid(`${key}-`, text, `an integer number of pixels, 1 to ${MAX_DIMENSION}${key === 'w' ? ', or auto' : ''}`);
-}
-
 const resize: Apply = (values, draft) => {
-  const widthText = values.get('w');
-  // w-auto takes the width from the Sec-CH-Width client hint, as Cloudflare's width=auto does.
-  const width: Result<number | 'auto' | undefined> = widthText === 'auto' ? ok('auto') : pixels('w', widthText);
-  if (!width.ok) return width;
-  const height = pixels('h', values.get('h'));
-  if (!height.ok) return height;
-  let w = width.value;
-  let h = height.value;
+  const size = requestedSize(SIZE, values.get('w'), values.get('h'));
+  if (!size.ok) return size;
+  let { width: w, height: h } = size.value;
   const ratioText = values.get('ar');
   if (ratioText !== undefined) {
     const pair = /^(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)$/.exec(ratioText);
