@@ -296,10 +296,6 @@ export class ImageOriginService extends Construct {
     }
     acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
       'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, URL grammars, variants, allocator tuning); S3 access comes from the task role, and signing keys, when configured, are injected from Secrets Manager as ECS secrets.');
-    if (executionRole && urlOptions.signing && urlOptions.signing.secret.secretFullArn === undefined) {
-      acknowledge(executionRole, wildcardResourceFinding(this, `${urlOptions.signing.secret.secretArn}-??????`),
-        'The signing-key secret is referenced by name, and Secrets Manager appends a random six-character suffix to secret ARNs; the ?????? wildcard still matches only this one secret.');
-    }
     if (!props.accessLogsBucket || Token.isUnresolved(Stack.of(this).region)) {
       acknowledge(this.loadBalancer, 'AwsSolutions-ELB2',
         'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.');

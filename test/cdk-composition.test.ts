@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AcceptAwareCachePolicy, ImageCdn, ImageCdnStack, ImageOriginService } from '../lib/index.js';
+import { AcceptAwareCachePolicy, type AcceptAwareCachePolicyProps, ImageCdn, ImageCdnStack, ImageOriginService, viewerRequestFunctionCode } from '../lib/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
@@ -188,5 +188,30 @@ describe('parts on their own', () => {
     const behavior = distribution.Properties!.DistributionConfig.DefaultCacheBehavior;
     expect(behavior.Compress).toBe(false);
     expect(behavior.FunctionAssociations[0].EventType).toBe('viewer-request');
+  });
+});
+
+describe('AcceptAwareCachePolicy: the cache key follows the grammars and signed URLs', () => {
+  const queryStrings = (props: AcceptAwareCachePolicyProps) => {
+    const stack = new Stack(new App(), 'Policy');
+    new AcceptAwareCachePolicy(stack, 'Caching', props);
+    const template = Template.fromStack(stack);
+    const [, policy] = ofType(template, 'AWS::CloudFront::CachePolicy')[0]!;
+    const [, fn] = ofType(template, 'AWS::CloudFront::Function')[0]!;
+    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({ ...(props.grammars && { grammars: props.grammars }) }));
+    return policy.Properties!.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig;
+  };
+
+  it.each([
+    ['Cloudflare only: no query string', {}, { QueryStringBehavior: 'none' }],
+    ['signed URLs: sig and expires', { signedUrls: true }, { QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires'] }],
+    ['ImageKit: tr', { grammars: ['cloudflare', 'imagekit'] }, { QueryStringBehavior: 'whitelist', QueryStrings: ['tr'] }],
+    ['ImageKit, signed: its signature too', { grammars: ['imagekit'], signedUrls: true },
+      { QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires', 'tr', 'ik-s', 'ik-t'] }],
+    ['Cloudinary keeps everything in the path', { grammars: ['cloudflare', 'cloudinary'] }, { QueryStringBehavior: 'none' }],
+    ['imgix: every query string', { grammars: ['cloudflare', 'imgix'], signedUrls: true, queryStringAllowList: ['w'] }, { QueryStringBehavior: 'all' }],
+    ['an allow-list joins the rest', { queryStringAllowList: ['w'], signedUrls: true }, { QueryStringBehavior: 'whitelist', QueryStrings: ['w', 'sig', 'expires'] }],
+  ] as Array<[string, AcceptAwareCachePolicyProps, unknown]>)('%s', (_name, props, expected) => {
+    expect(queryStrings(props)).toEqual(expected);
   });
 });

@@ -8,14 +8,20 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageCdn, ImageCdnStack, viewerRequestFunctionCode } from '../lib/index.js';
+import { DEFAULT_CACHE_TAG_HEADER, ImageCdn, ImageCdnStack, viewerRequestFunctionCode } from '../lib/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
 let defaults: Template;
 let configured: Template;
+let urlFeatures: Template;
+let noCacheTags: Template;
 let defaultStack: ImageCdnStack;
+
+const SIGNING_SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:image-cdn/signing-keys-AbCdEf';
+const VARIANTS = { thumb: 'width=120,height=120,fit=cover,format=auto', hero: 'width=1600,quality=80', card: 'w=400,f=auto' };
 
 beforeAll(() => {
   const app = new App();
@@ -42,9 +48,29 @@ beforeAll(() => {
     cloudFrontPrefixListId: 'pl-4fa04526',
     webAclId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/images/abc',
   });
+
+  const features = new Stack(app, 'UrlFeatures', { env: { account: '111122223333', region: 'eu-west-1' } });
+  new ImageCdn(features, 'Images', {
+    grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+    imagekitEndpoint: '/my_imagekit_id/',
+    variants: VARIANTS,
+    onlyVariants: true,
+    signing: {
+      secret: secretsmanager.Secret.fromSecretCompleteArn(features, 'SigningKeys', SIGNING_SECRET_ARN),
+      mode: 'optional',
+      exemptVariants: true,
+    },
+    environment: { IMAGE_CDN_VERSION_PATTERN: '^/release-[0-9]+/' },
+  });
+
+  const untagged = new Stack(app, 'NoCacheTags');
+  new ImageCdn(untagged, 'Images', { cacheTags: false });
+
   app.synth();
   defaults = Template.fromStack(defaultStack);
   configured = Template.fromStack(custom);
+  urlFeatures = Template.fromStack(features);
+  noCacheTags = Template.fromStack(untagged);
 });
 
 const resources = (template: Template): Resources => template.toJSON().Resources as Resources;
@@ -349,5 +375,83 @@ describe('configured: custom domain, Origin Shield, x86, larger tasks, prefix, q
     configured.resourceCountIs('AWS::S3::Bucket', 1);
     const [, lb] = only(configured, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(JSON.stringify(lb.Properties!.LoadBalancerAttributes)).not.toContain('access_logs.s3.enabled');
+  });
+});
+
+const containerOf = (template: Template) => {
+  const [, task] = only(template, 'AWS::ECS::TaskDefinition');
+  const container = task.Properties!.ContainerDefinitions[0];
+  const env = Object.fromEntries((container.Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
+  return { container, env };
+};
+
+describe('cache tags (per-source purges)', () => {
+  it('are on by default: the distribution keeps the tags of the header the origin sends', () => {
+    const [, distribution] = only(defaults, 'AWS::CloudFront::Distribution');
+    expect(distribution.Properties!.DistributionConfig.CacheTagConfig).toEqual({ HeaderName: DEFAULT_CACHE_TAG_HEADER });
+    expect(containerOf(defaults).env.IMAGE_CDN_CACHE_TAG_HEADER).toBe(DEFAULT_CACHE_TAG_HEADER);
+    expect(DEFAULT_CACHE_TAG_HEADER).toBe('x-image-cdn-cache-tag');
+  });
+
+  it('cacheTags: false turns off both sides', () => {
+    const [, distribution] = only(noCacheTags, 'AWS::CloudFront::Distribution');
+    expect(distribution.Properties!.DistributionConfig.CacheTagConfig).toBeUndefined();
+    expect(containerOf(noCacheTags).env).not.toHaveProperty('IMAGE_CDN_CACHE_TAG_HEADER');
+  });
+});
+
+describe('URL grammars, variants and signing', () => {
+  it('by default the origin parses the Cloudflare grammar only, with no variants or signing', () => {
+    const { container, env } = containerOf(defaults);
+    expect(env.IMAGE_CDN_GRAMMARS).toBe('cloudflare');
+    for (const name of ['IMAGE_CDN_IMAGEKIT_ENDPOINT', 'IMAGE_CDN_VARIANTS', 'IMAGE_CDN_ONLY_VARIANTS', 'IMAGE_CDN_SIGNING', 'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS']) {
+      expect(env, name).not.toHaveProperty(name);
+    }
+    expect(container.Secrets).toBeUndefined();
+  });
+
+  it('configures the origin container: grammars, ImageKit endpoint, inline variants, only-variants, signing mode', () => {
+    const { env } = containerOf(urlFeatures);
+    expect(env).toMatchObject({
+      IMAGE_CDN_GRAMMARS: 'cloudflare,imgix,cloudinary,imagekit',
+      IMAGE_CDN_IMAGEKIT_ENDPOINT: '/my_imagekit_id/',
+      IMAGE_CDN_ONLY_VARIANTS: 'true',
+      IMAGE_CDN_SIGNING: 'optional',
+      IMAGE_CDN_SIGNING_EXEMPT_VARIANTS: 'true',
+      IMAGE_CDN_VERSION_PATTERN: '^/release-[0-9]+/',
+    });
+    expect(JSON.parse(env.IMAGE_CDN_VARIANTS as string)).toEqual(VARIANTS);
+  });
+
+  it('gives the origin its signing keys from Secrets Manager through ECS secrets, never as plain text', () => {
+    const { container, env } = containerOf(urlFeatures);
+    expect(container.Secrets).toEqual([{ Name: 'IMAGE_CDN_SIGNING_KEYS', ValueFrom: SIGNING_SECRET_ARN }]);
+    expect(env).not.toHaveProperty('IMAGE_CDN_SIGNING_KEYS');
+    const [, task] = only(urlFeatures, 'AWS::ECS::TaskDefinition');
+    const executionRoleId = task.Properties!.ExecutionRoleArn['Fn::GetAtt'][0] as string;
+    const statements = ofType(urlFeatures, 'AWS::IAM::Policy')
+      .filter(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === executionRoleId))
+      .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
+    const secretReads = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
+    expect(secretReads).toEqual([{ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: SIGNING_SECRET_ARN }]);
+    // The task role (what the origin's code runs as) cannot read the secret.
+    const taskRoleId = task.Properties!.TaskRoleArn['Fn::GetAtt'][0] as string;
+    const taskPolicies = ofType(urlFeatures, 'AWS::IAM::Policy').filter(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === taskRoleId));
+    expect(JSON.stringify(taskPolicies)).not.toContain('secretsmanager');
+  });
+
+  it('keys on the whole query string for imgix, and deploys the function for exactly these grammars and variants', () => {
+    urlFeatures.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: { ParametersInCacheKeyAndForwardedToOrigin: { QueryStringsConfig: { QueryStringBehavior: 'all' } } },
+    });
+    const [, fn] = only(urlFeatures, 'AWS::CloudFront::Function');
+    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({
+      grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+      imagekitEndpoint: '/my_imagekit_id/',
+      autoFormatVariants: ['thumb', 'card'],
+      versionPattern: '^/release-[0-9]+/',
+    }));
+    const [, defaultFn] = only(defaults, 'AWS::CloudFront::Function');
+    expect((defaultFn.Properties!.FunctionCode as string).length).toBeLessThan((fn.Properties!.FunctionCode as string).length);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ interface Acknowledgement { rule: string; path: string; reason: string }
 
 let defaultStack: ImageCdnStack;
 let configuredStack: Stack;
+let urlFeaturesStack: Stack;
 
 beforeAll(() => {
   const app = new App();
@@ -27,6 +29,14 @@ beforeAll(() => {
     sourcePrefix: 'uploads/',
     requestTimeout: Duration.seconds(20),
     cloudFrontPrefixListId: 'pl-4fa04526',
+  });
+  urlFeaturesStack = new Stack(app, 'UrlFeatures');
+  new ImageCdn(urlFeaturesStack, 'Images', {
+    grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+    variants: { thumb: 'width=120,height=120,fit=cover,format=auto' },
+    onlyVariants: true,
+    // Referenced by name: the execution role's policy names the secret with Secrets Manager's `-??????` suffix.
+    signing: { secret: secretsmanager.Secret.fromSecretNameV2(urlFeaturesStack, 'SigningKeys', 'image-cdn/signing-keys'), exemptVariants: true },
   });
   app.synth();
 });
@@ -56,6 +66,7 @@ function acknowledgements(scope: IConstruct): Acknowledgement[] {
 describe.each([
   ['the default stack', () => defaultStack],
   ['a stack with domain, Origin Shield, prefix list and ALB access logs', () => configuredStack],
+  ['a stack with every grammar, variants and signing keys from Secrets Manager', () => urlFeaturesStack],
 ])('AwsSolutions on %s', (_name, stack) => {
   it('has no unacknowledged errors or warnings', () => {
     expect(findings(stack(), true)).toEqual([]);

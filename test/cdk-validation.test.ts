@@ -5,8 +5,18 @@
 import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { AcceptAwareCachePolicy, ImageCdn, type ImageCdnProps, ImageCdnStack, ImageCdnValidationError } from '../lib/index.js';
+import {
+  AcceptAwareCachePolicy,
+  ImageCdn,
+  type ImageCdnProps,
+  ImageCdnStack,
+  ImageCdnValidationError,
+  ImageOriginService,
+  type UrlGrammar,
+} from '../lib/index.js';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/image-origin:1.0.0');
 const certificateArn = (region: string) => `arn:aws:acm:${region}:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7`;
@@ -126,5 +136,74 @@ describe('timeouts, prefixes and query strings', () => {
 describe('ImageCdnStack', () => {
   it('refuses an existing VPC id in an environment-agnostic stack, naming the id', () => {
     expectInvalid(() => new ImageCdnStack(new App(), 'Agnostic', { vpcId: 'vpc-0abc1234' }), "vpcId 'vpc-0abc1234'", 'account and region');
+  });
+});
+
+describe('URL grammars, variants and signing', () => {
+  const secret = (stack: Stack) => secretsmanager.Secret.fromSecretNameV2(stack, 'Keys', 'image-cdn/signing');
+
+  it('rejects an unknown grammar, naming it, and an empty list', () => {
+    expectInvalid(build(() => ({ grammars: ['cloudflare', 'akamai' as UrlGrammar] })), "grammars entry 'akamai'", 'imgix');
+    expectInvalid(build(() => ({ grammars: [] })), 'grammars is empty');
+  });
+
+  it('rejects an ImageKit endpoint without the imagekit grammar, or one that is not a path prefix', () => {
+    expectInvalid(build(() => ({ imagekitEndpoint: '/demo/' })), "imagekitEndpoint '/demo/'", "do not include 'imagekit'");
+    expectInvalid(build(() => ({ grammars: ['imagekit'], imagekitEndpoint: 'demo' })), "imagekitEndpoint 'demo'", "starts and ends with '/'");
+    expectInvalid(build(() => ({ grammars: ['imagekit'], imagekitEndpoint: '/a b/' })), "imagekitEndpoint '/a b/'");
+  });
+
+  it('checks variants with the origin\'s own parser, naming the variant and the problem', () => {
+    expectInvalid(build(() => ({ variants: { Thumb: 'width=120' } })), 'variant name "Thumb"', 'a-z, 0-9');
+    expectInvalid(build(() => ({ variants: { ['x'.repeat(65)]: 'width=120' } })), 'x'.repeat(64));
+    expectInvalid(build(() => ({ variants: { thumb: '' } })), "variants entry 'thumb' is empty");
+    expectInvalid(build(() => ({ variants: { thumb: 'widht=120' } })), 'variant "thumb"', 'unknown option "widht"');
+    expectInvalid(build(() => ({ variants: { thumb: 'width=-1' } })), 'variant "thumb"', 'width');
+    expectInvalid(build(() => ({ variants: { thumb: 'variant=hero' } })), 'variant "thumb" refers to another variant');
+  });
+
+  it('rejects only-variants or a variant exemption without variants', () => {
+    expectInvalid(build(() => ({ onlyVariants: true })), 'onlyVariants is set but no variants');
+    expectInvalid(build(() => ({ onlyVariants: true, variants: {} })), 'onlyVariants is set but no variants');
+    expectInvalid(build((stack) => ({ signing: { secret: secret(stack), exemptVariants: true } })), 'signing.exemptVariants');
+  });
+
+  it('rejects a signing mode the origin does not know, naming it', () => {
+    expectInvalid(build((stack) => ({ signing: { secret: secret(stack), mode: 'always' as 'required' } })), "signing.mode 'always'");
+  });
+
+  it('keeps signing keys out of the plain environment, and settings the props own out of it', () => {
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } })), 'IMAGE_CDN_SIGNING_KEYS', 'signing.secret');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_GRAMMARS: 'imgix' } })), 'environment sets IMAGE_CDN_GRAMMARS');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_CACHE_TAG_HEADER: 'Cache-Tag' } })), 'environment sets IMAGE_CDN_CACHE_TAG_HEADER');
+  });
+
+  it('rejects a version pattern the origin would refuse, naming it', () => {
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: 'v[0-9]+/' } })), "versionPattern 'v[0-9]+/'", "'^/'");
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v/' } })), "versionPattern '^/(v/'", 'not a regular expression');
+  });
+
+  it('rejects a cache key that would need more query strings than CloudFront allows, listing them', () => {
+    const nine = Array.from({ length: 9 }, (_, i) => `p${i}`);
+    expectInvalid(build((stack) => ({ queryStringAllowList: nine, signing: { secret: secret(stack) } })), 'would need 11 query strings', 'sig, expires');
+    expect(build((stack) => ({ queryStringAllowList: nine.slice(0, 8), signing: { secret: secret(stack) } }))).not.toThrow();
+    expect(build(() => ({ queryStringAllowList: nine, grammars: ['cloudflare', 'imgix'] }))).not.toThrow();
+  });
+
+  it('rejects a cache-tag header that is not a header name (ImageOriginService alone)', () => {
+    expectInvalid(() => {
+      const stack = new Stack(new App(), 'T');
+      new ImageOriginService(stack, 'Origin', { bucket: s3.Bucket.fromBucketName(stack, 'B', 'images'), image, cacheTagHeader: 'cache tag' });
+    }, "cacheTagHeader 'cache tag'");
+  });
+
+  it('accepts every grammar with variants, only-variants and signing', () => {
+    expect(build((stack) => ({
+      grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+      imagekitEndpoint: '/my_imagekit_id/',
+      variants: { thumb: 'width=120,height=120,fit=cover,format=auto', 'hero_2x-v2': 'width=3200' },
+      onlyVariants: true,
+      signing: { secret: secret(stack), mode: 'optional', exemptVariants: true },
+    }))).not.toThrow();
   });
 });
