@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { errors, fail, ok, type Result } from '../errors.js';
 import { fromHex, sameDigest } from './digest.js';
-import { parameterValues, withoutParameters } from './query.js';
-import { unixSeconds, type FoundSignature } from './scheme.js';
+import { withoutParameters } from './query.js';
+import { readSignatureParameters, type SignatureParameters } from './query-signature.js';
+import type { FoundSignature } from './scheme.js';
 
 /**
  * ImageKit's signed URLs: `ik-s` = hex HMAC-SHA1(private key, <URL after the endpoint> + <ik-t>),
@@ -11,7 +12,13 @@ import { unixSeconds, type FoundSignature } from './scheme.js';
  * ImageKit strips (`/<imagekit_id>/`, or `/` for a custom domain), as for the ImageKit grammar.
  */
 
-const SIGNATURE_PARTS: ReadonlySet<string> = new Set(['ik-s', 'ik-t']);
+const PARAMETERS: SignatureParameters = {
+  signature: 'ik-s',
+  expires: 'ik-t',
+  decode: (text) => fromHex(text, 20),
+  form: 'a hex HMAC-SHA1',
+};
+const SIGNATURE_PARTS: ReadonlySet<string> = new Set([PARAMETERS.signature, PARAMETERS.expires]);
 const NO_EXPIRY = '9999999999';
 
 /** The `ik-s` value for the part of a URL after the endpoint (`tr:w-300/a.jpg?x=1`). */
@@ -22,15 +29,9 @@ export function imagekitSignature(privateKey: string, afterEndpoint: string, exp
 }
 
 export function findImageKitSignature(pathname: string, search: string, endpoint = '/'): Result<FoundSignature> | undefined {
-  const signatures = parameterValues(search, 'ik-s');
-  if (signatures.length === 0) return undefined;
-  if (signatures.length > 1) return fail(errors.invalidSignature('"ik-s" is given more than once'));
-  const presented = fromHex(signatures[0] ?? '', 20);
-  if (!presented) return fail(errors.invalidSignature('"ik-s" is not a hex HMAC-SHA1'));
-  const expiries = parameterValues(search, 'ik-t');
-  if (expiries.length > 1) return fail(errors.invalidSignature('"ik-t" is given more than once'));
-  const expiresAt = unixSeconds(expiries[0]);
-  if (expiries.length === 1 && expiresAt === undefined) return fail(errors.invalidSignature('"ik-t" is not Unix seconds'));
+  const read = readSignatureParameters(search, PARAMETERS);
+  if (read === undefined || !read.ok) return read;
+  const { presented, expiresAt } = read.value;
   if (!pathname.startsWith(endpoint)) return fail(errors.invalidSignature(`ImageKit URLs here start with "${endpoint}"`));
 
   const stripped = withoutParameters(search, SIGNATURE_PARTS);

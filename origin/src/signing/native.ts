@@ -1,8 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { errors, fail, ok, type Result } from '../errors.js';
-import { fromBase64Url, sameDigest } from './digest.js';
-import { parameterValues, withoutParameters } from './query.js';
-import { unixSeconds, type FoundSignature } from './scheme.js';
+import { fromBase64Url } from './digest.js';
+import { parameterValues } from './query.js';
+import { findTargetSignature, type SignatureParameters } from './query-signature.js';
+import type { FoundSignature } from './scheme.js';
 
 /**
  * This origin's own signed URLs: `<path>[?<query>&]expires=<unix>&sig=<base64url>`.
@@ -14,8 +15,13 @@ import { unixSeconds, type FoundSignature } from './scheme.js';
 
 export const SIGNATURE_PARAMETER = 'sig';
 export const EXPIRES_PARAMETER = 'expires';
-const SIGNATURE_ONLY: ReadonlySet<string> = new Set([SIGNATURE_PARAMETER]);
 const SIGNATURE_PARTS: ReadonlySet<string> = new Set([SIGNATURE_PARAMETER, EXPIRES_PARAMETER]);
+const PARAMETERS: SignatureParameters = {
+  signature: SIGNATURE_PARAMETER,
+  expires: EXPIRES_PARAMETER,
+  decode: (text) => fromBase64Url(text, 32),
+  form: 'a base64url HMAC-SHA256',
+};
 
 export interface SignOptions {
   readonly key: string;
@@ -50,22 +56,5 @@ const append = (target: string, parameter: string) =>
   `${target}${target.includes('?') ? (target.endsWith('?') || target.endsWith('&') ? '' : '&') : '?'}${parameter}`;
 
 export function findNativeSignature(pathname: string, search: string): Result<FoundSignature> | undefined {
-  const signatures = parameterValues(search, SIGNATURE_PARAMETER);
-  if (signatures.length === 0) return undefined;
-  if (signatures.length > 1) return fail(errors.invalidSignature(`"${SIGNATURE_PARAMETER}" is given more than once`));
-  const presented = fromBase64Url(signatures[0] ?? '', 32);
-  if (!presented) return fail(errors.invalidSignature(`"${SIGNATURE_PARAMETER}" is not a base64url HMAC-SHA256`));
-  const expiries = parameterValues(search, EXPIRES_PARAMETER);
-  if (expiries.length > 1) return fail(errors.invalidSignature(`"${EXPIRES_PARAMETER}" is given more than once`));
-  const expiresAt = unixSeconds(expiries[0]);
-  if (expiries.length === 1 && expiresAt === undefined) return fail(errors.invalidSignature(`"${EXPIRES_PARAMETER}" is not Unix seconds`));
-
-  const message = pathname + withoutParameters(search, SIGNATURE_ONLY);
-  return ok({
-    scheme: 'native',
-    pathname,
-    search: withoutParameters(search, SIGNATURE_PARTS),
-    ...(expiresAt !== undefined && { expiresAt }),
-    matches: (key) => sameDigest(hmac(key, message), presented),
-  });
+  return findTargetSignature('native', PARAMETERS, hmac, pathname, search);
 }
