@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Environment } from 'aws-cdk-lib';
 import type { ImageCdnStackProps } from './image-cdn-stack.js';
+import { URL_GRAMMARS, type UrlGrammar } from './viewer-request-function.js';
 
 /**
  * Settings of the `cdk deploy` app. Each can come from CDK context (`-c key=value` or
@@ -17,6 +20,14 @@ export const APP_SETTINGS = {
   minTasks: { context: 'minTasks', env: 'IMAGE_CDN_MIN_TASKS' },
   maxTasks: { context: 'maxTasks', env: 'IMAGE_CDN_MAX_TASKS' },
   vpcId: { context: 'vpcId', env: 'IMAGE_CDN_VPC_ID' },
+  grammars: { context: 'grammars', env: 'IMAGE_CDN_GRAMMARS' },
+  imagekitEndpoint: { context: 'imagekitEndpoint', env: 'IMAGE_CDN_IMAGEKIT_ENDPOINT' },
+  variants: { context: 'variants', env: 'IMAGE_CDN_VARIANTS' },
+  onlyVariants: { context: 'onlyVariants', env: 'IMAGE_CDN_ONLY_VARIANTS' },
+  signingSecret: { context: 'signingSecret', env: 'IMAGE_CDN_SIGNING_SECRET' },
+  signingMode: { context: 'signing', env: 'IMAGE_CDN_SIGNING' },
+  signingExemptVariants: { context: 'signingExemptVariants', env: 'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS' },
+  cacheTags: { context: 'cacheTags', env: 'IMAGE_CDN_CACHE_TAGS' },
   account: { context: 'account', env: 'IMAGE_CDN_ACCOUNT' },
   region: { context: 'region', env: 'IMAGE_CDN_REGION' },
 } as const;
@@ -35,19 +46,60 @@ export class AppSettingsError extends Error {
   override readonly name = 'AppSettingsError';
 }
 
-/** Reads the app's settings; a value that cannot be used fails with a message naming it and where it came from. */
-export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv): AppSettings {
-  const text = (name: SettingName): string | undefined => {
+/**
+ * Reads the app's settings; a value that cannot be used fails with a message naming it and where
+ * it came from. A `variants` setting that is not JSON is a file path, read relative to `cwd`.
+ */
+export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, cwd: string = process.cwd()): AppSettings {
+  const where = (name: SettingName) => `${APP_SETTINGS[name].context} (context) / ${APP_SETTINGS[name].env} (environment)`;
+  // cdk.json may hold lists and objects; `-c` and the environment give text.
+  const raw = (name: SettingName): unknown => {
     const { context: key, env: variable } = APP_SETTINGS[name];
     const fromContext = context(key);
-    if (fromContext !== undefined && fromContext !== null && fromContext !== '') {
-      if (typeof fromContext !== 'string' && typeof fromContext !== 'number') {
-        throw new AppSettingsError(`context '${key}' must be a string or number, got ${JSON.stringify(fromContext)}`);
-      }
-      return String(fromContext).trim();
-    }
+    if (fromContext !== undefined && fromContext !== null && fromContext !== '') return typeof fromContext === 'string' ? fromContext.trim() : fromContext;
     const fromEnv = env[variable];
     return fromEnv !== undefined && fromEnv.trim() !== '' ? fromEnv.trim() : undefined;
+  };
+  const text = (name: SettingName): string | undefined => {
+    const value = raw(name);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new AppSettingsError(`context '${APP_SETTINGS[name].context}' must be a string or number, got ${JSON.stringify(value)}`);
+    }
+    return String(value).trim();
+  };
+  const flag = (name: SettingName): boolean | undefined => {
+    const value = raw(name);
+    if (value === undefined || typeof value === 'boolean') return value;
+    const word = String(value).toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(word)) return true;
+    if (['false', '0', 'no', 'off'].includes(word)) return false;
+    throw new AppSettingsError(`${where(name)} must be true or false, got '${String(value)}'`);
+  };
+  const grammarList = (): UrlGrammar[] | undefined => {
+    const value = raw('grammars');
+    if (value === undefined) return undefined;
+    const names = Array.isArray(value) ? value.map(String) : String(value).split(',').map((name) => name.trim()).filter(Boolean);
+    const unknown = names.find((name) => !URL_GRAMMARS.includes(name as UrlGrammar));
+    if (unknown !== undefined) throw new AppSettingsError(`${where('grammars')}: '${unknown}' is not a URL grammar; use ${URL_GRAMMARS.join(', ')}`);
+    return names as UrlGrammar[];
+  };
+  const variantTable = (): Record<string, string> | undefined => {
+    const value = raw('variants');
+    if (value === undefined) return undefined;
+    let table: unknown = value;
+    if (typeof value === 'string') {
+      const json = value.startsWith('{') ? value : readVariantsFile(path.resolve(cwd, value), where('variants'));
+      try {
+        table = JSON.parse(json);
+      } catch (error) {
+        throw new AppSettingsError(`${where('variants')}: not valid JSON (${(error as Error).message})`);
+      }
+    }
+    if (typeof table !== 'object' || table === null || Array.isArray(table)) {
+      throw new AppSettingsError(`${where('variants')} must be a JSON object mapping each variant name to a Cloudflare option string`);
+    }
+    return table as Record<string, string>;
   };
   const integer = (name: SettingName): number | undefined => {
     const value = text(name);
@@ -68,7 +120,22 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv):
     ? { ...(account !== undefined && { account }), ...(region !== undefined && { region }) }
     : undefined;
 
+  const signingSecret = text('signingSecret');
+  const signingMode = text('signingMode');
+  const signingExemptVariants = flag('signingExemptVariants');
+  if (signingSecret === undefined && (signingMode !== undefined || signingExemptVariants !== undefined)) {
+    throw new AppSettingsError(`${signingMode !== undefined ? where('signingMode') : where('signingExemptVariants')} needs ${where('signingSecret')}: the Secrets Manager secret holding the signing keys`);
+  }
+  if (signingMode !== undefined && signingMode !== 'required' && signingMode !== 'optional') {
+    throw new AppSettingsError(`${where('signingMode')} must be 'required' or 'optional', got '${signingMode}'`);
+  }
+
   const imageCdn = {
+    ...optional('grammars', grammarList()),
+    ...optional('imagekitEndpoint', text('imagekitEndpoint')),
+    ...optional('variants', variantTable()),
+    ...optional('onlyVariants', flag('onlyVariants')),
+    ...optional('cacheTags', flag('cacheTags')),
     ...optional('sourcePrefix', text('sourcePrefix')),
     ...optional('domainName', text('domainName')),
     ...optional('originShieldRegion', text('originShieldRegion')),
@@ -84,6 +151,13 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv):
       ...optional('bucketName', text('bucketName')),
       ...optional('certificateArn', text('certificateArn')),
       ...optional('vpcId', vpcId),
+      ...(signingSecret !== undefined && {
+        signing: {
+          secret: signingSecret,
+          ...optional('mode', signingMode as 'required' | 'optional' | undefined),
+          ...optional('exemptVariants', signingExemptVariants),
+        },
+      }),
       imageCdn,
     },
   };
@@ -91,4 +165,12 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv):
 
 function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+function readVariantsFile(file: string, setting: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AppSettingsError(`${setting}: cannot read variants file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
 }

@@ -3,7 +3,7 @@
  * itself run the way the CDK CLI runs it (CDK_OUTDIR, CDK_CONTEXT_JSON), with no AWS account.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,58 @@ describe('readAppSettings', () => {
   });
 });
 
+describe('readAppSettings: URL grammars, variants, signing and cache tags', () => {
+  it('reads them from IMAGE_CDN_* environment variables', () => {
+    const settings = readAppSettings(noContext, {
+      IMAGE_CDN_GRAMMARS: 'cloudflare, imagekit',
+      IMAGE_CDN_IMAGEKIT_ENDPOINT: '/my_imagekit_id/',
+      IMAGE_CDN_VARIANTS: '{"thumb": "width=120,height=120,fit=cover"}',
+      IMAGE_CDN_ONLY_VARIANTS: 'true',
+      IMAGE_CDN_SIGNING_SECRET: 'image-cdn/signing-keys',
+      IMAGE_CDN_SIGNING: 'optional',
+      IMAGE_CDN_SIGNING_EXEMPT_VARIANTS: '1',
+      IMAGE_CDN_CACHE_TAGS: 'false',
+    });
+    expect(settings.stackProps).toEqual({
+      signing: { secret: 'image-cdn/signing-keys', mode: 'optional', exemptVariants: true },
+      imageCdn: {
+        grammars: ['cloudflare', 'imagekit'],
+        imagekitEndpoint: '/my_imagekit_id/',
+        variants: { thumb: 'width=120,height=120,fit=cover' },
+        onlyVariants: true,
+        cacheTags: false,
+      },
+    });
+  });
+
+  it('takes lists, objects and booleans as cdk.json holds them', () => {
+    const settings = readAppSettings(contextOf({ grammars: ['cloudflare', 'imgix'], variants: { hero: 'width=1600' }, onlyVariants: false }), {});
+    expect(settings.stackProps.imageCdn).toEqual({ grammars: ['cloudflare', 'imgix'], variants: { hero: 'width=1600' }, onlyVariants: false });
+  });
+
+  it('reads variants from a JSON file, relative to the working directory', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'image-cdn-variants-'));
+    try {
+      await writeFile(path.join(dir, 'variants.json'), '{"avatar": "width=64,height=64,fit=cover,format=auto"}');
+      expect(readAppSettings(contextOf({ variants: 'variants.json' }), {}, dir).stackProps.imageCdn?.variants)
+        .toEqual({ avatar: 'width=64,height=64,fit=cover,format=auto' });
+      expect(() => readAppSettings(contextOf({ variants: 'missing.json' }), {}, dir)).toThrow(/variants.*missing\.json.*ENOENT/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects values it cannot use, naming the setting and the value', () => {
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_GRAMMARS: 'cloudflare,akamai' })).toThrow(/IMAGE_CDN_GRAMMARS.*'akamai'/);
+    expect(() => readAppSettings(contextOf({ onlyVariants: 'maybe' }), {})).toThrow(/onlyVariants.*'maybe'/);
+    expect(() => readAppSettings(contextOf({ variants: '{"thumb": ' }), {})).toThrow(/variants.*not valid JSON/);
+    expect(() => readAppSettings(contextOf({ variants: ['thumb'] }), {})).toThrow(/variants.*JSON object/);
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_SIGNING: 'required' })).toThrow(/IMAGE_CDN_SIGNING .*needs.*IMAGE_CDN_SIGNING_SECRET/);
+    expect(() => readAppSettings(contextOf({ signingSecret: 'keys', signing: 'always' }), {})).toThrow(/signing.*'always'/);
+    expect(() => readAppSettings(noContext, {})).not.toThrow();
+  });
+});
+
 describe('bin/app.ts', () => {
   let outdir: string;
   let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -95,6 +147,10 @@ describe('bin/app.ts', () => {
       taskMemory: '2048',
       minTasks: '1',
       maxTasks: '4',
+      grammars: 'cloudflare,cloudinary',
+      variants: '{"thumb":"width=120,height=120,fit=cover,format=auto"}',
+      onlyVariants: 'true',
+      signingSecret: 'image-cdn/signing-keys',
     };
     const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
     // No credentials and no account: the app must synthesise without either.
@@ -120,5 +176,20 @@ describe('bin/app.ts', () => {
     expect(ofType('AWS::S3::Bucket').length).toBe(1);
     const env = task.ContainerDefinitions[0].Environment.find((e: { Name: string }) => e.Name === 'IMAGE_CDN_S3_BUCKET');
     expect(env.Value).toBe('existing-images');
+  });
+
+  it('passes grammars, variants and the signing secret from context through to the origin and the edge', () => {
+    const container = ofType('AWS::ECS::TaskDefinition')[0]!.Properties.ContainerDefinitions[0];
+    const env = Object.fromEntries(container.Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value]));
+    expect(env).toMatchObject({ IMAGE_CDN_GRAMMARS: 'cloudflare,cloudinary', IMAGE_CDN_ONLY_VARIANTS: 'true', IMAGE_CDN_SIGNING: 'required' });
+    expect(JSON.parse(env.IMAGE_CDN_VARIANTS)).toEqual({ thumb: 'width=120,height=120,fit=cover,format=auto' });
+    expect(container.Secrets).toHaveLength(1);
+    expect(container.Secrets[0].Name).toBe('IMAGE_CDN_SIGNING_KEYS');
+    expect(JSON.stringify(container.Secrets[0].ValueFrom)).toContain(':secret:image-cdn/signing-keys');
+    const code = ofType('AWS::CloudFront::Function')[0]!.Properties.FunctionCode as string;
+    expect(code).toContain('CLOUDINARY_KEYS');
+    expect(code).toContain('autoVariants: ["thumb"]');
+    expect(ofType('AWS::CloudFront::CachePolicy')[0]!.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig)
+      .toEqual({ QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires'] });
   });
 });

@@ -137,6 +137,12 @@ describe('ImageCdnStack', () => {
   it('refuses an existing VPC id in an environment-agnostic stack, naming the id', () => {
     expectInvalid(() => new ImageCdnStack(new App(), 'Agnostic', { vpcId: 'vpc-0abc1234' }), "vpcId 'vpc-0abc1234'", 'account and region');
   });
+
+  it('refuses a signing secret ARN without its six-character suffix, naming it', () => {
+    const partial = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:image-cdn/signing-keys';
+    expectInvalid(() => new ImageCdnStack(new App(), 'Partial', { signing: { secret: partial } }), `'${partial}'`, 'six-character suffix');
+    expect(() => new ImageCdnStack(new App(), 'Complete', { signing: { secret: `${partial}-AbCdEf` }, imageCdn: { image } })).not.toThrow();
+  });
 });
 
 describe('URL grammars, variants and signing', () => {
