@@ -195,12 +195,7 @@ const resize: Apply = ({ values }, draft) => {
   const gravityText = values.get('g');
   const gravity = gravityText === undefined ? undefined : GRAVITIES[gravityText];
   if (gravityText !== undefined && !gravity) return invalid('g_', gravityText, Object.keys(GRAVITIES).join(', '));
-  if (crop === 'crop') {
-    const rectangle = rectangleCrop(C_CROP, values, w, h, gravityText);
-    if (!rectangle.ok) return rectangle;
-    draft.trim = rectangle.value;
-    return done;
-  }
+  if (crop === 'crop') return rectangleCrop(C_CROP, values, w, h, gravityText, draft);
   if (values.has('x') || values.has('y')) return unsupported('x_', 'x_ and y_ are supported only with c_crop');
 
   const both = w !== undefined && h !== undefined;

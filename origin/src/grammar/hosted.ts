@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
-import type { Gravity, ImageOptions, Rgba, Trim } from '../pipeline/types.js';
+import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
 import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
 import { MAX_DIMENSION, MAX_DPR } from './cloudflare-values.js';
 
@@ -113,7 +113,7 @@ export interface RectangleCropSpelling {
 
 /**
  * A crop mode that cuts a w×h region at x,y from the source without scaling: Cloudflare's trim
- * rectangle. `values` holds the step's parameters by key (`x`, `y`).
+ * rectangle, set on `draft`. `values` holds the step's parameters by key (`x`, `y`).
  */
 export function rectangleCrop(
   spelling: RectangleCropSpelling,
@@ -121,7 +121,8 @@ export function rectangleCrop(
   width: number | 'auto' | undefined,
   height: number | undefined,
   gravityText: string | undefined,
-): Result<Trim> {
+  draft: OptionsDraft,
+): Result<true> {
   const { mode, topLeft } = spelling;
   const name = (key: string) => `${key}${spelling.separator}`;
   if (typeof width !== 'number' || height === undefined) {
@@ -143,7 +144,8 @@ export function rectangleCrop(
   const top = coordinate('y');
   if (left === undefined) return fail(errors.invalidOption(name('x'), values.get('x') ?? '', 'a non-negative integer number of pixels'));
   if (top === undefined) return fail(errors.invalidOption(name('y'), values.get('y') ?? '', 'a non-negative integer number of pixels'));
-  return ok({ mode: 'rect', left, top, width, height });
+  draft.trim = { mode: 'rect', left, top, width, height };
+  return ok(true);
 }
 
 /** An orientation change: mirror left-right (if `mirror`), then rotate clockwise by `angle`. */

@@ -189,12 +189,7 @@ const resize: Apply = (values, draft) => {
       ? unsupported('fo-', `fo-${focusText} has no equivalent on this origin; accepted: ${Object.keys(FOCUS).join(', ')}`)
       : invalid('fo-', focusText, Object.keys(FOCUS).join(', '));
   }
-  if (mode === 'extract') {
-    const rectangle = rectangleCrop(CM_EXTRACT, values, w, h, focusText);
-    if (!rectangle.ok) return rectangle;
-    draft.trim = rectangle.value;
-    return done;
-  }
+  if (mode === 'extract') return rectangleCrop(CM_EXTRACT, values, w, h, focusText, draft);
   if (values.has('x') || values.has('y')) return unsupported('x-', 'x- and y- are supported only with cm-extract');
 
   let fit: Fit;
