@@ -148,6 +148,20 @@ export function rectangleCrop(
   return ok(true);
 }
 
+/**
+ * A parameter naming one of this origin's variants (imgix `variant`, ImageKit `n-`): any
+ * non-empty name. `key` is how the grammar's values are keyed, `name` how refusals spell it.
+ */
+export function variantParameter(key: string, name: string, accepts: string) {
+  return (values: ReadonlyMap<string, string | undefined>, draft: OptionsDraft): Result<true> => {
+    const text = values.get(key);
+    if (text === undefined) return ok(true);
+    if (text === '') return fail(errors.invalidOption(name, text, accepts));
+    draft.variant = text;
+    return ok(true);
+  };
+}
+
 /** An orientation change: mirror left-right (if `mirror`), then rotate clockwise by `angle`. */
 export interface Turn {
   readonly mirror: boolean;

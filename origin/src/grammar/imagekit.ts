@@ -24,6 +24,7 @@ import {
   type Step,
   turnOptions,
   type Turn,
+  variantParameter,
 } from './hosted.js';
 
 /**
@@ -349,12 +350,6 @@ const trim: Apply = (values, draft) => {
 };
 
 /** n-<name>: ImageKit's named transformations are this origin's variants. */
-const named: Apply = (values, draft) => {
-  const name = values.get('n');
-  if (name === undefined) return done;
-  if (name === '') return invalid('n-', name, 'a named transformation (variant) name');
-  draft.variant = name;
-  return done;
-};
+const named: Apply = variantParameter('n', 'n-', 'a named transformation (variant) name');
 
 export const IMAGEKIT_PARAMETERS: readonly string[] = SUPPORTED_KEYS;

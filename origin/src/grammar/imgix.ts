@@ -22,6 +22,7 @@ import {
   turnFromFlip,
   turnOptions,
   type Turn,
+  variantParameter,
 } from './hosted.js';
 
 /**
@@ -402,13 +403,7 @@ const padding: Apply = (params, draft) => {
   return done;
 };
 
-const variant: Apply = (params, draft) => {
-  const name = params.get('variant');
-  if (name === undefined) return done;
-  if (name === '') return invalid('variant', name, 'a variant name');
-  draft.variant = name;
-  return done;
-};
+const variant: Apply = variantParameter('variant', 'variant', 'a variant name');
 
 /** For tests and docs: every parameter name this grammar translates. */
 export const IMGIX_PARAMETERS: readonly string[] = SUPPORTED;
