@@ -109,6 +109,11 @@ describe('every grammar, variants and signatures over HTTP', () => {
     expect(expired.response.headers.get('x-image-cdn-error')).toBe('signature_expired');
     const later = await get(locked, signed(path, KEY, Math.floor(Date.now() / 1000) + 600));
     expect(later.response.status).toBe(200);
+    // No cache may keep it past the signature's expiry.
+    const maxAge = Number(/max-age=(\d+)/.exec(later.response.headers.get('cache-control')!)?.[1]);
+    expect(maxAge).toBeGreaterThan(590);
+    expect(maxAge).toBeLessThanOrEqual(600);
+    expect(later.response.headers.get('cache-control')).not.toContain('immutable');
   });
 
   it('a signed URL has the same ETag as the unsigned one; variants may be exempt', async () => {

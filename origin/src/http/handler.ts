@@ -38,6 +38,12 @@ export interface HandlerDeps {
   readonly onBug?: (error: unknown, request: OriginRequest) => void;
 }
 
+interface RequestContext {
+  readonly signal: AbortSignal;
+  /** Unix seconds at which the request's signature expires. */
+  readonly expiresAt?: number;
+}
+
 const CONTENT_TYPES: Record<OutputFormat | 'json', string> = {
   avif: 'image/avif',
   webp: 'image/webp',
@@ -116,17 +122,18 @@ export class OriginHandler {
     const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
     // The signature covers the target exactly as sent; what the grammars see is the URL without it.
-    const { pathname: signedPath, search } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
+    const { pathname: signedPath, search, expiresAt } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
+    const context: RequestContext = { signal, ...(expiresAt !== undefined && { expiresAt }) };
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
     const pathname = this.versionSegment ? signedPath.replace(this.versionSegment, '/') : signedPath;
 
     const parsed = this.parseImageUrl(pathname, search);
-    if (parsed === undefined) return this.original(request, decodePath(pathname), signal);
+    if (parsed === undefined) return this.original(request, decodePath(pathname), context);
     if (!parsed.ok) throw parsed.error;
-    return this.image(request, parsed.value, signal);
+    return this.image(request, parsed.value, context);
   }
 
-  private verifySignature(pathname: string, search: string): { pathname: string; search: string } {
+  private verifySignature(pathname: string, search: string): { pathname: string; search: string; expiresAt?: number } {
     const signing = this.deps.config.signing;
     if (!signing) return { pathname, search };
     const verified = verifyRequest(pathname, search, {
@@ -160,7 +167,7 @@ export class OriginHandler {
     return match;
   }
 
-  private async image(request: OriginRequest, image: ImageRequest, signal: AbortSignal): Promise<OriginResponse> {
+  private async image(request: OriginRequest, image: ImageRequest, { signal, expiresAt }: RequestContext): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
     const expanded = resolveVariant(image.options, this.deps.variants, { onlyVariants: config.onlyVariants });
     if (!expanded.ok) throw expanded.error;
@@ -181,7 +188,7 @@ export class OriginHandler {
       const vary = [...(decision.varyAccept ? ['Accept'] : []), ...quality.vary.map(titleCase), ...autoWidth.vary];
       const headers: Record<string, string> = {
         etag,
-        'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl),
+        'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl, expiresAt),
         ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
         ...(vary.length && { vary: vary.join(', ') }),
         'content-type': CONTENT_TYPES[decision.format],
@@ -265,7 +272,7 @@ export class OriginHandler {
   }
 
   /** Paths outside every grammar: the source's own bytes, under the same cache contract. */
-  private async original(request: OriginRequest, sourcePath: string, signal: AbortSignal): Promise<OriginResponse> {
+  private async original(request: OriginRequest, sourcePath: string, { signal, expiresAt }: RequestContext): Promise<OriginResponse> {
     const { config } = this.deps;
     if (sourcePath === '' || sourcePath.endsWith('/')) throw errors.notFound(`/${sourcePath}`);
     const location = this.locate(sourcePath);
@@ -274,7 +281,7 @@ export class OriginHandler {
     const etag = strongEtag(meta.etagSeed, 'original');
     const headers: Record<string, string> = {
       etag,
-      'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl),
+      'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl, expiresAt),
       ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
       'content-type': meta.contentType ?? 'application/octet-stream',
       ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
