@@ -8,5 +8,6 @@ export default defineConfig({
     // Servers and sharp share two cores; parallel files would just contend.
     fileParallelism: true,
     maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
   },
 });
