@@ -2,22 +2,20 @@ import { CfnOutput, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
 import { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
-import { ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
+import { type ImageOriginOptions, ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
 import { acknowledge } from './nag.js';
 import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
 import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
 
-export interface ImageCdnProps extends ImageUrlOptions {
+export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions {
   /**
    * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
    * in it and nothing else; its policy and encryption are left as they are.
@@ -25,84 +23,10 @@ export interface ImageCdnProps extends ImageUrlOptions {
    */
   readonly bucket?: s3.IBucket;
   /**
-   * Key prefix of the sources inside the bucket, such as `uploads/`.
-   * @default '' (the whole bucket)
-   */
-  readonly sourcePrefix?: string;
-  /**
    * What happens to a new source bucket when it leaves the stack.
    * @default RemovalPolicy.RETAIN
    */
   readonly bucketRemovalPolicy?: RemovalPolicy;
-  /**
-   * An existing VPC; it needs private subnets with egress (for image pulls and logs) and an
-   * internet gateway (CloudFront VPC origins require one in the VPC).
-   * @default - the cluster's VPC, or a new VPC
-   */
-  readonly vpc?: ec2.IVpc;
-  /**
-   * An existing ECS cluster.
-   * @default - a new cluster with Container Insights
-   */
-  readonly cluster?: ecs.ICluster;
-  /**
-   * The origin's container image.
-   * @default - built from `origin/Dockerfile` for `cpuArchitecture`
-   */
-  readonly image?: ecs.ContainerImage;
-  /**
-   * CPU architecture of the origin tasks.
-   * @default ecs.CpuArchitecture.ARM64
-   */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-  /**
-   * Task CPU units (a valid Fargate size together with `memoryLimitMiB`).
-   * @default 1024
-   */
-  readonly cpu?: number;
-  /**
-   * Task memory in MiB.
-   * @default 2048
-   */
-  readonly memoryLimitMiB?: number;
-  /**
-   * Fewest origin tasks.
-   * @default 2
-   */
-  readonly minTasks?: number;
-  /**
-   * Most origin tasks.
-   * @default 10
-   */
-  readonly maxTasks?: number;
-  /**
-   * Average CPU utilisation the origin scales to hold.
-   * @default 60
-   */
-  readonly targetCpuUtilizationPercent?: number;
-  /**
-   * Requests per task per minute the origin scales to hold.
-   * @default 600
-   */
-  readonly targetRequestsPerTaskPerMinute?: number;
-  /**
-   * The origin's deadline for one request. CloudFront's origin read timeout is set a few
-   * seconds longer, so the origin's own 504 (with its error tag) reaches the viewer.
-   * @default Duration.seconds(10)
-   */
-  readonly requestTimeout?: Duration;
-  /**
-   * How long the origin's logs are kept.
-   * @default logs.RetentionDays.ONE_MONTH
-   */
-  readonly logRetention?: logs.RetentionDays;
-  /**
-   * Extra environment variables for the origin container (non-secret configuration only). The
-   * settings the props control (grammars, variants, signing, cache tags) cannot be set here; an
-   * `IMAGE_CDN_VERSION_PATTERN` set here is also given to the viewer-request function.
-   * @default - none
-   */
-  readonly environment?: Readonly<Record<string, string>>;
   /**
    * Per-source purges: the origin tags every response with its source (in the
    * `DEFAULT_CACHE_TAG_HEADER` header) and the distribution keeps those tags
@@ -191,29 +115,17 @@ export class ImageCdn extends Construct {
     if (props.accessLogs !== false) this.accessLogsBucket = props.accessLogsBucket ?? this.createAccessLogsBucket(props.bucket === undefined);
     this.bucket = props.bucket ?? this.createSourceBucket(props.bucketRemovalPolicy ?? RemovalPolicy.RETAIN);
 
+    // The origin's own options pass straight through; the rest are this construct's choices, resolved above.
     this.originService = new ImageOriginService(this, 'Origin', {
+      ...props,
       bucket: this.bucket,
-      sourcePrefix: this.sourcePrefix,
-      ...(props.vpc && { vpc: props.vpc }),
-      ...(props.cluster && { cluster: props.cluster }),
-      ...(props.image && { image: props.image }),
-      ...(props.cpuArchitecture && { cpuArchitecture: props.cpuArchitecture }),
-      ...(props.cpu !== undefined && { cpu: props.cpu }),
-      ...(props.memoryLimitMiB !== undefined && { memoryLimitMiB: props.memoryLimitMiB }),
-      ...(props.minTasks !== undefined && { minTasks: props.minTasks }),
-      ...(props.maxTasks !== undefined && { maxTasks: props.maxTasks }),
-      ...(props.targetCpuUtilizationPercent !== undefined && { targetCpuUtilizationPercent: props.targetCpuUtilizationPercent }),
-      ...(props.targetRequestsPerTaskPerMinute !== undefined && { targetRequestsPerTaskPerMinute: props.targetRequestsPerTaskPerMinute }),
-      ...(props.requestTimeout && { requestTimeout: props.requestTimeout }),
-      ...(props.logRetention && { logRetention: props.logRetention }),
-      ...(props.environment && { environment: props.environment }),
-      ...(this.accessLogsBucket && { accessLogsBucket: this.accessLogsBucket }),
+      accessLogsBucket: this.accessLogsBucket,
       grammars: url.grammars,
-      ...(url.imagekitEndpoint !== undefined && { imagekitEndpoint: url.imagekitEndpoint }),
-      ...(url.variants && { variants: url.variants }),
+      imagekitEndpoint: url.imagekitEndpoint,
+      variants: url.variants,
       onlyVariants: url.onlyVariants,
-      ...(url.signing && { signing: url.signing }),
-      ...(this.cacheTagHeader !== undefined && { cacheTagHeader: this.cacheTagHeader }),
+      signing: url.signing,
+      cacheTagHeader: this.cacheTagHeader,
     });
     this.service = this.originService.service;
     this.loadBalancer = this.originService.loadBalancer;

@@ -32,16 +32,21 @@ export const ORIGIN_LISTENER_PORT = 80;
 /** glibc malloc arenas: sharp's advice for long-running processes on glibc Linux. */
 export const MALLOC_ARENA_MAX = '2';
 
-export interface ImageOriginServiceProps extends ImageUrlOptions {
-  /** The bucket the origin reads sources from; the task role can read it and nothing else. */
-  readonly bucket: s3.IBucket;
+/**
+ * The origin's own settings: where it runs, how big and how many tasks, and what it is told.
+ * `ImageOriginServiceProps` and `ImageCdnProps` both extend it, so each is declared once.
+ */
+export interface ImageOriginOptions {
   /**
-   * Key prefix of the sources inside the bucket (`uploads/`); the task role is limited to it.
+   * Key prefix of the sources inside the bucket, such as `uploads/`; the task role can read
+   * only under it.
    * @default '' (the whole bucket)
    */
   readonly sourcePrefix?: string;
   /**
-   * The VPC for the tasks and the internal load balancer.
+   * The VPC for the tasks and the internal load balancer. It needs private subnets with egress
+   * (for image pulls and logs); behind `ImageCdn` it also needs an internet gateway, which
+   * CloudFront VPC origins require.
    * @default - the cluster's VPC if `cluster` is given, otherwise a new VPC (two AZs, one NAT
    * gateway, an S3 gateway endpoint and rejected-traffic flow logs)
    */
@@ -93,7 +98,9 @@ export interface ImageOriginServiceProps extends ImageUrlOptions {
    */
   readonly targetRequestsPerTaskPerMinute?: number;
   /**
-   * The origin's own deadline for one request (`IMAGE_CDN_REQUEST_TIMEOUT_MS`).
+   * The origin's own deadline for one request (`IMAGE_CDN_REQUEST_TIMEOUT_MS`). `ImageCdn` sets
+   * CloudFront's origin read timeout a few seconds longer, so the origin's own 504 (with its
+   * error tag) reaches the viewer.
    * @default Duration.seconds(10)
    */
   readonly requestTimeout?: Duration;
@@ -105,9 +112,16 @@ export interface ImageOriginServiceProps extends ImageUrlOptions {
   /**
    * Extra environment variables for the origin container (non-secret configuration only). The
    * settings the props control (grammars, variants, signing, cache tags) cannot be set here.
+   * Behind `ImageCdn`, an `IMAGE_CDN_VERSION_PATTERN` set here is also given to the
+   * viewer-request function.
    * @default - none
    */
   readonly environment?: Readonly<Record<string, string>>;
+}
+
+export interface ImageOriginServiceProps extends ImageOriginOptions, ImageUrlOptions {
+  /** The bucket the origin reads sources from; the task role can read it and nothing else. */
+  readonly bucket: s3.IBucket;
   /**
    * Response header in which the origin sends each response's cache tag (`IMAGE_CDN_CACHE_TAG_HEADER`).
    * @default - no cache tags
