@@ -15,6 +15,15 @@ import { acknowledge } from './nag.js';
 import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
 import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
 
+/** Where every bucket this construct creates starts: no public access, TLS 1.2 or later only, encrypted at rest. */
+const PRIVATE_BUCKET: s3.BucketProps = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+  // The access-logs bucket can have nothing else: ELB access logs support only SSE-S3.
+  encryption: s3.BucketEncryption.S3_MANAGED,
+};
+
 export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions {
   /**
    * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
@@ -205,10 +214,7 @@ export class ImageCdn extends Construct {
 
   private createSourceBucket(removalPolicy: RemovalPolicy): s3.Bucket {
     const bucket = new s3.Bucket(this, 'SourceBucket', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...PRIVATE_BUCKET,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       removalPolicy,
@@ -227,11 +233,7 @@ export class ImageCdn extends Construct {
 
   private createAccessLogsBucket(receivesBucketLogs: boolean): s3.Bucket {
     const bucket = new s3.Bucket(this, 'AccessLogs', {
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      // ELB access logs only support SSE-S3.
-      encryption: s3.BucketEncryption.S3_MANAGED,
+      ...PRIVATE_BUCKET,
       // CloudFront standard logging writes with ACLs.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       removalPolicy: RemovalPolicy.RETAIN,
