@@ -7,11 +7,19 @@ import type { OutputFormat, QualityPreset } from '../pipeline/types.js';
  * changes every ETag, which is exactly what a CDN needs to know.
  */
 export const ENCODER_DEFAULTS = {
-  /** Cloudflare's default quality is 85; mozjpeg's trellis search costs ~3× the time for ~8% bytes. */
+  /**
+   * Cloudflare's default quality is 85. mozjpeg would cost 3–5× the encode time (≈ +7% per
+   * transform) for ≈ 4% fewer bytes at equal SSIM; progressive costs ≈ +2 ms per 600-px image
+   * (BENCHMARKS.md, encoder table).
+   */
   jpeg: { quality: 85, progressive: true, mozjpeg: false, chromaSubsampling: '4:2:0' },
   'baseline-jpeg': { quality: 85, progressive: false, mozjpeg: false, chromaSubsampling: '4:2:0' },
   webp: { quality: 82, effort: 4, fastEffort: 1 },
-  /** AVIF quality is on its own scale: 55 looks like JPEG 85 at roughly half the bytes. */
+  /**
+   * AVIF quality is on its own scale: 55 looks like JPEG 85 at roughly half the bytes. Effort 3
+   * is the knee: effort 4 (sharp's default) takes 4.5–4.9× the encode time for 0.6% fewer bytes,
+   * effort 2 saves a third of the time for 7% more bytes (BENCHMARKS.md, encoder table).
+   */
   avif: { quality: 55, effort: 3, fastEffort: 1, chromaSubsampling: '4:2:0' },
   png: { compressionLevel: 6, fastCompressionLevel: 2, effort: 7, palette: false },
   gif: { effort: 7, fastEffort: 1 },
