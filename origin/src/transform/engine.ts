@@ -308,6 +308,7 @@ function asTransformError(error: unknown, request: { sourceName: string; timeout
   if (error instanceof ImageCdnError) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/timeout/i.test(message)) return errors.timeout(request.timeoutMs);
+  if (/input file is missing/i.test(message)) return errors.sourceNotFound(request.sourceName);
   if (/pixel limit/i.test(message)) return errors.sourceTooLarge(`source exceeds the pixel limit`);
   if (/unsupported image format|corrupt|premature end|bad|invalid|VipsJpeg|vipspng|gifload|webpload|heifload/i.test(message)) {
     return errors.unsupportedSourceFormat(request.sourceName);
