@@ -18,6 +18,7 @@ import { checkOutputLimits } from '../transform/limits.js';
 import { chooseFormat, chooseQuality, resolveAutoWidth, type EncoderCapabilities } from '../transform/negotiate.js';
 import { WorkQueue } from '../transform/work-queue.js';
 import { successCacheControl } from './cache-control.js';
+import { PlanCache } from './plan-cache.js';
 import { isNotModified } from './conditional.js';
 import { errorResponse, internalError } from './error-response.js';
 import { strongEtag } from './etag.js';
@@ -69,6 +70,7 @@ export class OriginHandler {
   private readonly versionSegment: RegExp | undefined;
   private readonly parseImageUrl: ImageUrlParser;
   private readonly signingSchemes: readonly SigningScheme[];
+  private readonly plans = new PlanCache();
 
   constructor(private readonly deps: HandlerDeps) {
     const { limits, grammars } = deps.config;
@@ -127,7 +129,7 @@ export class OriginHandler {
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
     const pathname = this.versionSegment ? signedPath.replace(this.versionSegment, '/') : signedPath;
 
-    const parsed = this.parseImageUrl(pathname, search);
+    const parsed = this.plans.parse(`${pathname}${search}`, () => this.parseImageUrl(pathname, search));
     if (parsed === undefined) return this.original(request, decodePath(pathname), context);
     if (!parsed.ok) throw parsed.error;
     return this.image(request, parsed.value, context);
@@ -169,13 +171,18 @@ export class OriginHandler {
 
   private async image(request: OriginRequest, image: ImageRequest, { signal, expiresAt }: RequestContext): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
-    const expanded = resolveVariant(image.options, this.deps.variants, { onlyVariants: config.onlyVariants });
-    if (!expanded.ok) throw expanded.error;
-    const options = expanded.value;
+    const options = this.plans.options(image, () => {
+      const expanded = resolveVariant(image.options, this.deps.variants, { onlyVariants: config.onlyVariants });
+      if (!expanded.ok) throw expanded.error;
+      return expanded.value;
+    });
     const autoWidth = resolveAutoWidth(options, (name) => request.header(name), config.limits.maxOutputDimension);
-    const pipeline = normalise(autoWidth.options);
-    checkOutputLimits(pipeline, config.limits.maxOutputDimension);
-    const print = fingerprint(pipeline);
+    const buildPlan = () => {
+      const pipeline = normalise(autoWidth.options);
+      checkOutputLimits(pipeline, config.limits.maxOutputDimension);
+      return { pipeline, fingerprint: fingerprint(pipeline) };
+    };
+    const { pipeline, fingerprint: print } = autoWidth.vary.length ? buildPlan() : this.plans.plan(image, buildPlan);
     const location = this.locate(image.source);
 
     try {
