@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpSourceConfig } from '../origin/src/config.js';
-import { ImageCdnError } from '../origin/src/errors.js';
 import { allowAllAddresses, defaultAddressGuard, type AddressGuard } from '../origin/src/sources/address-guard.js';
 import type { DnsLookup } from '../origin/src/sources/guarded-request.js';
 import { createHttpSource } from '../origin/src/sources/http.js';
 import type { ResolvedSource, Source } from '../origin/src/sources/types.js';
+import { failure } from './support/failure.js';
 
 const alpha = readFileSync(fileURLToPath(new URL('../samples/alpha.png', import.meta.url)));
 const LAST_MODIFIED = 'Tue, 04 Nov 2025 10:00:00 GMT';
@@ -143,14 +143,6 @@ const signal = () => new AbortController().signal;
 const url = (path: string, host = 'images.test') => `http://${host}:${port}${path}`;
 const open = (resolved: ResolvedSource, maxBytes = 10_000_000) => resolved.open({ signal: signal(), maxBytes });
 
-async function failure(promise: Promise<unknown>): Promise<ImageCdnError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImageCdnError);
-  return error as ImageCdnError;
-}
 
 beforeAll(startUpstream);
 afterAll(

@@ -4,11 +4,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ImageCdnError } from '../origin/src/errors.js';
 import { createS3Client } from '../origin/src/sources/s3-client.js';
 import { createS3Source, MUTABLE_S3_CACHE_CONTROL } from '../origin/src/sources/s3.js';
 import type { ResolvedSource, Source } from '../origin/src/sources/types.js';
 import { startS3Server, type S3TestServer } from './support/s3-server.js';
+import { failure } from './support/failure.js';
 
 const SAMPLES = fileURLToPath(new URL('../samples/', import.meta.url));
 const fossa = readFileSync(path.join(SAMPLES, 'fossa.jpg'));
@@ -28,15 +28,6 @@ async function put(key: string, body: Buffer, extra: { ContentType?: string; Cac
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ...extra }));
 }
 
-/** Resolves a path and returns the tagged error it fails with. */
-async function failure(promise: Promise<unknown>): Promise<ImageCdnError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ImageCdnError);
-  return error as ImageCdnError;
-}
 
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
