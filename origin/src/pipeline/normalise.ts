@@ -57,7 +57,8 @@ export function normalise(options: ImageOptions): Pipeline {
   };
 }
 
-const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
+/** The default fill under transparency and around fit=pad. */
+export const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
 const isOpaqueWhite = (c: Rgba) => c.r === 255 && c.g === 255 && c.b === 255 && c.alpha === 1;
 
 /** The fill under transparency and around fit=pad; undefined when the default (white) applies. */

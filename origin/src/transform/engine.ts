@@ -1,5 +1,6 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { errors, ImageCdnError } from '../errors.js';
+import { WHITE } from '../pipeline/normalise.js';
 import type { Operation, OutputFormat, Pipeline, Rgba } from '../pipeline/types.js';
 import type { SourceBody } from '../sources/types.js';
 import { ENCODER_DEFAULTS, qualityFor } from './encoder-settings.js';
@@ -37,7 +38,6 @@ export interface Describe {
 
 const ANIMATABLE: ReadonlySet<OutputFormat> = new Set(['gif', 'webp']);
 const GEOMETRY: ReadonlySet<Operation['op']> = new Set(['trim', 'flip', 'rotate']);
-const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
 
 /** Reads the header only (no pixel decode) and enforces the pixel limit. */
 export async function readHeader(body: SourceBody, sourceName: string, maxPixels: number, frames: 'all' | 'first'): Promise<Metadata> {
@@ -237,12 +237,7 @@ async function applyGeometry(image: Sharp, op: Operation, width: number, height:
     default:
       return { image, width, height };
   }
-  const { data, info } = await next.raw().toBuffer({ resolveWithObject: true });
-  return {
-    image: sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
-    width: info.width,
-    height: info.height,
-  };
+  return materialise(next);
 }
 
 /**
@@ -251,23 +246,15 @@ async function applyGeometry(image: Sharp, op: Operation, width: number, height:
  */
 async function trimBorder(image: Sharp, trim: Extract<Operation, { op: 'trim' }>['trim'] & { mode: 'border' }) {
   const source = await rebase(image);
-  const trimmed = source.clone().trim({
-    ...(trim.color && { background: toSharpColour(trim.color) }),
-    ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
-  });
-  let { data, info } = await trimmed.raw().toBuffer({ resolveWithObject: true });
-  if (trim.keep) {
-    const background = trim.color ? toSharpColour(trim.color) : await topLeftPixel(source);
-    ({ data, info } = await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-      .extend({ top: trim.keep, right: trim.keep, bottom: trim.keep, left: trim.keep, background })
-      .raw()
-      .toBuffer({ resolveWithObject: true }));
-  }
-  return {
-    image: sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } }),
-    width: info.width,
-    height: info.height,
-  };
+  const trimmed = await materialise(
+    source.clone().trim({
+      ...(trim.color && { background: toSharpColour(trim.color) }),
+      ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
+    }),
+  );
+  if (!trim.keep) return trimmed;
+  const background = trim.color ? toSharpColour(trim.color) : await topLeftPixel(source);
+  return materialise(trimmed.image.extend({ top: trim.keep, right: trim.keep, bottom: trim.keep, left: trim.keep, background }));
 }
 
 async function topLeftPixel(image: Sharp) {
@@ -277,11 +264,19 @@ async function topLeftPixel(image: Sharp) {
   return { r: data[0]!, g: grey ? data[0]! : data[1]!, b: grey ? data[0]! : data[2]!, alpha };
 }
 
+/** Runs the pipeline so far into raw pixels and starts a new one on them, so later steps see its result. */
+async function materialise(image: Sharp): Promise<{ image: Sharp; width: number; height: number }> {
+  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  return { image: fromRaw(data, info), width: info.width, height: info.height };
+}
+
 /** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
 async function rebase(image: Sharp): Promise<Sharp> {
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  return (await materialise(image)).image;
 }
+
+const fromRaw = (data: Buffer, info: { width: number; height: number; channels: number }) =>
+  sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } });
 
 /** out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens. Alpha is left alone. */
 async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
@@ -292,7 +287,7 @@ async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
   for (let i = 0; i < data.length; i++) {
     if (i % info.channels < colourChannels) data[i] = table[data[i]!]!;
   }
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+  return fromRaw(data, info);
 }
 
 function orientedSize(meta: Metadata): [number, number] {
