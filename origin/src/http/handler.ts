@@ -127,9 +127,9 @@ export class OriginHandler {
     const { pathname: signedPath, search, expiresAt } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
     const context: RequestContext = { signal, ...(expiresAt !== undefined && { expiresAt }) };
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
-    const pathname = this.versionSegment ? signedPath.replace(this.versionSegment, '/') : signedPath;
+    const pathname = this.withoutVersion(signedPath);
 
-    const parsed = this.plans.parse(`${pathname}${search}`, () => this.parseImageUrl(pathname, search));
+    const parsed = this.parse(pathname, search);
     if (parsed === undefined) return this.original(request, decodePath(pathname), context);
     if (!parsed.ok) throw parsed.error;
     return this.image(request, parsed.value, context);
@@ -150,9 +150,17 @@ export class OriginHandler {
     return verified.value;
   }
 
+  /** Parses once per URL: an exempt-variant check and the request itself share the result. */
+  private parse(pathname: string, search: string) {
+    return this.plans.parse(`${pathname}${search}`, () => this.parseImageUrl(pathname, search));
+  }
+
+  private withoutVersion(pathname: string): string {
+    return this.versionSegment ? pathname.replace(this.versionSegment, '/') : pathname;
+  }
+
   private isVariantUrl(pathname: string, search: string): boolean {
-    const path = this.versionSegment ? pathname.replace(this.versionSegment, '/') : pathname;
-    const parsed = this.parseImageUrl(path, search);
+    const parsed = this.parse(this.withoutVersion(pathname), search);
     return parsed?.ok === true && isVariantRequest(parsed.value.options);
   }
 
