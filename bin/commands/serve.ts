@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { parseGrammarList, parseSigningMode, resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
+import { dropUndefined, parseGrammarList, parseSigningMode, resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
 import { exampleUrl } from '../../origin/src/example-url.js';
 import { defaultConfig, startOrigin } from '../../origin/src/start.js';
 import { handleShutdownSignals } from '../../origin/src/shutdown.js';
@@ -88,6 +88,3 @@ async function loadConfig(file: string) {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-
-const dropUndefined = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;

@@ -189,8 +189,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     signingMode: env.IMAGE_CDN_SIGNING ? parseSigningMode(env.IMAGE_CDN_SIGNING) : undefined,
     signingExemptVariants: flag('IMAGE_CDN_SIGNING_EXEMPT_VARIANTS'),
   };
-  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) as Settings;
+  return dropUndefined(settings as Settings);
 }
+
+/** Unset settings must not hide a lower layer's value when layers are merged with Object.assign. */
+export const dropUndefined = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 /** Later layers win: defaults ← file ← environment ← flags. Throws a message naming the bad value. */
 export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: Partial<Omit<OriginConfig, 'limits' | 'cacheControl'>> & { readonly limits?: Partial<Limits>; readonly cacheControl?: Partial<CacheControlConfig> } }, ...settings: Settings[]): OriginConfig {
