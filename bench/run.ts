@@ -30,21 +30,27 @@ async function main(): Promise<void> {
   const machine = describeMachine();
   log(`${options.images.length} images from ${options.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
 
-  const [origin, ipx, floor] = await Promise.all([startOriginProcess(options.root, options.originArgs), startIpx(options.root), startFloor()]);
+  const [origin, originCold, ipx, floor] = await Promise.all([
+    startOriginProcess(options.root, options.originArgs),
+    startOriginProcess(options.root, [...options.originArgs, '--source-cache-mb', '0']),
+    startIpx(options.root),
+    startFloor(),
+  ]);
   const ceiling = startCeiling();
   const load = startLoad();
-  const all: Contenders = { ceiling, origin, ipx, floor, load };
+  const all: Contenders = { ceiling, origin, originCold, ipx, floor, load };
   try {
     const versions = {
       ceiling: (await ceiling.call({ type: 'versions' })) as Versions,
       origin: origin.versions,
+      'origin, cold': originCold.versions,
       ipx: ipx.versions,
     };
     await warmUp(options, all, log);
     const transforms = await runTransforms(options, all, log);
     const cheap = options.cheap ? await runCheapPaths(options, all, log) : [];
     // The overload case gets a fresh origin and the machine to itself.
-    await Promise.all([origin.stop(), ipx.stop(), floor.stop()]);
+    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
     ceiling.stop();
     const overload = options.overload ? await runOverload(options, load, log) : undefined;
 
@@ -65,7 +71,7 @@ async function main(): Promise<void> {
     process.stdout.write(report);
     log(`written to ${path.relative(process.cwd(), OUT_DIR)}/latest.{md,json}`);
   } finally {
-    await Promise.all([origin.stop(), ipx.stop(), floor.stop()]);
+    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
     ceiling.stop();
     load.stop();
   }

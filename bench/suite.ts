@@ -7,7 +7,13 @@ import type { HttpRequestSpec, RunSample } from './protocol.js';
 import { mergeSamples } from './sample.js';
 import { type Summary, summarise } from './stats.js';
 
-export type TransformContender = 'ceiling' | 'origin' | 'ipx';
+/**
+ * `origin` runs as configured by default; `origin, cold` with `--source-cache-mb 0`, so every
+ * request decodes its source (as the first request for a new upload does).
+ */
+export type TransformContender = 'ceiling' | 'origin' | 'origin, cold' | 'ipx';
+export const TRANSFORM_CONTENDERS: readonly TransformContender[] = ['ceiling', 'origin', 'origin, cold', 'ipx'];
+const isOrigin = (c: TransformContender) => c === 'origin' || c === 'origin, cold';
 export type CheapContender = 'node:http 304' | 'origin 304, file source' | 'origin 304, no source I/O' | 'origin HEAD, file source';
 
 export interface Measurement<C extends string = string> {
@@ -25,11 +31,14 @@ export interface Measurement<C extends string = string> {
   readonly sliceThroughputs: number[];
   /** Anything the run found suspicious, e.g. the origin answering from other than a fresh transform. */
   readonly notes: string[];
+  /** The origin's decoded-source lookups during the measurement (origin contenders only). */
+  readonly sources?: SourceLookups;
 }
 
 export interface Contenders {
   readonly ceiling: CeilingWorker;
   readonly origin: RunningServer;
+  readonly originCold: RunningServer;
   readonly ipx: RunningServer;
   readonly floor: RunningServer;
   readonly load: LoadWorker;
@@ -55,11 +64,11 @@ export function httpSpecs(testCase: TransformCase, transforms: readonly Transfor
 }
 
 /** Sum of a counter over all its label sets, from the origin's Prometheus page. */
-export async function originCounter(origin: RunningServer, name: string): Promise<number> {
+export async function originCounter(origin: RunningServer, name: string, label = ''): Promise<number> {
   const text = await (await fetch(`${origin.url}/metrics`)).text();
   return text
     .split('\n')
-    .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(label))
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
 }
 
@@ -70,33 +79,52 @@ async function runContender(
   concurrency: number,
   options: BenchOptions,
   all: Contenders,
-): Promise<{ sample: RunSample; peakRssBytes: number; cpuMs: number; notes: string[] }> {
+): Promise<{ sample: RunSample; peakRssBytes: number; cpuMs: number; notes: string[]; sources?: SourceLookups }> {
   const notes: string[] = [];
   if (contender === 'ceiling') {
     const run = await withResources(all.ceiling.pid, () => all.ceiling.call({ type: 'ceiling', root: options.root, transforms, concurrency }));
     if (!run.perRun) notes.push('peak RSS since start');
     return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
   }
-  const server = contender === 'origin' ? all.origin : all.ipx;
-  const requests = httpSpecs(testCase, transforms, contender === 'origin' ? originPath : ipxPath);
-  const before = contender === 'origin' ? await transformCounters(all.origin) : undefined;
+  const server = contender === 'origin' ? all.origin : contender === 'origin, cold' ? all.originCold : all.ipx;
+  const requests = httpSpecs(testCase, transforms, isOrigin(contender) ? originPath : ipxPath);
+  const before = isOrigin(contender) ? await originCounters(server) : undefined;
   const run = await withResources(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
   if (!run.perRun) notes.push('peak RSS since start');
   if (before) {
-    // Every 200 must be its own transform: nothing cached, nothing coalesced.
-    const after = await transformCounters(all.origin);
+    // Every 200 must be its own transform: no response cached, nothing coalesced.
+    const after = await originCounters(server);
     const transformed = after.transforms - before.transforms;
     const coalesced = after.coalesced - before.coalesced;
     const ok = run.result.statuses['200'] ?? 0;
     if (transformed !== ok || coalesced !== 0) notes.push(`origin transformed ${transformed} for ${ok} 200s, coalesced ${coalesced}`);
+    const sources = addLookups(after.sources, before.sources, -1);
+    if (contender === 'origin, cold' && sources.hit > 0) notes.push(`cold origin reused ${sources.hit} kept sources`);
+    return { sample: run.result, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes, sources };
   }
   return { sample: run.result, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
 }
 
-async function transformCounters(origin: RunningServer): Promise<{ transforms: number; coalesced: number }> {
+/** The origin's decoded-source lookups (image_cdn_source_cache_lookups_total) by outcome. */
+export interface SourceLookups {
+  readonly hit: number;
+  readonly joined: number;
+  readonly miss: number;
+}
+
+const NO_LOOKUPS: SourceLookups = { hit: 0, joined: 0, miss: 0 };
+const addLookups = (a: SourceLookups, b: SourceLookups, sign = 1): SourceLookups => ({
+  hit: a.hit + sign * b.hit,
+  joined: a.joined + sign * b.joined,
+  miss: a.miss + sign * b.miss,
+});
+
+async function originCounters(origin: RunningServer) {
+  const lookups = (outcome: string) => originCounter(origin, 'image_cdn_source_cache_lookups_total', `outcome="${outcome}"`);
   return {
     transforms: await originCounter(origin, 'image_cdn_transforms_total'),
     coalesced: await originCounter(origin, 'image_cdn_coalesced_requests_total'),
+    sources: { hit: await lookups('hit'), joined: await lookups('joined'), miss: await lookups('miss') },
   };
 }
 
@@ -108,7 +136,7 @@ export async function warmUp(options: BenchOptions, all: Contenders, log: (line:
   for (const testCase of options.cases) {
     // The last image is the smallest file: a cheap warm-up.
     const transforms = [transformFor(testCase, options.images, options.images.length - 1)];
-    for (const contender of ['ceiling', 'origin', 'ipx'] as const) {
+    for (const contender of TRANSFORM_CONTENDERS) {
       const { sample } = await runContender(contender, testCase, transforms, 1, options, all);
       const summary = summarise(sample, '200');
       if (summary.ok !== 1) throw new Error(`warm-up: ${contender} failed ${testCase.label}: ${summary.failures.join('; ')}`);
@@ -123,22 +151,23 @@ export async function warmUp(options: BenchOptions, all: Contenders, log: (line:
  * contenders instead of landing on whoever ran last. Every contender gets the same requests.
  */
 export async function runTransforms(options: BenchOptions, all: Contenders, log: (line: string) => void): Promise<Measurement<TransformContender>[]> {
-  const order: TransformContender[] = ['ceiling', 'origin', 'ipx'];
+  const order = TRANSFORM_CONTENDERS;
   const results: Measurement<TransformContender>[] = [];
   let rotation = 0;
   for (const concurrency of options.concurrencies) {
     for (const testCase of options.cases) {
       const slice = sliceSize(options, concurrency);
-      const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[] }>(
+      const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[]; sources?: SourceLookups }>(
         order.map((c) => [c, { samples: [], slices: [], peak: 0, cpuMs: 0, notes: [] }]),
       );
       for (let round = 0; round < options.rounds; round++) {
         const transforms = Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));
-        const turn = [...order.slice(rotation % 3), ...order.slice(0, rotation % 3)];
+        const turn = [...order.slice(rotation % order.length), ...order.slice(0, rotation % order.length)];
         rotation++;
         for (const contender of turn) {
-          const { sample, peakRssBytes, cpuMs, notes } = await runContender(contender, testCase, transforms, concurrency, options, all);
+          const { sample, peakRssBytes, cpuMs, notes, sources } = await runContender(contender, testCase, transforms, concurrency, options, all);
           const run = runs.get(contender)!;
+          if (sources) run.sources = addLookups(run.sources ?? NO_LOOKUPS, sources);
           run.samples.push(sample);
           run.slices.push(summarise(sample, '200').throughput);
           run.cpuMs += cpuMs;
@@ -151,7 +180,11 @@ export async function runTransforms(options: BenchOptions, all: Contenders, log:
         const summary = summarise(mergeSamples(run.samples), '200');
         if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
         const cpuMsPerRequest = run.cpuMs / Math.max(1, summary.ok);
-        results.push({ caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary, peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes });
+        if (run.sources) run.notes.push(`decoded sources: ${run.sources.hit} kept, ${run.sources.joined} shared, ${run.sources.miss} decoded`);
+        results.push({
+          caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary,
+          peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes, ...(run.sources && { sources: run.sources }),
+        });
         log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
       }
     }

@@ -31,6 +31,13 @@ describe('configuration layers', () => {
     expect(config.limits.maxPixels).toBe(10);
   });
 
+  it('decoded-source memory: 256 MiB by default, 0 keeps none, negative refused', () => {
+    expect(defaultConfig().limits.sourceCacheMiB).toBe(256);
+    expect(resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_SOURCE_CACHE_MB: '0' })).limits.sourceCacheMiB).toBe(0);
+    expect(resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: 64 }).limits.sourceCacheMiB).toBe(64);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: -1 })).toThrow(/limits.sourceCacheMiB must be a non-negative integer, got -1/);
+  });
+
   it('names the bad value', () => {
     expect(() => settingsFromEnv({ IMAGE_CDN_GRAMMARS: 'cloudflare,fastly' })).toThrow(/unknown grammar "fastly"/);
     expect(() => settingsFromEnv({ IMAGE_CDN_VARIANTS: '{oops' })).toThrow(/IMAGE_CDN_VARIANTS is not valid JSON/);

@@ -21,7 +21,7 @@ const FOSSA = path.join(fileURLToPath(new URL('..', import.meta.url)), 'samples/
 async function render(parsed: Result<ImageRequest> | undefined, format: OutputFormat = 'png') {
   if (!parsed?.ok) throw new Error(parsed ? parsed.error.message : 'not parsed');
   return transform({
-    body: { kind: 'file', path: FOSSA },
+    open: async () => ({ kind: 'file', path: FOSSA }),
     pipeline: normalise(parsed.value.options),
     format,
     quality: undefined,

@@ -68,6 +68,19 @@ describe('origin over HTTP with an S3 mount', () => {
     expect(s3.requests).toHaveLength(0);
   });
 
+  it('more renditions of a source already decoded: 200s with zero S3 requests', async () => {
+    // fossa is 1600 wide: widths 250–300 and a 160×160 cover all start from the same 1/5 level.
+    expect((await get(`/cdn-cgi/image/width=300,format=jpeg/uploads/${digest}.jpg`)).status).toBe(200);
+    expect(s3.requests.map((r) => r.method)).toEqual(['GET']);
+    s3.resetRequests();
+    for (const options of ['width=250,format=webp', 'width=280,format=avif', 'width=160,height=160,fit=cover,format=png']) {
+      const response = await get(`/cdn-cgi/image/${options}/uploads/${digest}.jpg`);
+      expect(response.status, options).toBe(200);
+      await response.arrayBuffer();
+    }
+    expect(s3.requests).toHaveLength(0);
+  });
+
   it('a content-addressed conditional request is answered even while S3 is down (no I/O at all)', async () => {
     const path = `/cdn-cgi/image/width=80,format=jpeg/uploads/${digest}.jpg`;
     const etag = (await get(path)).headers.get('etag')!;

@@ -32,6 +32,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-source-bytes <n>', 'largest source in bytes', integer('--max-source-bytes'))
     .option('--concurrency <n>', 'transforms at once (default: one per core)', integer('--concurrency'))
     .option('--queue-size <n>', 'transforms allowed to wait before 503', integer('--queue-size'))
+    .option('--source-cache-mb <n>', 'memory for decoded sources shared by transforms of one source; 0 keeps none (default 256)', integer('--source-cache-mb'))
     .option('--no-access-log', 'no JSON access log lines')
     .option('--version-pattern <regex>', 'cache-busting path segment to ignore, e.g. "^/v[0-9]+/" (empty disables)')
     .option('--cache-tag-header <name>', 'send the source identity in this response header (e.g. Cache-Tag)')
@@ -58,6 +59,7 @@ export function registerServeCommand(program: Command): void {
         maxSourceBytes: flags.maxSourceBytes,
         concurrency: flags.concurrency,
         queueSize: flags.queueSize,
+        sourceCacheMiB: flags.sourceCacheMb,
         accessLog: flags.accessLog,
         versionPattern: flags.versionPattern,
         cacheTagHeader: flags.cacheTagHeader,

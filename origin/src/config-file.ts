@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseGrammarList, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
+import { parseGrammarList, ZERO_ALLOWED_LIMITS, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
 import { compilePattern } from './sources/content-address.js';
 import { invalidHostEntry } from './sources/host-allow-list.js';
 import { DEFAULT_HTTP_SOURCE } from './sources/http.js';
@@ -129,11 +129,11 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
   }
 
   if (top['limits'] !== undefined) {
-    const keys = ['maxPixels', 'maxSourceBytes', 'maxOutputDimension', 'requestTimeoutMs', 'concurrency', 'queueSize'] as const;
+    const keys = ['maxPixels', 'maxSourceBytes', 'maxOutputDimension', 'requestTimeoutMs', 'concurrency', 'queueSize', 'sourceCacheMiB'] as const;
     const limits = v.object(top['limits'], 'limits', keys);
     const parsed: { -readonly [K in keyof Limits]?: number } = {};
     for (const key of keys) {
-      if (limits[key] !== undefined) parsed[key] = v.integer(limits[key], `limits.${key}`, key === 'queueSize' ? 0 : 1, Number.MAX_SAFE_INTEGER);
+      if (limits[key] !== undefined) parsed[key] = v.integer(limits[key], `limits.${key}`, ZERO_ALLOWED_LIMITS.has(key) ? 0 : 1, Number.MAX_SAFE_INTEGER);
     }
     result.limits = parsed;
   }

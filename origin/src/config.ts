@@ -45,6 +45,11 @@ export interface Limits {
   readonly concurrency: number;
   /** Transforms waiting beyond `concurrency` before 503. */
   readonly queueSize: number;
+  /**
+   * Memory for decoded sources kept between transforms of the same source (MiB); 0 keeps none.
+   * A page's srcset asks for several widths and formats of one new source at once: they share one decode.
+   */
+  readonly sourceCacheMiB: number;
 }
 
 export interface CacheControlConfig {
@@ -110,6 +115,7 @@ export const DEFAULT_LIMITS: Limits = {
   requestTimeoutMs: 10_000,
   concurrency: 2,
   queueSize: 64,
+  sourceCacheMiB: 256,
 };
 
 /**
@@ -130,6 +136,7 @@ export interface Settings {
   readonly maxSourceBytes?: number;
   readonly concurrency?: number;
   readonly queueSize?: number;
+  readonly sourceCacheMiB?: number;
   readonly accessLog?: boolean;
   readonly versionPattern?: string;
   readonly cacheTagHeader?: string;
@@ -177,6 +184,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     maxSourceBytes: number('IMAGE_CDN_MAX_SOURCE_BYTES'),
     concurrency: number('IMAGE_CDN_CONCURRENCY'),
     queueSize: number('IMAGE_CDN_QUEUE_SIZE'),
+    sourceCacheMiB: number('IMAGE_CDN_SOURCE_CACHE_MB'),
     accessLog: flag('IMAGE_CDN_ACCESS_LOG'),
     versionPattern: env.IMAGE_CDN_VERSION_PATTERN,
     cacheTagHeader: env.IMAGE_CDN_CACHE_TAG_HEADER,
@@ -196,6 +204,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
 export const dropUndefined = <T extends object>(value: T): T =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
+/** Limits where 0 means none (no queue, no decoded-source memory). */
+export const ZERO_ALLOWED_LIMITS: ReadonlySet<string> = new Set(['queueSize', 'sourceCacheMiB']);
+
 /** Later layers win: defaults ← file ← environment ← flags. Throws a message naming the bad value. */
 export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: Partial<Omit<OriginConfig, 'limits' | 'cacheControl'>> & { readonly limits?: Partial<Limits>; readonly cacheControl?: Partial<CacheControlConfig> } }, ...settings: Settings[]): OriginConfig {
   const merged: Settings = Object.assign({}, ...settings);
@@ -212,10 +223,12 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     ...(merged.maxSourceBytes !== undefined && { maxSourceBytes: merged.maxSourceBytes }),
     ...(merged.concurrency !== undefined && { concurrency: merged.concurrency }),
     ...(merged.queueSize !== undefined && { queueSize: merged.queueSize }),
+    ...(merged.sourceCacheMiB !== undefined && { sourceCacheMiB: merged.sourceCacheMiB }),
   };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isInteger(value) || value < (name === 'queueSize' ? 0 : 1)) {
-      throw new Error(`limits.${name} must be a positive integer, got ${JSON.stringify(value)}`);
+    const zeroAllowed = ZERO_ALLOWED_LIMITS.has(name);
+    if (!Number.isInteger(value) || value < (zeroAllowed ? 0 : 1)) {
+      throw new Error(`limits.${name} must be a ${zeroAllowed ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(value)}`);
     }
   }
   const port = merged.port ?? base.port;

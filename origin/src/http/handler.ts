@@ -16,6 +16,7 @@ import type { ResolvedSource, Source } from '../sources/types.js';
 import { describe, transform } from '../transform/engine.js';
 import { checkOutputLimits } from '../transform/limits.js';
 import { chooseFormat, chooseQuality, resolveAutoWidth, type EncoderCapabilities } from '../transform/negotiate.js';
+import { RasterCache } from '../transform/raster-cache.js';
 import { WorkQueue } from '../transform/work-queue.js';
 import { successCacheControl } from './cache-control.js';
 import { PlanCache } from './plan-cache.js';
@@ -71,6 +72,8 @@ export class OriginHandler {
   private readonly parseImageUrl: ImageUrlParser;
   private readonly signingSchemes: readonly SigningScheme[];
   private readonly plans = new PlanCache();
+  /** Decoded sources shared by the transforms of one source (transform/raster-cache.ts). */
+  readonly decoded: RasterCache;
 
   constructor(private readonly deps: HandlerDeps) {
     const { limits, grammars } = deps.config;
@@ -78,6 +81,10 @@ export class OriginHandler {
     this.parseImageUrl = createImageUrlParser(grammars, { imagekitEndpoint: deps.config.imagekitEndpoint });
     // Each enabled hosted grammar brings its own signature scheme, so migrated signed URLs keep working.
     this.signingSchemes = ['native', ...grammars.filter((g): g is Exclude<typeof g, 'cloudflare'> => g !== 'cloudflare')];
+    this.decoded = new RasterCache(limits.sourceCacheMiB * 1024 * 1024, {
+      onLookup: (outcome) => deps.metrics.sourceCacheLookups.inc({ outcome }),
+      onResize: (bytes) => deps.metrics.sourceCacheBytes.set(bytes),
+    });
     this.queue = new WorkQueue(
       { concurrency: limits.concurrency, maxWaiting: limits.queueSize },
       {
@@ -255,10 +262,17 @@ export class OriginHandler {
   ): Promise<TransformResult> {
     const { limits } = this.deps.config;
     const started = performance.now();
-    const body = await resolved.open({ signal: AbortSignal.timeout(limits.requestTimeoutMs), maxBytes: limits.maxSourceBytes });
-    const fetched = performance.now();
+    let fetchMs = 0;
     const common = {
-      body,
+      // Read only when the decoded-source cache lacks the header or the raster this transform needs.
+      open: async () => {
+        const opening = performance.now();
+        const body = await resolved.open({ signal: AbortSignal.timeout(limits.requestTimeoutMs), maxBytes: limits.maxSourceBytes });
+        fetchMs = performance.now() - opening;
+        return body;
+      },
+      // The ETag seed changes with the bytes; the source path keeps two mounts' equal seeds apart.
+      decoded: { cache: this.decoded, key: `${sourceName}|${resolved.meta.etagSeed}` },
       pipeline,
       maxPixels: limits.maxPixels,
       timeoutMs: limits.requestTimeoutMs,
@@ -268,7 +282,7 @@ export class OriginHandler {
     let timings: Record<string, number>;
     if (format === 'json') {
       data = Buffer.from(JSON.stringify(await describe(common, size)));
-      timings = { transform: performance.now() - fetched };
+      timings = { transform: performance.now() - started - fetchMs };
     } else {
       const output = await transform({ ...common, format, quality });
       data = output.data;
@@ -277,7 +291,7 @@ export class OriginHandler {
     const elapsed = (performance.now() - started) / 1000;
     this.deps.metrics.transforms.inc({ format });
     this.deps.metrics.transformDuration.observe(elapsed);
-    return { data, timings: { fetch: fetched - started, ...timings } };
+    return { data, timings: { fetch: fetchMs, ...timings } };
   }
 
   /** Tags every response of one source alike, so a CDN that purges by tag can drop all its transforms at once. */

@@ -49,6 +49,19 @@ export class OriginMetrics {
     registers: [this.registry],
   });
 
+  readonly sourceCacheLookups = new Counter({
+    name: 'image_cdn_source_cache_lookups_total',
+    help: 'Decoded-source lookups by transforms that start from a level: hit (kept), joined (another transform was decoding it), miss (decoded).',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly sourceCacheBytes = new Gauge({
+    name: 'image_cdn_source_cache_bytes',
+    help: 'Bytes of decoded source pixels kept for later transforms of the same source.',
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'image_cdn_' });
   }

@@ -19,9 +19,15 @@ export function stableStringify(value: unknown): string {
 
 const ENCODER_DIGEST = createHash('sha256').update(ENCODER_ID).digest('base64url');
 
-/** Fingerprint of a normalised pipeline plus the encoder that will run it. */
+/**
+ * Version of how the engine turns a pipeline into pixels, for changes the encoder table does
+ * not show: 2 = downscales start from a decoded source level (transform/source-level.ts).
+ */
+const ENGINE_VERSION = 2;
+
+/** Fingerprint of a normalised pipeline plus the engine and encoder that will run it. */
 export function fingerprint(pipeline: Pipeline): string {
   return createHash('sha256')
-    .update(`v1|${ENCODER_DIGEST}|${stableStringify(pipeline)}`)
+    .update(`v${ENGINE_VERSION}|${ENCODER_DIGEST}|${stableStringify(pipeline)}`)
     .digest('base64url');
 }

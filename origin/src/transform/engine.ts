@@ -5,10 +5,15 @@ import type { Operation, OutputFormat, Pipeline, Rgba } from '../pipeline/types.
 import type { SourceBody } from '../sources/types.js';
 import { ENCODER_DEFAULTS, qualityFor } from './encoder-settings.js';
 import { applyMetadataPolicy } from './metadata-policy.js';
+import type { Raster, RasterCache, SourceHeader } from './raster-cache.js';
 import { planResize } from './resize-plan.js';
+import { chooseLevel, type SourceLevel } from './source-level.js';
 
 export interface TransformInput {
-  readonly body: SourceBody;
+  /** Reads the source's bytes; not called when its header and the raster needed are in `decoded`. */
+  readonly open: () => Promise<SourceBody>;
+  /** Decoded sources to reuse, and this source's key there (must change when its bytes do). */
+  readonly decoded?: { readonly cache: RasterCache; readonly key: string };
   readonly pipeline: Pipeline;
   /** The concrete output format, already negotiated. */
   readonly format: OutputFormat;
@@ -38,9 +43,11 @@ export interface Describe {
 
 const ANIMATABLE: ReadonlySet<OutputFormat> = new Set(['gif', 'webp']);
 const GEOMETRY: ReadonlySet<Operation['op']> = new Set(['trim', 'flip', 'rotate']);
+/** Source formats decoded through a level (source-level.ts): raster formats sharp decodes to 8 bits. */
+const LEVEL_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif']);
 
-/** Reads the header only (no pixel decode) and enforces the pixel limit. */
-export async function readHeader(body: SourceBody, sourceName: string, maxPixels: number, frames: 'all' | 'first'): Promise<Metadata> {
+/** Reads the header only (no pixel decode). */
+async function readHeader(body: SourceBody, sourceName: string): Promise<Metadata> {
   let meta: Metadata;
   try {
     meta = await sharp(input(body), { limitInputPixels: false }).metadata();
@@ -48,6 +55,18 @@ export async function readHeader(body: SourceBody, sourceName: string, maxPixels
     throw errors.unsupportedSourceFormat(sourceName);
   }
   if (!meta.width || !meta.height) throw errors.unsupportedSourceFormat(sourceName);
+  return meta;
+}
+
+/** The source's header, from the decoded-source cache when it holds it, with the pixel limit enforced. */
+async function sourceHeader(request: SourceRequest, frames: 'all' | 'first'): Promise<SourceHeader> {
+  const read = async () => readHeader(await request.body(), request.sourceName);
+  const meta = request.decoded ? await request.decoded.cache.header(request.decoded.key, read) : await read();
+  enforcePixelLimit(meta, frames, request.maxPixels);
+  return meta;
+}
+
+function enforcePixelLimit(meta: SourceHeader, frames: 'all' | 'first', maxPixels: number): void {
   const frameHeight = meta.pageHeight ?? meta.height;
   const frameCount = frames === 'all' ? (meta.pages ?? 1) : 1;
   const pixels = meta.width * frameHeight * frameCount;
@@ -56,19 +75,32 @@ export async function readHeader(body: SourceBody, sourceName: string, maxPixels
       `source is ${meta.width}×${frameHeight}${frameCount > 1 ? `×${frameCount} frames` : ''} = ${pixels} pixels; the limit is ${maxPixels}`,
     );
   }
-  return meta;
+}
+
+/** A transform's view of its source: bytes read at most once, and only when needed. */
+interface SourceRequest {
+  readonly body: () => Promise<SourceBody>;
+  readonly decoded?: TransformInput['decoded'];
+  readonly sourceName: string;
+  readonly maxPixels: number;
+}
+
+function sourceRequest(request: Pick<TransformInput, 'open' | 'decoded' | 'sourceName' | 'maxPixels'>): SourceRequest {
+  let body: Promise<SourceBody> | undefined;
+  return { ...request, body: () => (body ??= request.open()) };
 }
 
 export async function transform(request: TransformInput): Promise<TransformOutput> {
   const { pipeline, format } = request;
   const started = performance.now();
   const canAnimate = pipeline.output.animated && ANIMATABLE.has(format) && !pipeline.operations.some((o) => GEOMETRY.has(o.op));
-  const meta = await readHeader(request.body, request.sourceName, request.maxPixels, canAnimate ? 'all' : 'first');
+  const source = sourceRequest(request);
+  const meta = await sourceHeader(source, canAnimate ? 'all' : 'first');
   const headerDone = performance.now();
   const animated = canAnimate && (meta.pages ?? 1) > 1;
 
   try {
-    const image = await buildPipeline(request, meta, animated);
+    const image = await buildPipeline(request, source, meta, animated);
     const { data, info } = await encode(image, request).toBuffer({ resolveWithObject: true });
     return {
       data,
@@ -84,9 +116,10 @@ export async function transform(request: TransformInput): Promise<TransformOutpu
 
 /** Cloudflare's `format=json`: output and original dimensions, without encoding an image. */
 export async function describe(request: Omit<TransformInput, 'format' | 'quality'>, fileSize: number | undefined): Promise<Describe> {
-  const meta = await readHeader(request.body, request.sourceName, request.maxPixels, 'first');
+  const source = sourceRequest(request);
+  const meta = await sourceHeader(source, 'first');
   try {
-    const image = await buildPipeline({ ...request, format: 'png', quality: undefined }, meta, false);
+    const image = await buildPipeline({ ...request, format: 'png', quality: undefined }, source, meta, false);
     const { info } = await image.raw().toBuffer({ resolveWithObject: true });
     const [width, height] = orientedSize(meta);
     return {
@@ -99,16 +132,14 @@ export async function describe(request: Omit<TransformInput, 'format' | 'quality
   }
 }
 
-async function buildPipeline(request: TransformInput, meta: Metadata, animated: boolean): Promise<Sharp> {
-  const options = {
-    animated,
-    limitInputPixels: request.maxPixels,
-    sequentialRead: true,
-    failOn: 'error' as const,
-  };
-  let image = sharp(input(request.body), options).autoOrient();
+async function buildPipeline(request: TransformInput, source: SourceRequest, meta: SourceHeader, animated: boolean): Promise<Sharp> {
   let [width, height] = orientedSize(meta);
   if (animated) height = meta.pageHeight ?? height;
+  // Operations keep working in the source's coordinates: a level only changes the pixels they start from.
+  const level = animated ? undefined : levelFor(request, meta, width, height);
+  let image = level
+    ? fromRaw(await levelRaster(request, source, level))
+    : sharp(input(await source.body()), decodeOptions(request, animated)).autoOrient();
 
   const ops = request.pipeline.operations;
   let extended = false;
@@ -172,6 +203,47 @@ async function buildPipeline(request: TransformInput, meta: Metadata, animated: 
   return applyMetadataPolicy(image, request.pipeline.output.metadata, meta.exif);
 }
 
+/**
+ * The level (source-level.ts) this transform starts from, or undefined to decode the source
+ * directly: only a single downscale of an 8-bit still image qualifies, and not `metadata=keep`,
+ * which needs the source's own ICC profile and XMP on the output.
+ */
+function levelFor(request: TransformInput, meta: SourceHeader, width: number, height: number): SourceLevel | undefined {
+  const ops = request.pipeline.operations;
+  if (meta.depth !== 'uchar' || !LEVEL_FORMATS.has(meta.format ?? '') || request.pipeline.output.metadata === 'keep') return undefined;
+  if (ops.some((o) => GEOMETRY.has(o.op))) return undefined;
+  const resizes = ops.filter((o) => o.op === 'resize');
+  if (resizes.length !== 1) return undefined;
+  const plan = planResize(width, height, resizes[0]!);
+  // An attention crop scales to cover its window, like a fill to the window's size would.
+  const target = plan.crop && 'attention' in plan.crop ? plan.crop : plan.scaleTo;
+  return target && chooseLevel(width, height, target.width, target.height);
+}
+
+/** The level's pixels: oriented, sRGB, 8-bit; decoded once per source and level while the cache keeps them. */
+function levelRaster(request: TransformInput, source: SourceRequest, level: SourceLevel): Promise<Raster> {
+  const decode = async (): Promise<Raster> => {
+    const { data, info } = await sharp(input(await source.body()), decodeOptions(request, false))
+      .autoOrient()
+      .resize(level.width, level.height, { fit: 'fill' })
+      .toColourspace('srgb')
+      .timeout({ seconds: timeoutSeconds(request.timeoutMs) })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    return { data, width: info.width, height: info.height, channels: info.channels };
+  };
+  return request.decoded ? request.decoded.cache.get(`${request.decoded.key}|level:${level.factor}`, decode) : decode();
+}
+
+const decodeOptions = (request: TransformInput, animated: boolean) => ({
+  animated,
+  limitInputPixels: request.maxPixels,
+  sequentialRead: true,
+  failOn: 'error' as const,
+});
+
+const timeoutSeconds = (timeoutMs: number) => Math.max(1, Math.ceil(timeoutMs / 1000));
+
 function encode(image: Sharp, request: TransformInput): Sharp {
   const { output } = request.pipeline;
   const fast = output.compression === 'fast';
@@ -180,7 +252,7 @@ function encode(image: Sharp, request: TransformInput): Sharp {
   if (request.format === 'jpeg' || request.format === 'baseline-jpeg') {
     image = image.flatten({ background: toSharpColour(output.background ?? WHITE) });
   }
-  image = image.toColourspace('srgb').timeout({ seconds: Math.max(1, Math.ceil(request.timeoutMs / 1000)) });
+  image = image.toColourspace('srgb').timeout({ seconds: timeoutSeconds(request.timeoutMs) });
   switch (request.format) {
     case 'jpeg':
     case 'baseline-jpeg': {
@@ -267,7 +339,7 @@ async function topLeftPixel(image: Sharp) {
 /** Runs the pipeline so far into raw pixels and starts a new one on them, so later steps see its result. */
 async function materialise(image: Sharp): Promise<{ image: Sharp; width: number; height: number }> {
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  return { image: fromRaw(data, info), width: info.width, height: info.height };
+  return { image: fromRaw({ data, ...info }), width: info.width, height: info.height };
 }
 
 /** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
@@ -275,8 +347,8 @@ async function rebase(image: Sharp): Promise<Sharp> {
   return (await materialise(image)).image;
 }
 
-const fromRaw = (data: Buffer, info: { width: number; height: number; channels: number }) =>
-  sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels as 1 | 2 | 3 | 4 } });
+const fromRaw = (raster: { data: Buffer; width: number; height: number; channels: number }) =>
+  sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels as Raster['channels'] } });
 
 /** out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens. Alpha is left alone. */
 async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
@@ -287,10 +359,10 @@ async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
   for (let i = 0; i < data.length; i++) {
     if (i % info.channels < colourChannels) data[i] = table[data[i]!]!;
   }
-  return fromRaw(data, info);
+  return fromRaw({ data, ...info });
 }
 
-function orientedSize(meta: Metadata): [number, number] {
+function orientedSize(meta: SourceHeader): [number, number] {
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   return (meta.orientation ?? 1) >= 5 ? [height, width] : [width, height];
