@@ -23,6 +23,8 @@ export interface OverloadResult {
   readonly peakRssBytes: number;
   /** The origin's own count of queue refusals. */
   readonly rejected: number;
+  /** Queued transforms the origin dropped unrun, their requests having timed out. */
+  readonly dropped: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export async function runOverload(options: BenchOptions, load: LoadWorker, log: 
       summary,
       peakRssBytes: peakRss(origin.pid),
       rejected: await originCounter(origin, 'image_cdn_rejected_requests_total'),
+      dropped: await originCounter(origin, 'image_cdn_dropped_transforms_total'),
     };
     log(`overload: ${JSON.stringify(summary.statuses)}, peak RSS ${(result.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
     return result;

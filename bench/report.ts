@@ -145,7 +145,7 @@ function overloadTable(o: OverloadResult): string {
   const s = o.summary.statuses;
   const other = Object.entries(s).filter(([status]) => !['200', '503', '504'].includes(status));
   return table(
-    ['source', 'connections', 'seconds', '200', '503 (queue full)', '504 (deadline)', 'other', 'p50 / p99 ms (all answers)', 'origin peak RSS MiB', 'target ≤ 1024 MiB'],
+    ['source', 'connections', 'seconds', '200', '503 (refused: queue full or expected wait too long)', '504 (deadline)', 'transforms dropped unrun', 'other', 'p50 / p99 ms (all answers)', 'origin peak RSS MiB', 'target ≤ 1024 MiB'],
     [[
       `${o.source} (${(o.sourcePixels / 1e6).toFixed(1)} MP)`,
       String(o.connections),
@@ -153,6 +153,7 @@ function overloadTable(o: OverloadResult): string {
       String(s['200'] ?? 0),
       `${s['503'] ?? 0} (origin counted ${o.rejected})`,
       String(s['504'] ?? 0),
+      String(o.dropped),
       other.length ? other.map(([k, v]) => `${k}: ${v}`).join(', ') : '0',
       `${fixed(o.summary.p50Ms, 0)} / ${fixed(o.summary.p99Ms, 0)}`,
       mib(o.peakRssBytes),

@@ -45,6 +45,54 @@ describe('WorkQueue', () => {
     expect(queue.depth).toEqual({ waiting: 0, running: 0 });
   });
 
+  it('drops a waiting job unrun once every caller\'s deadline has passed', async () => {
+    const gate = deferred();
+    let dropped = 0;
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 4 }, { onDropped: () => dropped++ });
+    const busy = queue.run('busy', () => gate.promise);
+    let ran = false;
+    const late = queue.run('late', async () => { ran = true; return 'late'; }, performance.now() + 5);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.resolve('done');
+    await busy.promise;
+    await expect(late.promise).rejects.toMatchObject({ tag: 'request_timeout', status: 504 });
+    expect(ran).toBe(false);
+    expect(dropped).toBe(1);
+    expect(queue.depth).toEqual({ waiting: 0, running: 0 });
+  });
+
+  it('runs a waiting job when a later caller of the same key still has time', async () => {
+    const gate = deferred();
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 4 });
+    const busy = queue.run('busy', () => gate.promise);
+    const first = queue.run('k', async () => 'ran', performance.now() + 5);
+    const second = queue.run('k', async () => 'not this one', performance.now() + 60_000);
+    expect(second.coalesced).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gate.resolve('done');
+    await busy.promise;
+    expect(await second.promise).toBe('ran');
+    expect(await first.promise).toBe('ran');
+  });
+
+  it('refuses at once when the expected wait outlasts the caller\'s deadline', async () => {
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 100 });
+    // Teach it that a job takes about 30 ms.
+    for (let i = 0; i < 3; i++) await queue.run(`warm${i}`, () => new Promise((resolve) => setTimeout(resolve, 30))).promise;
+    const gate = deferred();
+    const busy = queue.run('busy', () => gate.promise);
+    const queued = Array.from({ length: 5 }, (_, i) => queue.run(`q${i}`, async () => 'ok'));
+    expect(queue.expectedWaitMs()).toBeGreaterThan(100);
+    let refused: unknown;
+    try { queue.run('short', async () => 'never', performance.now() + 50); } catch (error) { refused = error; }
+    expect(refused).toMatchObject({ tag: 'overloaded', status: 503 });
+    expect((refused as ImageCdnError).message).toMatch(/5 transforms are waiting; the expected wait of \d+ ms exceeds the \d+ ms left/);
+    const patient = queue.run('patient', async () => 'ok', performance.now() + 60_000);
+    gate.resolve('done');
+    await busy.promise;
+    expect(await Promise.all([...queued, patient].map((j) => j.promise))).toEqual(Array(6).fill('ok'));
+  });
+
   it('frees the key after a failure so a retry runs again', async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 1 });
     await expect(queue.run('k', async () => { throw new Error('boom'); }).promise).rejects.toThrow('boom');

@@ -59,10 +59,11 @@ export const errors = {
   sourceTooLarge: (what: string) => new ImageCdnError('source_too_large', 413, what),
   outputTooLarge: (what: string) => new ImageCdnError('output_too_large', 400, what),
   timeout: (ms: number) => new ImageCdnError('request_timeout', 504, `request did not complete within ${ms} ms`),
+  expiredInQueue: () => new ImageCdnError('request_timeout', 504, 'the request timed out while its transform waited for a slot'),
   fetchFailed: (path: string, why: string) =>
     new ImageCdnError('source_fetch_error', 502, `fetching source "${path}" failed: ${why}`),
-  overloaded: (retryAfterSeconds: number) =>
-    new ImageCdnError('overloaded', 503, 'transform queue is full; retry later', {
+  overloaded: (retryAfterSeconds: number, why = 'transform queue is full') =>
+    new ImageCdnError('overloaded', 503, `${why}; retry later`, {
       'retry-after': String(retryAfterSeconds),
     }),
   methodNotAllowed: (method: string) =>

@@ -42,6 +42,8 @@ export interface HandlerDeps {
 
 interface RequestContext {
   readonly signal: AbortSignal;
+  /** `performance.now()` ms at which the request answers 504. */
+  readonly deadline: number;
   /** Unix seconds at which the request's signature expires. */
   readonly expiresAt?: number;
 }
@@ -89,6 +91,7 @@ export class OriginHandler {
       { concurrency: limits.concurrency, maxWaiting: limits.queueSize },
       {
         onCoalesced: () => deps.metrics.coalesced.inc(),
+        onDropped: () => deps.metrics.dropped.inc(),
         onDepthChange: (waiting, running) => {
           deps.metrics.queueWaiting.set(waiting);
           deps.metrics.queueRunning.set(running);
@@ -100,6 +103,7 @@ export class OriginHandler {
   async handle(request: OriginRequest): Promise<OriginResponse> {
     const timeoutMs = this.deps.config.limits.requestTimeoutMs;
     const controller = new AbortController();
+    const deadlineAt = performance.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -108,7 +112,7 @@ export class OriginHandler {
       }, timeoutMs);
     });
     try {
-      return await Promise.race([this.route(request, controller.signal), deadline]);
+      return await Promise.race([this.route(request, controller.signal, deadlineAt), deadline]);
     } catch (error) {
       return this.failure(error, request);
     } finally {
@@ -125,14 +129,14 @@ export class OriginHandler {
     return errorResponse(internalError(), this.deps.config.cacheControl, request.method === 'HEAD');
   }
 
-  private async route(request: OriginRequest, signal: AbortSignal): Promise<OriginResponse> {
+  private async route(request: OriginRequest, signal: AbortSignal, deadline: number): Promise<OriginResponse> {
     if (request.method !== 'GET' && request.method !== 'HEAD') throw errors.methodNotAllowed(request.method);
     const queryStart = request.url.indexOf('?');
     const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
     // The signature covers the target exactly as sent; what the grammars see is the URL without it.
     const { pathname: signedPath, search, expiresAt } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
-    const context: RequestContext = { signal, ...(expiresAt !== undefined && { expiresAt }) };
+    const context: RequestContext = { signal, deadline, ...(expiresAt !== undefined && { expiresAt }) };
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
     const pathname = this.withoutVersion(signedPath);
 
@@ -184,7 +188,7 @@ export class OriginHandler {
     return match;
   }
 
-  private async image(request: OriginRequest, image: ImageRequest, { signal, expiresAt }: RequestContext): Promise<OriginResponse> {
+  private async image(request: OriginRequest, image: ImageRequest, { signal, deadline, expiresAt }: RequestContext): Promise<OriginResponse> {
     const { config, capabilities } = this.deps;
     const options = this.plans.options(image, () => {
       const expanded = resolveVariant(image.options, this.deps.variants, { onlyVariants: config.onlyVariants });
@@ -228,8 +232,10 @@ export class OriginHandler {
         throw errors.sourceTooLarge(`source is ${meta.size} bytes; the limit is ${maxBytes}`);
       }
       const resolveMs = performance.now() - sourceStarted;
-      const job = this.queue.run(etag, () =>
-        this.execute(resolved, pipeline, decision.format, quality.quality, image.source, meta.size),
+      const job = this.queue.run(
+        etag,
+        () => this.execute(resolved, pipeline, decision.format, quality.quality, image.source, meta.size),
+        deadline,
       );
       const result = await job.promise;
       return {

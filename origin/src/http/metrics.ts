@@ -49,6 +49,12 @@ export class OriginMetrics {
     registers: [this.registry],
   });
 
+  readonly dropped = new Counter({
+    name: 'image_cdn_dropped_transforms_total',
+    help: 'Queued transforms dropped unrun because every request waiting for them had already timed out.',
+    registers: [this.registry],
+  });
+
   readonly sourceCacheLookups = new Counter({
     name: 'image_cdn_source_cache_lookups_total',
     help: 'Decoded-source lookups by transforms that start from a level: hit (kept), joined (another transform was decoding it), miss (decoded).',
