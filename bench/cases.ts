@@ -7,7 +7,7 @@
 export type OutputFormat = 'jpeg' | 'webp' | 'avif';
 
 export interface TransformCase {
-  readonly id: 'jpeg' | 'webp' | 'avif' | 'cover' | 'auto';
+  readonly id: 'jpeg' | 'webp' | 'avif' | 'cover' | 'auto' | 'burst';
   readonly label: string;
   /** The format the response must have (for `auto`: what the Accept header below resolves to). */
   readonly format: OutputFormat;

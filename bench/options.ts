@@ -21,6 +21,8 @@ export interface BenchOptions {
   readonly cheapSliceMs: number;
   readonly overload: { readonly connections: number; readonly seconds: number } | undefined;
   readonly cheap: boolean;
+  /** The new-upload burst case (bench/bursts.ts). */
+  readonly bursts: boolean;
   /** Print the encoder settings table instead of the side-by-side run. */
   readonly encoders: boolean;
   /** Extra `serve` flags for the origin, for tuning experiments (e.g. "--concurrency 4"). */
@@ -29,7 +31,7 @@ export interface BenchOptions {
 }
 
 const USAGE = `usage: npm run bench -- [--quick] [--images DIR] [--cases jpeg,webp,avif,cover,auto]
-                       [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-overload]
+                       [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-bursts] [--no-overload]
                        [--overload-connections N] [--origin-args "--concurrency 4"]
                        [--encoders]`;
 
@@ -44,6 +46,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       rounds: { type: 'string' },
       'no-cheap': { type: 'boolean', default: false },
       'no-overload': { type: 'boolean', default: false },
+      'no-bursts': { type: 'boolean', default: false },
       'overload-connections': { type: 'string' },
       encoders: { type: 'boolean', default: false },
       'origin-args': { type: 'string' },
@@ -81,6 +84,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     rounds: values.rounds ? positiveInteger('--rounds')(values.rounds) : quick ? 1 : 4,
     cheapSliceMs: quick ? 1_000 : 1_500,
     cheap: !values['no-cheap'],
+    bursts: !values['no-bursts'],
     overload: values['no-overload']
       ? undefined
       : { connections: values['overload-connections'] ? positiveInteger('--overload-connections')(values['overload-connections']) : 128, seconds: quick ? 6 : 20 },

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runBursts, servedRoot } from './bursts.js';
 import { runEncoderTable } from './encoder-table.js';
 import { startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
 import { describeMachine } from './machine.js';
@@ -21,14 +22,17 @@ const began = performance.now();
 const log = (line: string) => process.stderr.write(`[${((performance.now() - began) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  if (options.encoders) {
-    await runEncoderTable(options, log, OUT_DIR);
+  const given = parseOptions(process.argv.slice(2));
+  if (given.encoders) {
+    await runEncoderTable(given, log, OUT_DIR);
     return;
   }
+  // Contenders serve a scratch copy of the images, beside which the burst case adds new uploads.
+  const served = servedRoot(given);
+  const options = { ...given, root: served.root };
   const started = performance.now();
   const machine = describeMachine();
-  log(`${options.images.length} images from ${options.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
+  log(`${options.images.length} images from ${given.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
 
   const [origin, originCold, ipx, floor] = await Promise.all([
     startOriginProcess(options.root, options.originArgs),
@@ -47,7 +51,7 @@ async function main(): Promise<void> {
       ipx: ipx.versions,
     };
     await warmUp(options, all, log);
-    const transforms = await runTransforms(options, all, log);
+    const transforms = [...(await runTransforms(options, all, log)), ...(options.bursts ? await runBursts(options, all, log) : [])];
     const cheap = options.cheap ? await runCheapPaths(options, all, log) : [];
     // The overload case gets a fresh origin and the machine to itself.
     await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
@@ -56,7 +60,7 @@ async function main(): Promise<void> {
 
     const results: BenchResults = {
       machine,
-      options,
+      options: given,
       versions,
       transforms,
       cheap,
@@ -74,6 +78,7 @@ async function main(): Promise<void> {
     await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
     ceiling.stop();
     load.stop();
+    served.remove();
   }
 }
 

@@ -146,50 +146,66 @@ export async function warmUp(options: BenchOptions, all: Contenders, log: (line:
 }
 
 /**
- * Each case runs in `rounds` slices per contender, interleaved (ceiling, origin, ipx, then the
- * next slice in rotated order), so drift in the machine's background load spreads over all
- * contenders instead of landing on whoever ran last. Every contender gets the same requests.
+ * Each case runs in `rounds` slices per contender, interleaved (ceiling, origin, origin cold, ipx,
+ * then the next slice in rotated order), so drift in the machine's background load spreads over
+ * all contenders instead of landing on whoever ran last. Every contender gets the same requests.
  */
 export async function runTransforms(options: BenchOptions, all: Contenders, log: (line: string) => void): Promise<Measurement<TransformContender>[]> {
-  const order = TRANSFORM_CONTENDERS;
   const results: Measurement<TransformContender>[] = [];
-  let rotation = 0;
   for (const concurrency of options.concurrencies) {
     for (const testCase of options.cases) {
       const slice = sliceSize(options, concurrency);
-      const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[]; sources?: SourceLookups }>(
-        order.map((c) => [c, { samples: [], slices: [], peak: 0, cpuMs: 0, notes: [] }]),
-      );
-      for (let round = 0; round < options.rounds; round++) {
-        const transforms = Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));
-        const turn = [...order.slice(rotation % order.length), ...order.slice(0, rotation % order.length)];
-        rotation++;
-        for (const contender of turn) {
-          const { sample, peakRssBytes, cpuMs, notes, sources } = await runContender(contender, testCase, transforms, concurrency, options, all);
-          const run = runs.get(contender)!;
-          if (sources) run.sources = addLookups(run.sources ?? NO_LOOKUPS, sources);
-          run.samples.push(sample);
-          run.slices.push(summarise(sample, '200').throughput);
-          run.cpuMs += cpuMs;
-          run.peak = Math.max(run.peak, peakRssBytes);
-          for (const note of notes) if (!run.notes.includes(note)) run.notes.push(note);
-        }
-      }
-      for (const contender of order) {
-        const run = runs.get(contender)!;
-        const summary = summarise(mergeSamples(run.samples), '200');
-        if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
-        const cpuMsPerRequest = run.cpuMs / Math.max(1, summary.ok);
-        if (run.sources) run.notes.push(`decoded sources: ${run.sources.hit} kept, ${run.sources.joined} shared, ${run.sources.miss} decoded`);
-        results.push({
-          caseId: testCase.id, label: testCase.label, concurrency, contender, requests: slice * options.rounds, summary,
-          peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes, ...(run.sources && { sources: run.sources }),
-        });
-        log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
-      }
+      const roundTransforms = (round: number) => Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));
+      results.push(...(await measureInterleaved(testCase, concurrency, roundTransforms, options, all, log)));
     }
   }
   return results;
+}
+
+let rotation = 0;
+
+/** `rounds` slices per contender of one case, interleaved in rotating order; every contender gets the same requests. */
+export async function measureInterleaved(
+  testCase: TransformCase,
+  concurrency: number,
+  roundTransforms: (round: number) => Transform[],
+  options: BenchOptions,
+  all: Contenders,
+  log: (line: string) => void,
+): Promise<Measurement<TransformContender>[]> {
+  const order = TRANSFORM_CONTENDERS;
+  const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[]; sources?: SourceLookups }>(
+    order.map((c) => [c, { samples: [], slices: [], peak: 0, cpuMs: 0, notes: [] }]),
+  );
+  let requests = 0;
+  for (let round = 0; round < options.rounds; round++) {
+    const transforms = roundTransforms(round);
+    requests += transforms.length;
+    const turn = [...order.slice(rotation % order.length), ...order.slice(0, rotation % order.length)];
+    rotation++;
+    for (const contender of turn) {
+      const { sample, peakRssBytes, cpuMs, notes, sources } = await runContender(contender, testCase, transforms, concurrency, options, all);
+      const run = runs.get(contender)!;
+      if (sources) run.sources = addLookups(run.sources ?? NO_LOOKUPS, sources);
+      run.samples.push(sample);
+      run.slices.push(summarise(sample, '200').throughput);
+      run.cpuMs += cpuMs;
+      run.peak = Math.max(run.peak, peakRssBytes);
+      for (const note of notes) if (!run.notes.includes(note)) run.notes.push(note);
+    }
+  }
+  return order.map((contender) => {
+    const run = runs.get(contender)!;
+    const summary = summarise(mergeSamples(run.samples), '200');
+    if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
+    const cpuMsPerRequest = run.cpuMs / Math.max(1, summary.ok);
+    if (run.sources) run.notes.push(`decoded sources: ${run.sources.hit} kept, ${run.sources.joined} shared, ${run.sources.miss} decoded`);
+    log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
+    return {
+      caseId: testCase.id, label: testCase.label, concurrency, contender, requests, summary,
+      peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes, ...(run.sources && { sources: run.sources }),
+    };
+  });
 }
 
 /**

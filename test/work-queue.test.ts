@@ -93,6 +93,30 @@ describe('WorkQueue', () => {
     expect(await Promise.all([...queued, patient].map((j) => j.promise))).toEqual(Array(6).fill('ok'));
   });
 
+  it('lends a waiting job\'s slot to the next one, and takes it back after', async () => {
+    const queue = new WorkQueue({ concurrency: 1, maxWaiting: 4 });
+    const shared = deferred();
+    const order: string[] = [];
+    const a = queue.run('a', async () => {
+      order.push('a waits');
+      const value = await queue.lend(shared.promise);
+      order.push(`a resumes (running ${queue.depth.running})`);
+      return value;
+    });
+    const b = queue.run('b', async () => {
+      order.push('b runs');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      shared.resolve('decoded');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return 'b';
+    });
+    const c = queue.run('c', async () => (order.push('c runs'), 'c'));
+    expect(await Promise.all([a.promise, b.promise, c.promise])).toEqual(['decoded', 'b', 'c']);
+    // c waits for a slot: b holds the lent one and a took one back above the limit.
+    expect(order).toEqual(['a waits', 'b runs', 'a resumes (running 2)', 'c runs']);
+    expect(queue.depth).toEqual({ waiting: 0, running: 0 });
+  });
+
   it('frees the key after a failure so a retry runs again', async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 1 });
     await expect(queue.run('k', async () => { throw new Error('boom'); }).promise).rejects.toThrow('boom');

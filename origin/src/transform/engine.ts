@@ -13,7 +13,12 @@ export interface TransformInput {
   /** Reads the source's bytes; not called when its header and the raster needed are in `decoded`. */
   readonly open: () => Promise<SourceBody>;
   /** Decoded sources to reuse, and this source's key there (must change when its bytes do). */
-  readonly decoded?: { readonly cache: RasterCache; readonly key: string };
+  readonly decoded?: {
+    readonly cache: RasterCache;
+    readonly key: string;
+    /** Wraps waiting for another transform's decode of the same level (e.g. to lend the queue slot meanwhile). */
+    readonly whileShared?: <T>(decoding: Promise<T>) => Promise<T>;
+  };
   readonly pipeline: Pipeline;
   /** The concrete output format, already negotiated. */
   readonly format: OutputFormat;
@@ -232,7 +237,8 @@ function levelRaster(request: TransformInput, source: SourceRequest, level: Sour
       .toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };
   };
-  return request.decoded ? request.decoded.cache.get(`${request.decoded.key}|level:${level.factor}`, decode) : decode();
+  const { decoded } = request;
+  return decoded ? decoded.cache.get(`${decoded.key}|level:${level.factor}`, decode, decoded.whileShared) : decode();
 }
 
 const decodeOptions = (request: TransformInput, animated: boolean) => ({

@@ -60,7 +60,8 @@ export class RasterCache {
     return this.retained.size;
   }
 
-  async get(key: string, decode: () => Promise<Raster>): Promise<Raster> {
+  /** `whileShared` wraps the wait when another caller is already decoding `key`. */
+  async get(key: string, decode: () => Promise<Raster>, whileShared: (decoding: Promise<Raster>) => Promise<Raster> = (d) => d): Promise<Raster> {
     const known = this.retained.get(key);
     if (known) {
       // Re-inserting moves the entry to the young end of the map's order.
@@ -72,7 +73,7 @@ export class RasterCache {
     const pending = this.decoding.get(key);
     if (pending) {
       this.hooks.onLookup?.('joined');
-      return pending;
+      return whileShared(pending);
     }
     this.hooks.onLookup?.('miss');
     const decoded = decode().then(

@@ -86,6 +86,21 @@ export class WorkQueue {
     }
   }
 
+  /**
+   * For a running job that waits on work another job is doing (a shared decode): its slot goes to
+   * the next waiting job meanwhile, and it carries on when `work` settles, for a while one above
+   * `concurrency`, rather than holding a core idle.
+   */
+  async lend<T>(work: Promise<T>): Promise<T> {
+    this.release();
+    try {
+      return await work;
+    } finally {
+      this.running++;
+      this.changed();
+    }
+  }
+
   private async schedule<T>(job: () => Promise<T>, entry: Entry): Promise<T> {
     if (this.running >= this.options.concurrency) {
       await new Promise<void>((start) => this.waiting.push(start));
@@ -104,12 +119,17 @@ export class WorkQueue {
       return await job();
     } finally {
       if (ran) this.recordDuration(performance.now() - started);
-      const next = this.waiting.shift();
-      // Hand the slot straight to the next job, so `running` never dips and overshoots.
-      if (next) next();
-      else this.running--;
-      this.changed();
+      this.release();
     }
+  }
+
+  private release(): void {
+    // Hand the slot straight to the next job, so `running` never dips and overshoots; a slot
+    // above `concurrency` (after a lend) is not handed on.
+    const next = this.running <= this.options.concurrency ? this.waiting.shift() : undefined;
+    if (next) next();
+    else this.running--;
+    this.changed();
   }
 
   private recordDuration(ms: number): void {
