@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode, Size, Stack, Token } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -15,6 +15,7 @@ import {
   ImageCdnValidationError,
   validatePercent,
   validatePositiveInteger,
+  validateDecodedSourceMemory,
   validateRequestTimeout,
   validateTaskCounts,
   validateTaskSize,
@@ -76,6 +77,13 @@ export interface ImageOriginOptions {
    * @default 2048
    */
   readonly memoryLimitMiB?: number;
+  /**
+   * Memory each task keeps for decoded sources, shared by the renditions of one source
+   * (`IMAGE_CDN_SOURCE_CACHE_MB`): the srcset widths and formats of a new upload decode it once.
+   * `Size.mebibytes(0)` keeps none. At most half of `memoryLimitMiB`, whole MiB.
+   * @default - one eighth of `memoryLimitMiB` (256 MiB for 2048)
+   */
+  readonly decodedSourceMemory?: Size;
   /**
    * Fewest running tasks.
    * @default 2
@@ -171,6 +179,8 @@ export class ImageOriginService extends Construct {
     this.requestTimeout = props.requestTimeout ?? Duration.seconds(10);
 
     validateTaskSize(this, cpu, memoryLimitMiB);
+    const decodedSourceMiB = props.decodedSourceMemory?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) ?? Math.floor(memoryLimitMiB / 8);
+    validateDecodedSourceMemory(this, decodedSourceMiB, memoryLimitMiB);
     validateTaskCounts(this, minTasks, maxTasks);
     validateRequestTimeout(this, this.requestTimeout);
     validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
@@ -181,7 +191,7 @@ export class ImageOriginService extends Construct {
       throw new ImageCdnValidationError(this, 'environment must not carry IMAGE_CDN_SIGNING_KEYS, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager');
     }
     if (managed !== undefined) {
-      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cache tags)`);
+      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory)`);
     }
     if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
       throw new ImageCdnValidationError(this, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);
@@ -218,6 +228,7 @@ export class ImageOriginService extends Construct {
         IMAGE_CDN_S3_BUCKET: props.bucket.bucketName,
         ...(sourcePrefix !== '' && { IMAGE_CDN_S3_PREFIX: sourcePrefix }),
         IMAGE_CDN_REQUEST_TIMEOUT_MS: String(this.requestTimeout.toMilliseconds()),
+        IMAGE_CDN_SOURCE_CACHE_MB: String(decodedSourceMiB),
         ...urlOptionsEnvironment(urlOptions),
         ...(props.cacheTagHeader !== undefined && { IMAGE_CDN_CACHE_TAG_HEADER: props.cacheTagHeader }),
         AWS_REGION: Stack.of(this).region,

@@ -61,6 +61,14 @@ export function validatePositiveInteger(scope: IConstruct, name: string, value: 
   if (!Number.isInteger(value) || value < 1) fail(scope, `${name} ${value} must be a whole number of at least 1`);
 }
 
+/** Decoded sources share the task's memory with the decodes themselves: at most half of it. */
+export function validateDecodedSourceMemory(scope: IConstruct, mebibytes: number, memoryLimitMiB: number): void {
+  if (Token.isUnresolved(mebibytes)) return;
+  if (!Number.isInteger(mebibytes) || mebibytes < 0 || mebibytes > memoryLimitMiB / 2) {
+    fail(scope, `decodedSourceMemory ${mebibytes} MiB must be a whole number of MiB from 0 to half of memoryLimitMiB ${memoryLimitMiB}`);
+  }
+}
+
 export function validatePercent(scope: IConstruct, name: string, value: number): void {
   if (!(value > 0 && value <= 100)) fail(scope, `${name} ${value} must be a percentage above 0 and at most 100`);
 }

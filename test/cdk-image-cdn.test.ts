@@ -3,7 +3,7 @@
  * One app, synthesised once, holds the default stack and a fully configured one.
  */
 import { readFileSync } from 'node:fs';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -64,7 +64,7 @@ beforeAll(() => {
   });
 
   const untagged = new Stack(app, 'NoCacheTags');
-  new ImageCdn(untagged, 'Images', { cacheTags: false });
+  new ImageCdn(untagged, 'Images', { cacheTags: false, decodedSourceMemory: Size.mebibytes(0) });
 
   app.synth();
   defaults = Template.fromStack(defaultStack);
@@ -384,6 +384,14 @@ const containerOf = (template: Template) => {
   const env = Object.fromEntries((container.Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
   return { container, env };
 };
+
+describe('decoded-source memory', () => {
+  it('defaults to one eighth of the task memory, and can be turned off', () => {
+    expect(containerOf(defaults).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('256'); // 2048 MiB tasks
+    expect(containerOf(configured).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('512'); // 4096 MiB tasks
+    expect(containerOf(noCacheTags).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('0');
+  });
+});
 
 describe('cache tags (per-source purges)', () => {
   it('are on by default: the distribution keeps the tags of the header the origin sends', () => {

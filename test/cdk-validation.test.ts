@@ -2,7 +2,7 @@
  * Invalid props stop synth with a message that names the bad value. Validation runs in the
  * constructors, so these tests build constructs without synthesising anything.
  */
-import { App, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { App, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -96,6 +96,12 @@ describe('task size and count', () => {
     expectInvalid(build(() => ({ cpu: 2048, memoryLimitMiB: 4000 })), 'memoryLimitMiB 4000', 'cpu 2048');
   });
 
+  it('rejects decoded-source memory above half the task or in parts of a MiB, naming it', () => {
+    expectInvalid(build(() => ({ decodedSourceMemory: Size.mebibytes(1100) })), 'decodedSourceMemory 1100 MiB', 'memoryLimitMiB 2048');
+    expectInvalid(build(() => ({ decodedSourceMemory: Size.kibibytes(1536) })), 'decodedSourceMemory 1.5 MiB');
+    expect(build(() => ({ decodedSourceMemory: Size.mebibytes(1024) }))).not.toThrow();
+  });
+
   it('rejects a CPU size Fargate does not offer', () => {
     expectInvalid(build(() => ({ cpu: 300, memoryLimitMiB: 1024 })), 'cpu 300', '256, 512, 1024');
   });
@@ -182,6 +188,7 @@ describe('URL grammars, variants and signing', () => {
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } })), 'IMAGE_CDN_SIGNING_KEYS', 'signing.secret');
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_GRAMMARS: 'imgix' } })), 'environment sets IMAGE_CDN_GRAMMARS');
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_CACHE_TAG_HEADER: 'Cache-Tag' } })), 'environment sets IMAGE_CDN_CACHE_TAG_HEADER');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_SOURCE_CACHE_MB: '64' } })), 'environment sets IMAGE_CDN_SOURCE_CACHE_MB', 'decodedSourceMemory');
   });
 
   it('rejects a version pattern the origin would refuse, naming it', () => {
