@@ -45,7 +45,7 @@ describe('loadConfigFile', () => {
         { prefix: '/static', source: { type: 'file', root: 'public' }, cacheControl: 'public, max-age=600' },
       ],
       httpSource: { allowHosts: ['images.example.com', '.cdn.example.org'], maxRedirects: 2, timeoutMs: 3000 },
-      limits: { maxPixels: 40000000, queueSize: 0 },
+      limits: { maxPixels: 40000000, queueSize: 0, sourceCacheMiB: 0 },
       cacheControl: { default: 'public, max-age=120' },
     });
     expect(loadConfigFile(file)).toEqual({
@@ -61,7 +61,7 @@ describe('loadConfigFile', () => {
         { prefix: '/static/', source: { type: 'file', root: path.join(dir, 'public') }, cacheControl: 'public, max-age=600' },
       ],
       httpSource: { allowHosts: ['images.example.com', '.cdn.example.org'], maxRedirects: 2, timeoutMs: 3000 },
-      limits: { maxPixels: 40000000, queueSize: 0 },
+      limits: { maxPixels: 40000000, queueSize: 0, sourceCacheMiB: 0 },
       cacheControl: { default: 'public, max-age=120' },
     });
   });
