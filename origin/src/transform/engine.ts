@@ -227,16 +227,14 @@ function levelFor(request: TransformInput, meta: SourceHeader, width: number, he
 
 /** The level's pixels: oriented, sRGB, 8-bit; decoded once per source and level while the cache keeps them. */
 function levelRaster(request: TransformInput, source: SourceRequest, level: SourceLevel): Promise<Raster> {
-  const decode = async (): Promise<Raster> => {
-    const { data, info } = await sharp(input(await source.body()), decodeOptions(request, false))
-      .autoOrient()
-      .resize(level.width, level.height, { fit: 'fill' })
-      .toColourspace('srgb')
-      .timeout({ seconds: timeoutSeconds(request.timeoutMs) })
-      .raw()
-      .toBuffer({ resolveWithObject: true });
-    return { data, width: info.width, height: info.height, channels: info.channels };
-  };
+  const decode = async (): Promise<Raster> =>
+    toRaster(
+      sharp(input(await source.body()), decodeOptions(request, false))
+        .autoOrient()
+        .resize(level.width, level.height, { fit: 'fill' })
+        .toColourspace('srgb')
+        .timeout({ seconds: timeoutSeconds(request.timeoutMs) }),
+    );
   const { decoded } = request;
   return decoded ? decoded.cache.get(`${decoded.key}|level:${level.factor}`, decode, decoded.whileShared) : decode();
 }
@@ -344,8 +342,14 @@ async function topLeftPixel(image: Sharp) {
 
 /** Runs the pipeline so far into raw pixels and starts a new one on them, so later steps see its result. */
 async function materialise(image: Sharp): Promise<{ image: Sharp; width: number; height: number }> {
+  const raster = await toRaster(image);
+  return { image: fromRaw(raster), width: raster.width, height: raster.height };
+}
+
+/** Runs the pipeline into raw pixels. */
+async function toRaster(image: Sharp): Promise<Raster> {
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
-  return { image: fromRaw({ data, ...info }), width: info.width, height: info.height };
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 /** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
@@ -353,19 +357,19 @@ async function rebase(image: Sharp): Promise<Sharp> {
   return (await materialise(image)).image;
 }
 
-const fromRaw = (raster: { data: Buffer; width: number; height: number; channels: number }) =>
-  sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels as Raster['channels'] } });
+const fromRaw = (raster: Raster) => sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } });
 
 /** out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens. Alpha is left alone. */
 async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+  const raster = await toRaster(image);
+  const { data, channels } = raster;
   const table = new Uint8Array(256);
   for (let i = 0; i < 256; i++) table[i] = Math.round(255 * Math.pow(i / 255, 1 / gamma));
-  const colourChannels = info.channels === 4 || info.channels === 2 ? info.channels - 1 : info.channels;
+  const colourChannels = channels === 4 || channels === 2 ? channels - 1 : channels;
   for (let i = 0; i < data.length; i++) {
-    if (i % info.channels < colourChannels) data[i] = table[data[i]!]!;
+    if (i % channels < colourChannels) data[i] = table[data[i]!]!;
   }
-  return fromRaw({ data, ...info });
+  return fromRaw(raster);
 }
 
 function orientedSize(meta: SourceHeader): [number, number] {
