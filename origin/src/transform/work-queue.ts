@@ -109,16 +109,15 @@ export class WorkQueue {
     }
     this.changed();
     const started = performance.now();
-    let ran = false;
+    if (started >= entry.deadline) {
+      this.events.onDropped?.();
+      this.release();
+      throw errors.expiredInQueue();
+    }
     try {
-      if (started >= entry.deadline) {
-        this.events.onDropped?.();
-        throw errors.expiredInQueue();
-      }
-      ran = true;
       return await job();
     } finally {
-      if (ran) this.recordDuration(performance.now() - started);
+      this.recordDuration(performance.now() - started);
       this.release();
     }
   }
