@@ -86,7 +86,7 @@ async function runContender(
     if (!run.perRun) notes.push('peak RSS since start');
     return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
   }
-  const server = contender === 'origin' ? all.origin : contender === 'origin, cold' ? all.originCold : all.ipx;
+  const server = { origin: all.origin, 'origin, cold': all.originCold, ipx: all.ipx }[contender];
   const requests = httpSpecs(testCase, transforms, isOrigin(contender) ? originPath : ipxPath);
   const before = isOrigin(contender) ? await originCounters(server) : undefined;
   const run = await withResources(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
