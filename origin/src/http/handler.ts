@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import sharp from 'sharp';
-import type { OriginConfig } from '../config.js';
+import type { GrammarName, OriginConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { createImageUrlParser, type ImageUrlParser } from '../grammar/index.js';
 import { cacheTagForSource } from '../cache-tag.js';
 import { fingerprint } from '../pipeline/fingerprint.js';
 import { normalise } from '../pipeline/normalise.js';
 import { isVariantRequest, resolveVariant, type VariantTable } from '../pipeline/variants.js';
+import { readAsAuthorised } from '../signing/authorised-grammar.js';
 import type { SigningScheme } from '../signing/scheme.js';
 import { verifyRequest } from '../signing/verify.js';
 import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
@@ -72,6 +73,8 @@ export class OriginHandler {
   readonly queue: WorkQueue;
   private readonly versionSegment: RegExp | undefined;
   private readonly parseImageUrl: ImageUrlParser;
+  /** One parser per enabled grammar, for signed URLs that authorise a single grammar. */
+  private readonly grammarParsers: ReadonlyMap<GrammarName, ImageUrlParser>;
   private readonly signingSchemes: readonly SigningScheme[];
   private readonly plans = new PlanCache();
   /** Decoded sources shared by the transforms of one source (transform/raster-cache.ts). */
@@ -81,6 +84,7 @@ export class OriginHandler {
     const { limits, grammars } = deps.config;
     this.versionSegment = compileVersionPattern(deps.config.versionPattern);
     this.parseImageUrl = createImageUrlParser(grammars, { imagekitEndpoint: deps.config.imagekitEndpoint });
+    this.grammarParsers = new Map(grammars.map((g) => [g, createImageUrlParser([g], { imagekitEndpoint: deps.config.imagekitEndpoint })]));
     // Each enabled hosted grammar brings its own signature scheme, so migrated signed URLs keep working.
     this.signingSchemes = ['native', ...grammars.filter((g): g is Exclude<typeof g, 'cloudflare'> => g !== 'cloudflare')];
     this.decoded = new RasterCache(limits.sourceCacheMiB * 1024 * 1024, {
@@ -135,18 +139,18 @@ export class OriginHandler {
     const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
     // The signature covers the target exactly as sent; what the grammars see is the URL without it.
-    const { pathname: signedPath, search, expiresAt } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
+    const { pathname: signedPath, search, expiresAt, scheme } = this.verifySignature(target, queryStart < 0 ? '' : request.url.slice(queryStart));
     const context: RequestContext = { signal, deadline, ...(expiresAt !== undefined && { expiresAt }) };
     // `/v2/cdn-cgi/image/...`: the version only busts caches; the origin ignores it.
     const pathname = this.withoutVersion(signedPath);
 
-    const parsed = this.parse(pathname, search);
+    const parsed = this.parse(pathname, search, scheme);
     if (parsed === undefined) return this.original(request, decodePath(pathname), context);
     if (!parsed.ok) throw parsed.error;
     return this.image(request, parsed.value, context);
   }
 
-  private verifySignature(pathname: string, search: string): { pathname: string; search: string; expiresAt?: number } {
+  private verifySignature(pathname: string, search: string): { pathname: string; search: string; expiresAt?: number; scheme?: SigningScheme } {
     const signing = this.deps.config.signing;
     if (!signing) return { pathname, search };
     const verified = verifyRequest(pathname, search, {
@@ -161,9 +165,16 @@ export class OriginHandler {
     return verified.value;
   }
 
-  /** Parses once per URL: an exempt-variant check and the request itself share the result. */
-  private parse(pathname: string, search: string) {
-    return this.plans.parse(`${pathname}${search}`, () => this.parseImageUrl(pathname, search));
+  /**
+   * Parses once per URL: an exempt-variant check and the request itself share the result. A URL
+   * signed with a hosted service's scheme is read only by that service's grammar.
+   */
+  private parse(pathname: string, search: string, scheme?: SigningScheme) {
+    return readAsAuthorised(scheme, (grammar) =>
+      grammar === undefined
+        ? this.plans.parse(`${pathname}${search}`, () => this.parseImageUrl(pathname, search))
+        : this.plans.parse(`${grammar}:${pathname}${search}`, () => this.grammarParsers.get(grammar)?.(pathname, search)),
+    );
   }
 
   private withoutVersion(pathname: string): string {

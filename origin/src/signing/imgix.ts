@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Result } from '../errors.js';
 import { fromHex } from './digest.js';
 import { findTargetSignature, type SignatureParameters } from './query-signature.js';
-import type { FoundSignature } from './scheme.js';
+import { UNIX_SECONDS, type FoundSignature } from './scheme.js';
 
 /**
  * imgix's secure URLs (imgix-blueprint "Securing URLs"): `s` = hex MD5 of
@@ -13,6 +13,7 @@ import type { FoundSignature } from './scheme.js';
 const PARAMETERS: SignatureParameters = {
   signature: 's',
   expires: 'expires',
+  expiry: UNIX_SECONDS,
   decode: (text) => fromHex(text, 16),
   form: 'a hex MD5 digest',
 };

@@ -3,7 +3,7 @@ import { errors, fail, ok, type Result } from '../errors.js';
 import { fromBase64Url } from './digest.js';
 import { parameterValues } from './query.js';
 import { findTargetSignature, type SignatureParameters } from './query-signature.js';
-import type { FoundSignature } from './scheme.js';
+import { UNIX_SECONDS, type FoundSignature } from './scheme.js';
 
 /**
  * This origin's own signed URLs: `<path>[?<query>&]expires=<unix>&sig=<base64url>`.
@@ -19,6 +19,7 @@ const SIGNATURE_PARTS: ReadonlySet<string> = new Set([SIGNATURE_PARAMETER, EXPIR
 const PARAMETERS: SignatureParameters = {
   signature: SIGNATURE_PARAMETER,
   expires: EXPIRES_PARAMETER,
+  expiry: UNIX_SECONDS,
   decode: (text) => fromBase64Url(text, 32),
   form: 'a base64url HMAC-SHA256',
 };

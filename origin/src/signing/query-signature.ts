@@ -1,17 +1,18 @@
 import { errors, fail, ok, type Result } from '../errors.js';
 import { sameDigest } from './digest.js';
 import { parameterValues, withoutParameters } from './query.js';
-import { unixSeconds, type FoundSignature, type SigningScheme } from './scheme.js';
+import type { ExpiryForm, FoundSignature, SigningScheme } from './scheme.js';
 
 /**
  * Signatures carried in query parameters: this origin's `sig`/`expires`, imgix `s`/`expires`,
- * ImageKit `ik-s`/`ik-t`. Each scheme names its two parameters and the form of its digest;
- * the rules for reading them are the same.
+ * ImageKit `ik-s`/`ik-t`. Each scheme names its two parameters and the form of its digest and
+ * expiry; the rules for reading them are the same.
  */
 
 export interface SignatureParameters {
   readonly signature: string;
   readonly expires: string;
+  readonly expiry: ExpiryForm;
   /** The signature's bytes; undefined when it is not of the scheme's form. */
   readonly decode: (text: string) => Buffer | undefined;
   /** The form, as refusals name it: `"s" is not a hex MD5 digest`. */
@@ -20,8 +21,8 @@ export interface SignatureParameters {
 
 export interface PresentedSignature {
   readonly presented: Buffer;
-  /** Unix seconds; undefined when the URL does not expire. */
-  readonly expiresAt?: number;
+  /** The expiry as sent and as Unix seconds; undefined when the URL does not expire. */
+  readonly expires?: { readonly text: string; readonly at: number };
 }
 
 /** The signature and expiry in a query, each at most once; undefined when it carries no signature. */
@@ -33,10 +34,13 @@ export function readSignatureParameters(search: string, parameters: SignaturePar
   const presented = parameters.decode(signatures[0] ?? '');
   if (!presented) return fail(errors.invalidSignature(`"${signature}" is not ${parameters.form}`));
   const expiries = parameterValues(search, expires);
+  if (expiries.length === 0) return ok({ presented });
   if (expiries.length > 1) return fail(errors.invalidSignature(`"${expires}" is given more than once`));
-  const expiresAt = unixSeconds(expiries[0]);
-  if (expiries.length === 1 && expiresAt === undefined) return fail(errors.invalidSignature(`"${expires}" is not Unix seconds`));
-  return ok({ presented, ...(expiresAt !== undefined && { expiresAt }) });
+  const text = expiries[0];
+  if (text === undefined || !parameters.expiry.pattern.test(text)) {
+    return fail(errors.invalidSignature(`"${expires}" is not ${parameters.expiry.form}`));
+  }
+  return ok({ presented, expires: { text, at: Number(text) } });
 }
 
 /**
@@ -53,13 +57,13 @@ export function findTargetSignature(
 ): Result<FoundSignature> | undefined {
   const read = readSignatureParameters(search, parameters);
   if (read === undefined || !read.ok) return read;
-  const { presented, expiresAt } = read.value;
+  const { presented, expires } = read.value;
   const message = pathname + withoutParameters(search, new Set([parameters.signature]));
   return ok({
     scheme,
     pathname,
     search: withoutParameters(search, new Set([parameters.signature, parameters.expires])),
-    ...(expiresAt !== undefined && { expiresAt }),
+    ...(expires !== undefined && { expiresAt: expires.at }),
     matches: (key) => sameDigest(digest(key, message), presented),
   });
 }

@@ -21,7 +21,11 @@ export interface FoundSignature {
 /** undefined: the request carries no signature of this scheme. */
 export type SignatureFinder = (pathname: string, search: string) => Result<FoundSignature> | undefined;
 
-/** Expiry timestamps: Unix seconds as plain digits. */
-export function unixSeconds(text: string | undefined): number | undefined {
-  return text !== undefined && /^\d{1,15}$/.test(text) ? Number(text) : undefined;
+/** How a scheme writes its expiry parameter; anything else is refused, naming `form`. */
+export interface ExpiryForm {
+  readonly pattern: RegExp;
+  readonly form: string;
 }
+
+/** Unix seconds as plain digits: this origin's `expires` and imgix's, each a parameter of its own. */
+export const UNIX_SECONDS: ExpiryForm = { pattern: /^\d{1,15}$/, form: 'Unix seconds' };

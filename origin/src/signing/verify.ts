@@ -16,7 +16,9 @@ import type { FoundSignature, SigningScheme } from './scheme.js';
  *
  * A signature is valid when any key produced it; it is then refused (signature_expired) from its
  * expiry second on. The schemes of the enabled grammars are recognised: this origin's own
- * (`sig`/`expires`), imgix `s`, Cloudinary `s--…--`, ImageKit `ik-s`/`ik-t`.
+ * (`sig`/`expires`), imgix `s`, Cloudinary `s--…--`, ImageKit `ik-s`/`ik-t`. The verified URL
+ * names its scheme, because a hosted service's signature authorises only that service's
+ * grammar (authorised-grammar.ts).
  */
 
 export type SigningMode = 'required' | 'optional';
@@ -30,6 +32,7 @@ export interface UnsignedUrl {
 export interface VerifiedUrl extends UnsignedUrl {
   /** Whether a valid signature was present (false: unsigned, allowed by mode or exemption). */
   readonly signed: boolean;
+  /** The scheme of the valid signature: it decides which grammar may read the URL. */
   readonly scheme?: SigningScheme;
   readonly expiresAt?: number;
 }
