@@ -2,6 +2,7 @@ import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../origin/src/config.js';
 import { parseCloudflareOptions } from '../origin/src/grammar/cloudflare.js';
 import type { OriginServer } from '../origin/src/http/server.js';
 import { normalise } from '../origin/src/pipeline/normalise.js';
@@ -35,6 +36,8 @@ function engine(maxBytes = 64 * 1024 * 1024) {
       quality: undefined,
       maxPixels: 50_000_000,
       timeoutMs: 30_000,
+      outputLimits: DEFAULT_LIMITS,
+      deadline: performance.now() + 30_000,
       sourceName: path.basename(file),
     });
     return output.data;

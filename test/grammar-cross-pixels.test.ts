@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_LIMITS } from '../origin/src/config.js';
 import type { Result } from '../origin/src/errors.js';
 import { parseCloudinary } from '../origin/src/grammar/cloudinary.js';
 import { parseImageKit } from '../origin/src/grammar/imagekit.js';
@@ -27,6 +28,8 @@ async function render(parsed: Result<ImageRequest> | undefined, format: OutputFo
     quality: undefined,
     maxPixels: 50_000_000,
     timeoutMs: 30_000,
+    outputLimits: DEFAULT_LIMITS,
+    deadline: performance.now() + 30_000,
     sourceName: 'fossa.jpg',
   });
 }

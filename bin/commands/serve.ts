@@ -29,6 +29,7 @@ export function registerServeCommand(program: Command): void {
     .option('--config <file>', 'JSON configuration file (mounts, limits, cache control)')
     .option('--request-timeout <ms>', 'per-request deadline', integer('--request-timeout'))
     .option('--max-pixels <n>', 'largest source, width × height × frames', integer('--max-pixels'))
+    .option('--max-output-pixels <n>', 'largest output, width × height × frames (after resize, pad and border)', integer('--max-output-pixels'))
     .option('--max-source-bytes <n>', 'largest source in bytes', integer('--max-source-bytes'))
     .option('--concurrency <n>', 'transforms at once (default: one per core)', integer('--concurrency'))
     .option('--queue-size <n>', 'transforms allowed to wait before 503', integer('--queue-size'))
@@ -56,6 +57,7 @@ export function registerServeCommand(program: Command): void {
         s3VerifyDigest: flags.s3VerifyDigest,
         requestTimeoutMs: flags.requestTimeout,
         maxPixels: flags.maxPixels,
+        maxOutputPixels: flags.maxOutputPixels,
         maxSourceBytes: flags.maxSourceBytes,
         concurrency: flags.concurrency,
         queueSize: flags.queueSize,

@@ -129,7 +129,7 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
   }
 
   if (top['limits'] !== undefined) {
-    const keys = ['maxPixels', 'maxSourceBytes', 'maxOutputDimension', 'requestTimeoutMs', 'concurrency', 'queueSize', 'sourceCacheMiB'] as const;
+    const keys = ['maxPixels', 'maxSourceBytes', 'maxOutputDimension', 'maxOutputPixels', 'requestTimeoutMs', 'concurrency', 'queueSize', 'sourceCacheMiB'] as const;
     const limits = v.object(top['limits'], 'limits', keys);
     const parsed: { -readonly [K in keyof Limits]?: number } = {};
     for (const key of keys) {

@@ -40,6 +40,11 @@ export interface Limits {
   readonly maxSourceBytes: number;
   /** Largest output width or height (Cloudflare's 12,000). */
   readonly maxOutputDimension: number;
+  /**
+   * Largest output width × height × frames, after every step that can grow the image (resize,
+   * pad, border). Each side under 12,000 px still allows 144 MP; this bounds memory and time.
+   */
+  readonly maxOutputPixels: number;
   readonly requestTimeoutMs: number;
   /** Transforms running at once (each uses libvips threads). */
   readonly concurrency: number;
@@ -112,6 +117,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxPixels: 25_000_000,
   maxSourceBytes: 50 * 1024 * 1024,
   maxOutputDimension: 12_000,
+  maxOutputPixels: 25_000_000,
   requestTimeoutMs: 10_000,
   concurrency: 2,
   queueSize: 64,
@@ -133,6 +139,7 @@ export interface Settings {
   readonly s3VerifyDigest?: boolean;
   readonly requestTimeoutMs?: number;
   readonly maxPixels?: number;
+  readonly maxOutputPixels?: number;
   readonly maxSourceBytes?: number;
   readonly concurrency?: number;
   readonly queueSize?: number;
@@ -181,6 +188,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     s3VerifyDigest: flag('IMAGE_CDN_S3_VERIFY_DIGEST'),
     requestTimeoutMs: number('IMAGE_CDN_REQUEST_TIMEOUT_MS'),
     maxPixels: number('IMAGE_CDN_MAX_PIXELS'),
+    maxOutputPixels: number('IMAGE_CDN_MAX_OUTPUT_PIXELS'),
     maxSourceBytes: number('IMAGE_CDN_MAX_SOURCE_BYTES'),
     concurrency: number('IMAGE_CDN_CONCURRENCY'),
     queueSize: number('IMAGE_CDN_QUEUE_SIZE'),
@@ -220,6 +228,7 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     ...base.limits,
     ...(merged.requestTimeoutMs !== undefined && { requestTimeoutMs: merged.requestTimeoutMs }),
     ...(merged.maxPixels !== undefined && { maxPixels: merged.maxPixels }),
+    ...(merged.maxOutputPixels !== undefined && { maxOutputPixels: merged.maxOutputPixels }),
     ...(merged.maxSourceBytes !== undefined && { maxSourceBytes: merged.maxSourceBytes }),
     ...(merged.concurrency !== undefined && { concurrency: merged.concurrency }),
     ...(merged.queueSize !== undefined && { queueSize: merged.queueSize }),

@@ -20,6 +20,8 @@ export type ErrorTag =
   | 'source_fetch_error'
   | 'source_integrity_error'
   | 'overloaded'
+  | 'uri_too_long'
+  | 'operation_too_costly'
   | 'internal_error';
 
 export class ImageCdnError extends Error {
@@ -58,6 +60,9 @@ export const errors = {
     new ImageCdnError('unsupported_source_format', 415, `source "${path}" is not a decodable image`),
   sourceTooLarge: (what: string) => new ImageCdnError('source_too_large', 413, what),
   outputTooLarge: (what: string) => new ImageCdnError('output_too_large', 400, what),
+  operationTooCostly: (what: string) => new ImageCdnError('operation_too_costly', 400, what),
+  uriTooLong: (length: number, max: number) =>
+    new ImageCdnError('uri_too_long', 414, `the request target is ${length} bytes; the limit is ${max}`),
   timeout: (ms: number) => new ImageCdnError('request_timeout', 504, `request did not complete within ${ms} ms`),
   expiredInQueue: () => new ImageCdnError('request_timeout', 504, 'the request timed out while its transform waited for a slot'),
   fetchFailed: (path: string, why: string) =>

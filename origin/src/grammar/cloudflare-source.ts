@@ -34,8 +34,12 @@ function percentDecode(text: string): string | undefined {
   }
 }
 
-/** `https:/host/x` (a proxy merged the slashes) becomes `https://host/x`. */
-function absoluteUrl(text: string): Result<string> {
+/**
+ * The one spelling of an absolute source, for every grammar: `https:/host/x` (a proxy merged the
+ * slashes) becomes `https://host/x`, and the WHATWG serialisation percent-encodes what a header
+ * value cannot carry, so the URL is safe to fetch, log and send back in a `Location`.
+ */
+export function absoluteUrl(text: string): Result<string> {
   const normalised = text.replace(ABSOLUTE, (_match, scheme: string) => `${scheme.toLowerCase()}://`);
   let url: URL;
   try {
@@ -44,5 +48,6 @@ function absoluteUrl(text: string): Result<string> {
     return fail(errors.malformedUrl(`source "${shown(text)}" is not a valid absolute http(s) URL`));
   }
   if (url.hostname === '') return fail(errors.malformedUrl(`source "${shown(text)}" has no host`));
+  if (url.username || url.password) return fail(errors.malformedUrl(`source "${shown(text)}" carries credentials`));
   return ok(url.href);
 }

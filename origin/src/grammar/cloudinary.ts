@@ -1,5 +1,6 @@
 import { errors, fail, ok, type Result } from '../errors.js';
 import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from '../pipeline/types.js';
+import { absoluteUrl } from './cloudflare-source.js';
 import { parseCssColor } from './color.js';
 import {
   blurFrom2000,
@@ -145,8 +146,9 @@ function cloudinarySource(type: string, raw: string): Result<string> {
     // Path normalisation may have folded the "//" after the scheme.
     const url = decoded.replace(/^(https?):\/(?!\/)/i, '$1://');
     if (!isAbsoluteUrl(url)) return fail(errors.malformedUrl(`image/fetch needs an absolute http(s) URL, not "${decoded}"`));
-    return ok(url);
+    return absoluteUrl(url);
   }
+  if (decoded.includes('\0')) return fail(errors.malformedUrl('public ID contains a NUL byte (%00)'));
   return ok(decoded);
 }
 

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
 import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
+import { absoluteUrl } from './cloudflare-source.js';
 import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
 import { MAX_DIMENSION, MAX_DPR } from './cloudflare-values.js';
 
@@ -234,6 +235,15 @@ export function decodePath(text: string): string | undefined {
 }
 
 export const isAbsoluteUrl = (source: string): boolean => /^https?:\/\/[^/]/i.test(source);
+
+/**
+ * A decoded source path of a hosted grammar: an absolute URL in its one canonical spelling (as
+ * the Cloudflare grammar gives it), or a path under the mounts without leading slashes.
+ */
+export function hostedSource(decoded: string): Result<string> {
+  if (decoded.includes('\0')) return fail(errors.malformedUrl('source path contains a NUL byte (%00)'));
+  return isAbsoluteUrl(decoded) ? absoluteUrl(decoded) : ok(decoded.replace(/^\/+/, ''));
+}
 
 /** One step of a chained transformation, already translated into ImageOptions. */
 export interface Step {

@@ -11,7 +11,7 @@ import {
   DPR_ACCEPTS,
   hexColor,
   integerIn,
-  isAbsoluteUrl,
+  hostedSource,
   MAX_BORDER,
   mergeSteps,
   NO_TURN,
@@ -117,7 +117,8 @@ export function parseImageKit(
   const decoded = decodePath(rest);
   if (decoded === undefined) return fail(errors.malformedUrl(`malformed percent-encoding in source path "${rest}"`));
   if (decoded === '') return fail(errors.malformedUrl('ImageKit URL has no source path'));
-  const source = isAbsoluteUrl(decoded) ? decoded : decoded.replace(/^\/+/, '');
+  const source = hostedSource(decoded);
+  if (!source.ok) return source;
 
   const steps: Step[] = [];
   for (const text of transformations.flatMap((t) => decodePath(t)?.split(':') ?? [undefined])) {
@@ -128,7 +129,7 @@ export function parseImageKit(
   }
   const options = mergeSteps(steps);
   if (!options.ok) return options;
-  return ok({ grammar: 'imagekit', source, options: options.value });
+  return ok({ grammar: 'imagekit', source: source.value, options: options.value });
 }
 
 /** `w-300` → ['w', '300']; effects keep their name: `e-sharpen-10` → ['e-sharpen', '10']. */

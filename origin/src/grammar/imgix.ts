@@ -12,7 +12,7 @@ import {
   exifTurn,
   hexColor,
   integerIn,
-  isAbsoluteUrl,
+  hostedSource,
   levelToMultiplier,
   MAX_BORDER,
   MAX_DIMENSION,
@@ -109,7 +109,7 @@ function imgixSource(pathname: string): Result<string> {
   if (decoded === undefined) return fail(errors.malformedUrl(`malformed percent-encoding in source path "${pathname}"`));
   if (decoded === '') return fail(errors.malformedUrl('imgix URL has no source path'));
   // imgix web-proxy sources are the whole encoded URL as the path: /https%3A%2F%2Fexample.com%2Fa.jpg
-  return ok(isAbsoluteUrl(decoded) ? decoded : decoded.replace(/^\/+/, ''));
+  return hostedSource(decoded);
 }
 
 /** Every parameter once (imgix combines repeated `auto`); unknown names refused. */

@@ -49,6 +49,9 @@ interface RequestContext {
   readonly expiresAt?: number;
 }
 
+/** CloudFront's own limit on a request URL: nothing longer can reach the origin through it. */
+export const MAX_URL_LENGTH = 8_192;
+
 const CONTENT_TYPES: Record<OutputFormat | 'json', string> = {
   avif: 'image/avif',
   webp: 'image/webp',
@@ -58,6 +61,18 @@ const CONTENT_TYPES: Record<OutputFormat | 'json', string> = {
   gif: 'image/gif',
   json: 'application/json',
 };
+
+/** What one queued transform needs. */
+interface TransformJob {
+  readonly resolved: ResolvedSource;
+  readonly pipeline: Pipeline;
+  readonly format: OutputFormat | 'json';
+  /** Effective quality (the request's, or its slow-connection quality). */
+  readonly quality: Pipeline['output']['quality'];
+  readonly sourceName: string;
+  /** `performance.now()` ms: the deadline of the request that started the job. */
+  readonly deadline: number;
+}
 
 interface TransformResult {
   readonly data: Buffer;
@@ -135,6 +150,8 @@ export class OriginHandler {
 
   private async route(request: OriginRequest, signal: AbortSignal, deadline: number): Promise<OriginResponse> {
     if (request.method !== 'GET' && request.method !== 'HEAD') throw errors.methodNotAllowed(request.method);
+    // Every URL is parsed, and its plan kept, before anything else: bound what one request can make the origin hold.
+    if (request.url.length > MAX_URL_LENGTH) throw errors.uriTooLong(request.url.length, MAX_URL_LENGTH);
     const queryStart = request.url.indexOf('?');
     const target = queryStart < 0 ? request.url : request.url.slice(0, queryStart);
     if (!target.startsWith('/')) throw errors.malformedUrl('request target must start with "/"');
@@ -209,7 +226,7 @@ export class OriginHandler {
     const autoWidth = resolveAutoWidth(options, (name) => request.header(name), config.limits.maxOutputDimension);
     const buildPlan = () => {
       const pipeline = normalise(autoWidth.options);
-      checkOutputLimits(pipeline, config.limits.maxOutputDimension);
+      checkOutputLimits(pipeline, config.limits);
       return { pipeline, fingerprint: fingerprint(pipeline) };
     };
     const { pipeline, fingerprint: print } = autoWidth.vary.length ? buildPlan() : this.plans.plan(image, buildPlan);
@@ -245,7 +262,7 @@ export class OriginHandler {
       const resolveMs = performance.now() - sourceStarted;
       const job = this.queue.run(
         etag,
-        () => this.execute(resolved, pipeline, decision.format, quality.quality, image.source, meta.size),
+        () => this.execute({ resolved, pipeline, format: decision.format, quality: quality.quality, sourceName: image.source, deadline }),
         deadline,
       );
       const result = await job.promise;
@@ -261,22 +278,18 @@ export class OriginHandler {
         timings: { resolve: resolveMs, ...result.timings },
       };
     } catch (error) {
-      if (options.onerror === 'redirect' && error instanceof ImageCdnError && error.tag !== 'overloaded') {
+      if (options.onerror === 'redirect' && error instanceof ImageCdnError && redirectsOnError(error)) {
         return redirectToSource(image.source, config.cacheControl.clientError);
       }
       throw error;
     }
   }
 
-  /** One decode → transform → encode; coalesced callers share its result. */
-  private async execute(
-    resolved: ResolvedSource,
-    pipeline: Pipeline,
-    format: OutputFormat | 'json',
-    quality: Pipeline['output']['quality'],
-    sourceName: string,
-    size: number | undefined,
-  ): Promise<TransformResult> {
+  /**
+   * One decode → transform → encode; coalesced callers share its result. Its work stops at the
+   * deadline of the request that started it: reading, decoding and each libvips step.
+   */
+  private async execute({ resolved, pipeline, format, quality, sourceName, deadline }: TransformJob): Promise<TransformResult> {
     const { limits } = this.deps.config;
     const started = performance.now();
     let fetchMs = 0;
@@ -284,7 +297,8 @@ export class OriginHandler {
       // Read only when the decoded-source cache lacks the header or the raster this transform needs.
       open: async () => {
         const opening = performance.now();
-        const body = await resolved.open({ signal: AbortSignal.timeout(limits.requestTimeoutMs), maxBytes: limits.maxSourceBytes });
+        const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - opening)));
+        const body = await resolved.open({ signal, maxBytes: limits.maxSourceBytes });
         fetchMs = performance.now() - opening;
         return body;
       },
@@ -297,13 +311,15 @@ export class OriginHandler {
       },
       pipeline,
       maxPixels: limits.maxPixels,
+      outputLimits: limits,
+      deadline,
       timeoutMs: limits.requestTimeoutMs,
       sourceName,
     };
     let data: Buffer;
     let timings: Record<string, number>;
     if (format === 'json') {
-      data = Buffer.from(JSON.stringify(await describe(common, size)));
+      data = Buffer.from(JSON.stringify(await describe(common, resolved.meta.size)));
       timings = { transform: performance.now() - started - fetchMs };
     } else {
       const output = await transform({ ...common, format, quality });
@@ -376,6 +392,14 @@ function withoutContentHeaders(headers: Record<string, string>): Record<string, 
   return rest;
 }
 
+/**
+ * `onerror=redirect` sends the client to the source itself, but never where the origin would not
+ * go: a source the allow-list or address guard refused (source_forbidden) is no redirect target,
+ * and an overload is not the source's fault.
+ */
+const redirectsOnError = (error: ImageCdnError) => error.tag !== 'overloaded' && error.tag !== 'source_forbidden';
+
+/** `source` is a mount path or an absolute URL already in its WHATWG serialisation (grammar/), so it is a valid header value. */
 function redirectToSource(source: string, cacheControl: string): OriginResponse {
   const location = /^https?:\/\//i.test(source) ? source : encodeURI(`/${source}`);
   return { status: 302, headers: { location, 'cache-control': cacheControl, 'content-length': '0' }, outcome: 'redirect' };

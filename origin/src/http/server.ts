@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
-import type { OriginConfig } from '../config.js';
+import type { CacheControlConfig, OriginConfig } from '../config.js';
+import { errorResponse, internalError } from './error-response.js';
 import { OriginHandler, probeCapabilities } from './handler.js';
 import { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
@@ -20,6 +21,18 @@ export interface OriginServerOptions {
   /** Access log destination; `false` silences it. Default: JSON lines on stdout when config.accessLog. */
   readonly logger?: Logger | false;
 }
+
+/**
+ * A client gets 10 s to send its request headers (a GET has no body), checked every second
+ * rather than Node's 30 s, so sockets that trickle bytes (slowloris) are closed in bounded time
+ * instead of held for a minute or more each.
+ */
+export const HEADERS_TIMEOUT_MS = 10_000;
+const SLOW_CLIENT_BOUNDS: http.ServerOptions = {
+  headersTimeout: HEADERS_TIMEOUT_MS,
+  requestTimeout: HEADERS_TIMEOUT_MS,
+  connectionsCheckingInterval: 1_000,
+};
 
 export interface OriginServer {
   readonly url: string;
@@ -42,7 +55,7 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
     metrics,
     capabilities,
     variants: options.variants ?? EMPTY_VARIANTS,
-    onBug: (error, request) => (logger ?? pino()).error({ err: error, url: request.url }, 'unexpected error'),
+    onBug: (error, request) => bug(error, request.url),
   });
   const health = Buffer.from(JSON.stringify({
     status: 'ok',
@@ -54,8 +67,25 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const server = http.createServer(async (req, res) => {
+  const bug = (error: unknown, url: string) => (logger ?? pino()).error({ err: error, url }, 'unexpected error');
+
+  const server = http.createServer(SLOW_CLIENT_BOUNDS, (req, res) => {
     inFlight++;
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      if (--inFlight === 0) drained?.();
+    };
+    res.once('close', finish);
+    // The last resort: whatever a request does, it ends in an answer (or a closed socket), never in the process's end.
+    serve(req, res).catch((error: unknown) => {
+      bug(error, req.url ?? '');
+      answerInternalError(res, config.cacheControl);
+    });
+  });
+
+  async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = performance.now();
     const request: OriginRequest = {
       method: req.method ?? 'GET',
@@ -75,7 +105,7 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
     }
     metrics.requests.inc({ status: String(response.status), outcome: response.outcome });
     res.writeHead(response.status, response.headers);
-    const finish = () => {
+    res.once('close', () =>
       logger?.info({
         method: request.method,
         path: request.url,
@@ -85,14 +115,12 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
         outcome: response.outcome,
         ...(response.error && { error: response.error.tag }),
         ...(response.timings && { timings: roundTimings(response.timings) }),
-      });
-      if (--inFlight === 0) drained?.();
-    };
-    res.once('close', finish);
+      }),
+    );
     if (!response.body || request.method === 'HEAD') res.end();
     else if (Buffer.isBuffer(response.body)) res.end(response.body);
     else sendStream(response.body, res);
-  });
+  }
   // Idle keep-alive sockets must not hold a shutdown open.
   server.keepAliveTimeout = 5_000;
 
@@ -112,15 +140,23 @@ export async function startOriginServer(config: OriginConfig, options: OriginSer
       new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
-        const done = () => {
-          server.closeIdleConnections();
-          // Anything still open after the drain window is abandoned rather than holding the process.
-          setTimeout(() => server.closeAllConnections(), config.limits.requestTimeoutMs + 1_000).unref();
-        };
-        if (inFlight === 0) done();
-        else drained = done;
+        // Every answer is due by its deadline; whatever is still open a second after that (a slow
+        // reader of a large body, say) is cut off, so closing takes a bounded time.
+        setTimeout(() => server.closeAllConnections(), config.limits.requestTimeoutMs + 1_000).unref();
+        drained = () => server.closeIdleConnections();
+        if (inFlight === 0) drained();
       }),
   };
+}
+
+/** A tagged 500 when nothing was sent yet; otherwise the half-sent response can only be cut off. */
+function answerInternalError(res: http.ServerResponse, cacheControl: CacheControlConfig): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const { status, headers, body } = errorResponse(internalError(), cacheControl);
+  res.writeHead(status, headers).end(body);
 }
 
 function operational(status: number, contentType: string, body: Buffer): OriginResponse {

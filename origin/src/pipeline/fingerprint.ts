@@ -21,9 +21,10 @@ const ENCODER_DIGEST = createHash('sha256').update(ENCODER_ID).digest('base64url
 
 /**
  * Version of how the engine turns a pipeline into pixels, for changes the encoder table does
- * not show: 2 = downscales start from a decoded source level (transform/source-level.ts).
+ * not show: 2 = downscales start from a decoded source level (transform/source-level.ts);
+ * 3 = gamma is computed by libvips (rounding differs from the former lookup table by at most 1).
  */
-const ENGINE_VERSION = 2;
+const ENGINE_VERSION = 3;
 
 /** Fingerprint of a normalised pipeline plus the engine and encoder that will run it. */
 export function fingerprint(pipeline: Pipeline): string {

@@ -49,7 +49,8 @@ export function createFileSource(root: string, options: FileSourceOptions = {}):
   async function resolveFile(relative: string): Promise<ResolvedSource> {
     const candidate = confine(realRoot, relative);
     const real = await realpath(candidate).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT' || error.code === 'ENOTDIR') throw errors.sourceNotFound(relative);
+      // A name longer than the file system allows cannot exist either: a request, not the disk, is at fault.
+      if (error.code === 'ENOENT' || error.code === 'ENOTDIR' || error.code === 'ENAMETOOLONG') throw errors.sourceNotFound(relative);
       throw errors.fetchFailed(relative, error.code ?? 'file system error');
     });
     if (!isInside(realRoot, real)) throw errors.sourceForbidden(relative, 'it resolves outside the source root');

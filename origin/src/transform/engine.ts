@@ -6,6 +6,7 @@ import type { SourceBody } from '../sources/types.js';
 import { ENCODER_DEFAULTS, qualityFor } from './encoder-settings.js';
 import { applyMetadataPolicy } from './metadata-policy.js';
 import type { Raster, RasterCache, SourceHeader } from './raster-cache.js';
+import { blurSigma, planGeometry, trimRect, type GeometryLimits } from './output-geometry.js';
 import { planResize } from './resize-plan.js';
 import { chooseLevel, type SourceLevel } from './source-level.js';
 
@@ -25,7 +26,11 @@ export interface TransformInput {
   /** Effective quality (the request's, or its slow-connection quality). */
   readonly quality: Pipeline['output']['quality'];
   readonly maxPixels: number;
-  /** Wall-clock budget left for libvips, in ms. */
+  /** Output size and operation cost bounds (output-geometry.ts). */
+  readonly outputLimits: GeometryLimits;
+  /** `performance.now()` ms after which no libvips work of this transform may run. */
+  readonly deadline: number;
+  /** The request's whole budget, for the 504 message. */
   readonly timeoutMs: number;
   /** For messages only. */
   readonly sourceName: string;
@@ -103,6 +108,7 @@ export async function transform(request: TransformInput): Promise<TransformOutpu
   const meta = await sourceHeader(source, canAnimate ? 'all' : 'first');
   const headerDone = performance.now();
   const animated = canAnimate && (meta.pages ?? 1) > 1;
+  planFromHeader(request, meta, animated);
 
   try {
     const image = await buildPipeline(request, source, meta, animated);
@@ -119,22 +125,32 @@ export async function transform(request: TransformInput): Promise<TransformOutpu
   }
 }
 
-/** Cloudflare's `format=json`: output and original dimensions, without encoding an image. */
+/**
+ * Cloudflare's `format=json`: output and original dimensions, without encoding an image. The
+ * output size is arithmetic on the header; only a trim by border colour, whose result depends
+ * on the pixels, runs the pipeline (bounded like any transform).
+ */
 export async function describe(request: Omit<TransformInput, 'format' | 'quality'>, fileSize: number | undefined): Promise<Describe> {
   const source = sourceRequest(request);
   const meta = await sourceHeader(source, 'first');
+  const [width, height] = orientedSize(meta);
+  const original = { ...(fileSize !== undefined && { file_size: fileSize }), width, height, format: `image/${meta.format === 'heif' ? 'avif' : meta.format}` };
+  const planned = planFromHeader(request, meta, false);
+  if (planned.exact) return { width: planned.width, height: planned.height, original };
   try {
     const image = await buildPipeline({ ...request, format: 'png', quality: undefined }, source, meta, false);
-    const { info } = await image.raw().toBuffer({ resolveWithObject: true });
-    const [width, height] = orientedSize(meta);
-    return {
-      width: info.width,
-      height: info.height,
-      original: { ...(fileSize !== undefined && { file_size: fileSize }), width, height, format: `image/${meta.format === 'heif' ? 'avif' : meta.format}` },
-    };
+    const { info } = await withDeadline(image.raw(), request).toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, original };
   } catch (error) {
     throw asTransformError(error, request);
   }
+}
+
+/** The output geometry from the header alone, refusing what passes the output limits before any decode. */
+function planFromHeader(request: Pick<TransformInput, 'pipeline' | 'outputLimits'>, meta: SourceHeader, animated: boolean) {
+  const [width, height] = orientedSize(meta);
+  const frames = animated ? (meta.pages ?? 1) : 1;
+  return planGeometry(width, animated ? (meta.pageHeight ?? height) : height, frames, request.pipeline.operations, request.outputLimits);
 }
 
 async function buildPipeline(request: TransformInput, source: SourceRequest, meta: SourceHeader, animated: boolean): Promise<Sharp> {
@@ -150,8 +166,13 @@ async function buildPipeline(request: TransformInput, source: SourceRequest, met
   let extended = false;
   // Trim, flip and rotate change the geometry the later operations refer to; apply them on
   // the decoded image first (rare requests, so the lost shrink-on-load is an accepted cost).
-  for (const op of ops.filter((o) => GEOMETRY.has(o.op))) {
-    ({ image, width, height } = await applyGeometry(image, op, width, height));
+  const geometry = ops.filter((o) => GEOMETRY.has(o.op));
+  for (const op of geometry) {
+    ({ image, width, height } = await applyGeometry(image, op, width, height, request));
+  }
+  // A trim by border colour makes a size the header could not predict: check the rest again from it.
+  if (geometry.some((o) => o.op === 'trim' && o.trim.mode === 'border')) {
+    planGeometry(width, height, 1, ops.filter((o) => !GEOMETRY.has(o.op)), request.outputLimits);
   }
 
   for (const op of ops) {
@@ -187,10 +208,10 @@ async function buildPipeline(request: TransformInput, source: SourceRequest, met
       case 'adjust':
         if (op.brightness !== 1 || op.saturation !== 1) image = image.modulate({ brightness: op.brightness, saturation: op.saturation });
         if (op.contrast !== 1) image = image.linear(op.contrast, 128 * (1 - op.contrast));
-        if (op.gamma !== 1) image = await applyGamma(image, op.gamma);
+        if (op.gamma !== 1) image = await applyGamma(image, op.gamma, request);
         break;
       case 'blur':
-        image = image.blur(Math.max(0.3, op.radius / 2));
+        image = image.blur(blurSigma(op.radius));
         break;
       case 'sharpen':
         image = image.sharpen({ sigma: 0.5 + op.amount / 2 });
@@ -198,7 +219,7 @@ async function buildPipeline(request: TransformInput, source: SourceRequest, met
       case 'border':
         // sharp keeps one extend per pipeline and runs it before a post-resize crop; a padded or
         // cropped image must be materialised first so the border goes around the final frame.
-        if (extended) image = await rebase(image);
+        if (extended) image = await rebase(image, request);
         image = image.extend({ ...op.edges, background: toSharpColour(op.color) });
         break;
       default:
@@ -232,8 +253,8 @@ function levelRaster(request: TransformInput, source: SourceRequest, level: Sour
       sharp(input(await source.body()), decodeOptions(request, false))
         .autoOrient()
         .resize(level.width, level.height, { fit: 'fill' })
-        .toColourspace('srgb')
-        .timeout({ seconds: timeoutSeconds(request.timeoutMs) }),
+        .toColourspace('srgb'),
+      request,
     );
   const { decoded } = request;
   return decoded ? decoded.cache.get(`${decoded.key}|level:${level.factor}`, decode, decoded.whileShared) : decode();
@@ -246,7 +267,16 @@ const decodeOptions = (request: TransformInput, animated: boolean) => ({
   failOn: 'error' as const,
 });
 
-const timeoutSeconds = (timeoutMs: number) => Math.max(1, Math.ceil(timeoutMs / 1000));
+/**
+ * Gives a pipeline what is left of the request's deadline: libvips stops it at the next tile
+ * past that (sharp counts whole seconds, so it may overrun by under one), and a step that would
+ * start after the deadline is not started at all.
+ */
+function withDeadline(image: Sharp, request: Pick<TransformInput, 'deadline' | 'timeoutMs'>): Sharp {
+  const left = request.deadline - performance.now();
+  if (left <= 0) throw errors.timeout(request.timeoutMs);
+  return image.timeout({ seconds: Math.ceil(left / 1000) });
+}
 
 function encode(image: Sharp, request: TransformInput): Sharp {
   const { output } = request.pipeline;
@@ -256,7 +286,7 @@ function encode(image: Sharp, request: TransformInput): Sharp {
   if (request.format === 'jpeg' || request.format === 'baseline-jpeg') {
     image = image.flatten({ background: toSharpColour(output.background ?? WHITE) });
   }
-  image = image.toColourspace('srgb').timeout({ seconds: timeoutSeconds(request.timeoutMs) });
+  image = withDeadline(image.toColourspace('srgb'), request);
   switch (request.format) {
     case 'jpeg':
     case 'baseline-jpeg': {
@@ -281,29 +311,13 @@ function encode(image: Sharp, request: TransformInput): Sharp {
   }
 }
 
-async function applyGeometry(image: Sharp, op: Operation, width: number, height: number): Promise<{ image: Sharp; width: number; height: number }> {
+async function applyGeometry(image: Sharp, op: Operation, width: number, height: number, budget: Budget): Promise<{ image: Sharp; width: number; height: number }> {
   let next: Sharp;
   switch (op.op) {
-    case 'trim': {
-      const trim = op.trim;
-      if (trim.mode === 'border') {
-        return trimBorder(image, trim);
-      } else {
-        const rect = trim.mode === 'edges'
-          ? { left: trim.edges.left, top: trim.edges.top, width: width - trim.edges.left - trim.edges.right, height: height - trim.edges.top - trim.edges.bottom }
-          : { left: trim.left, top: trim.top, width: trim.width ?? width - trim.left, height: trim.height ?? height - trim.top };
-        // Cloudflare clamps trims larger than the image rather than failing.
-        const left = Math.min(Math.max(0, rect.left), width - 1);
-        const top = Math.min(Math.max(0, rect.top), height - 1);
-        next = image.extract({
-          left,
-          top,
-          width: Math.max(1, Math.min(rect.width, width - left)),
-          height: Math.max(1, Math.min(rect.height, height - top)),
-        });
-      }
+    case 'trim':
+      if (op.trim.mode === 'border') return trimBorder(image, op.trim, budget);
+      next = image.extract(trimRect(op.trim, width, height));
       break;
-    }
     case 'flip':
       next = op.horizontal ? image.flop() : image;
       break;
@@ -313,63 +327,76 @@ async function applyGeometry(image: Sharp, op: Operation, width: number, height:
     default:
       return { image, width, height };
   }
-  return materialise(next);
+  return materialise(next, budget);
 }
+
+/** What every materialising step needs to stay inside the request's deadline. */
+type Budget = Pick<TransformInput, 'deadline' | 'timeoutMs'>;
 
 /**
  * Trims a uniform border; `keep` puts back that many pixels of the border colour (the given
  * colour, or the top-left pixel, which is what libvips trims against by default).
  */
-async function trimBorder(image: Sharp, trim: Extract<Operation, { op: 'trim' }>['trim'] & { mode: 'border' }) {
-  const source = await rebase(image);
+async function trimBorder(image: Sharp, trim: Extract<Operation, { op: 'trim' }>['trim'] & { mode: 'border' }, budget: Budget) {
+  const source = await rebase(image, budget);
   const trimmed = await materialise(
     source.clone().trim({
       ...(trim.color && { background: toSharpColour(trim.color) }),
       ...(trim.tolerance !== undefined && { threshold: trim.tolerance }),
     }),
+    budget,
   );
   if (!trim.keep) return trimmed;
-  const background = trim.color ? toSharpColour(trim.color) : await topLeftPixel(source);
-  return materialise(trimmed.image.extend({ top: trim.keep, right: trim.keep, bottom: trim.keep, left: trim.keep, background }));
+  const background = trim.color ? toSharpColour(trim.color) : await topLeftPixel(source, budget);
+  return materialise(trimmed.image.extend({ top: trim.keep, right: trim.keep, bottom: trim.keep, left: trim.keep, background }), budget);
 }
 
-async function topLeftPixel(image: Sharp) {
-  const { data, info } = await image.clone().extract({ left: 0, top: 0, width: 1, height: 1 }).raw().toBuffer({ resolveWithObject: true });
+async function topLeftPixel(image: Sharp, budget: Budget) {
+  const { data, info } = await withDeadline(image.clone().extract({ left: 0, top: 0, width: 1, height: 1 }).raw(), budget).toBuffer({ resolveWithObject: true });
   const alpha = info.channels === 4 || info.channels === 2 ? data[info.channels - 1]! / 255 : 1;
   const grey = info.channels <= 2;
   return { r: data[0]!, g: grey ? data[0]! : data[1]!, b: grey ? data[0]! : data[2]!, alpha };
 }
 
 /** Runs the pipeline so far into raw pixels and starts a new one on them, so later steps see its result. */
-async function materialise(image: Sharp): Promise<{ image: Sharp; width: number; height: number }> {
-  const raster = await toRaster(image);
+async function materialise(image: Sharp, budget: Budget): Promise<{ image: Sharp; width: number; height: number }> {
+  const raster = await toRaster(image, budget);
   return { image: fromRaw(raster), width: raster.width, height: raster.height };
 }
 
-/** Runs the pipeline into raw pixels. */
-async function toRaster(image: Sharp): Promise<Raster> {
-  const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+/** Runs the pipeline into raw pixels, within the deadline. */
+async function toRaster(image: Sharp, budget: Budget): Promise<Raster> {
+  const { data, info } = await withDeadline(image.raw(), budget).toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
 
 /** Materialises the pipeline so far, so that the next resize is a separate libvips step. */
-async function rebase(image: Sharp): Promise<Sharp> {
-  return (await materialise(image)).image;
+async function rebase(image: Sharp, budget: Budget): Promise<Sharp> {
+  return (await materialise(image, budget)).image;
 }
 
 const fromRaw = (raster: Raster) => sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels } });
 
-/** out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens. Alpha is left alone. */
-async function applyGamma(image: Sharp, gamma: number): Promise<Sharp> {
-  const raster = await toRaster(image);
-  const { data, channels } = raster;
-  const table = new Uint8Array(256);
-  for (let i = 0; i < 256; i++) table[i] = Math.round(255 * Math.pow(i / 255, 1 / gamma));
-  const colourChannels = channels === 4 || channels === 2 ? channels - 1 : channels;
-  for (let i = 0; i < data.length; i++) {
-    if (i % channels < colourChannels) data[i] = table[data[i]!]!;
-  }
-  return fromRaw(raster);
+/** sharp takes each of its two gamma exponents from 1 to 3. */
+const SHARP_GAMMA_RANGE = 3;
+
+/**
+ * out = 255·(in/255)^(1/γ): γ>1 lightens, γ<1 darkens; alpha is left alone. libvips does the
+ * per-pixel work (off the event loop, under the deadline). One sharp pipeline raises to
+ * gamma / gammaOut, each from 1 to 3, so an exponent within [1/3, 3] takes one step and a
+ * stronger one a step per factor of 3. Each step is materialised, so the adjustment lands
+ * exactly where it stands in the pipeline whatever order sharp applies its own stages in.
+ */
+async function applyGamma(image: Sharp, gamma: number, budget: Budget): Promise<Sharp> {
+  let exponent = 1 / gamma;
+  let current = await rebase(image, budget);
+  do {
+    const step = Math.min(Math.max(exponent, 1 / SHARP_GAMMA_RANGE), SHARP_GAMMA_RANGE);
+    // gamma(g, gOut) raises to g before sharp's resize stage and to 1/gOut after it; there is no resize here.
+    current = await rebase(current.gamma(Math.max(step, 1), Math.max(1 / step, 1)), budget);
+    exponent /= step;
+  } while (Math.abs(exponent - 1) > 1e-9);
+  return current;
 }
 
 function orientedSize(meta: SourceHeader): [number, number] {
@@ -384,7 +411,7 @@ const toSharpColour = (c: Rgba) => ({ r: c.r, g: c.g, b: c.b, alpha: c.alpha });
 function asTransformError(error: unknown, request: { sourceName: string; timeoutMs: number }): ImageCdnError {
   if (error instanceof ImageCdnError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (/timeout/i.test(message)) return errors.timeout(request.timeoutMs);
+  if (/timeout|killed/i.test(message)) return errors.timeout(request.timeoutMs);
   if (/input file is missing/i.test(message)) return errors.sourceNotFound(request.sourceName);
   if (/pixel limit/i.test(message)) return errors.sourceTooLarge(`source exceeds the pixel limit`);
   if (/unsupported image format|corrupt|premature end|bad|invalid|VipsJpeg|vipspng|gifload|webpload|heifload/i.test(message)) {
