@@ -12,6 +12,8 @@
 //    defined with format=auto). Every other URL loses Accept: one cache entry.
 //  - A signed URL is never rewritten (its signature covers the URL as sent); only its Accept
 //    is normalised.
+//  - The origin's operational endpoints (/healthz, /metrics) answer 404 here in any spelling:
+//    the load balancer's health check reaches the tasks directly.
 //
 // Written in ES5 syntax (a subset of cloudfront-js-2.0) with no modules. At synth time
 // lib/viewer-request-function.ts sets CONFIG, keeps the `//#if <grammar>` sections of the
@@ -280,6 +282,25 @@ GRAMMARS.push(function (url) {
 });
 //#endif
 
+// The origin's /healthz and /metrics are for the load balancer's health check and scrapers inside
+// the VPC, never for viewers. Every spelling that could reach them is answered here: any case,
+// percent-encoded (even twice), extra or trailing slashes, dot segments, any query (CloudFront
+// may forward the path without it).
+var OPERATIONAL = { healthz: 1, metrics: 1 };
+
+function isOperational(uri) {
+  var path = uri;
+  for (var i = 0; i < 3 && path.indexOf('%') >= 0; i++) path = decode(path);
+  var parts = path.toLowerCase().split(/[\/\\]/);
+  var kept = [];
+  for (i = 0; i < parts.length; i++) {
+    var part = parts[i].trim();
+    if (part === '..') kept.pop();
+    else if (part !== '' && part !== '.') kept.push(part);
+  }
+  return kept.length === 1 && has(OPERATIONAL, kept[0]);
+}
+
 // The image types a client accepts with q > 0 (wildcards imply neither), as the origin reads them.
 function negotiatedAccept(accept) {
   if (!accept) return '';
@@ -310,6 +331,7 @@ function negotiatedAccept(accept) {
 
 function handler(event) {
   var request = event.request;
+  if (isOperational(request.uri)) return { statusCode: 404, statusDescription: 'Not Found', headers: { 'x-image-cdn-error': { value: 'not_found' } } };
   var headers = request.headers;
   // The origin ignores a leading version segment (`/v2/`); the grammars see the path after it.
   var version = CONFIG.version ? CONFIG.version.exec(request.uri) : null;
