@@ -4,7 +4,7 @@ import { tuneRuntime, defaultConcurrency } from './runtime.js';
 import { createHttpSource } from './sources/http.js';
 import { createSource } from './sources/index.js';
 import { createMountTable } from './sources/mounts.js';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import type { Result } from './errors.js';
 import { EMPTY_VARIANTS, loadVariants } from './pipeline/variants.js';
 import { checkSigningKeys } from './signing/keys.js';
@@ -38,7 +38,7 @@ export async function startOrigin(config: OriginConfig, options: { logger?: Logg
   }));
   const httpSource =
     config.httpSource && config.httpSource.allowHosts.length > 0
-      ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes })
+      ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes, ...sourceLogger(options.logger) })
       : undefined;
   return startOriginServer(config, {
     router: createMountTable(mounted),
@@ -48,6 +48,10 @@ export async function startOrigin(config: OriginConfig, options: { logger?: Logg
     ...(options.logger !== undefined && { logger: options.logger }),
   });
 }
+
+/** What a source does not tell the client (a refused address) is logged, with or without an access log. */
+const sourceLogger = (logger: Logger | false | undefined): { logger?: Logger } =>
+  logger === false ? {} : { logger: logger ?? pino({ base: undefined }) };
 
 /** Start-up validation failures stop the origin with the message (which names the problem). */
 function orThrow<T>(result: Result<T>): T {

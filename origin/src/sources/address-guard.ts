@@ -16,7 +16,7 @@ export type AddressGuard = (address: string) => AddressVerdict;
 const ALLOWED: AddressVerdict = { allowed: true };
 const refused = (addressClass: string): AddressVerdict => ({ allowed: false, addressClass });
 
-/** Human names for ipaddr.js range labels, used in 400 messages. */
+/** Human names for ipaddr.js range labels, for the log line of a refusal (the client is not told). */
 const CLASS_NAMES: Readonly<Record<string, string>> = {
   unspecified: 'unspecified',
   broadcast: 'broadcast',

@@ -116,5 +116,13 @@ function classify(error: unknown, url: URL, signal: AbortSignal): ImageCdnError 
   return errors.fetchFailed(url.href, `upstream unreachable (${code})`);
 }
 
+/**
+ * The client is told only that the address was refused: what a name resolves to inside the
+ * origin's network is not for it to learn. The refusal itself is the error's `cause`, for the log.
+ */
 const refusal = (error: AddressRefusedError): ImageCdnError =>
-  errors.sourceForbidden(error.host, `it resolves to ${error.address}, a ${error.addressClass} address`);
+  Object.assign(errors.sourceForbidden(error.host, 'its network address is not allowed'), { cause: error });
+
+/** The refused address behind a source_forbidden error, when that is what it was. */
+export const refusedAddress = (error: unknown): AddressRefusedError | undefined =>
+  error instanceof ImageCdnError && error.cause instanceof AddressRefusedError ? error.cause : undefined;

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import type { Logger } from 'pino';
 import { DEFAULT_LIMITS, type HttpSourceConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { type AddressGuard, defaultAddressGuard } from './address-guard.js';
 import { sha256Hex } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
-import { createGuardedAgents, type DnsLookup, requestOnce } from './guarded-request.js';
+import { createGuardedAgents, type DnsLookup, refusedAddress, requestOnce } from './guarded-request.js';
 import { createHostAllowList } from './host-allow-list.js';
 import { readBounded } from './read-bounded.js';
 import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
@@ -19,6 +20,8 @@ export interface HttpSourceOptions {
   readonly lookup?: DnsLookup;
   /** Byte cap for bodies read while resolving (upstreams without validators). */
   readonly maxResolveBytes?: number;
+  /** Where a refused address is logged: the client's 400 does not name it. */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 const REQUEST_HEADERS = {
@@ -48,7 +51,12 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
     let url = start;
     for (let hop = 0; ; hop++) {
       checkUrl(url, start);
-      const response = await requestOnce(url, agents, { method, signal, timeoutMs: config.timeoutMs, headers: REQUEST_HEADERS });
+      const response = await requestOnce(url, agents, { method, signal, timeoutMs: config.timeoutMs, headers: REQUEST_HEADERS }).catch(
+        (error: unknown) => {
+          logRefusal(error, start);
+          throw error;
+        },
+      );
       const location = response.headers.location;
       if (!isRedirect(response.statusCode) || location === undefined) return { response, url };
       response.resume();
@@ -57,6 +65,13 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
       }
       url = parseRedirect(location, url, start);
     }
+  }
+
+  function logRefusal(error: unknown, start: URL): void {
+    const refused = refusedAddress(error);
+    if (!refused) return;
+    const { host, address, addressClass } = refused;
+    options.logger?.warn({ source: start.href, host, address, addressClass }, 'source refused: forbidden network address');
   }
 
   function checkUrl(url: URL, start: URL): void {
