@@ -50,7 +50,7 @@ afterAll(async () => {
 beforeEach(() => s3.resetRequests());
 
 describe('origin over HTTP with an S3 mount', () => {
-  it('a content-addressed key: 200 immutable, then 304 with zero S3 requests', async () => {
+  it('a content-addressed key: 200 immutable (HEAD once: does it exist?), then 304 with zero S3 requests', async () => {
     const path = `/cdn-cgi/image/width=100,format=webp/uploads/${digest}.jpg`;
     const first = await get(path);
     expect(first.status).toBe(200);
@@ -58,7 +58,7 @@ describe('origin over HTTP with an S3 mount', () => {
     expect(first.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     const etag = first.headers.get('etag');
     expect(etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
-    expect(s3.requests.map((r) => r.method)).toEqual(['GET']);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD', 'GET']);
 
     s3.resetRequests();
     const again = await get(path, { 'if-none-match': etag! });

@@ -47,16 +47,19 @@ describe('content-addressed keys', () => {
     await put(`uploads/${digest}`, fossa);
   });
 
-  it('resolve makes no S3 request and the digest is the etag seed', async () => {
+  it('resolve asks S3 once whether the key exists, then never again; the digest is the etag seed', async () => {
     s3.resetRequests();
     const resolved = await resolve(source, `${digest}.jpg`);
-    expect(s3.requests).toHaveLength(0);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
     expect(resolved.meta).toEqual({ etagSeed: digest, identity: digest, immutable: true, contentType: 'image/jpeg' });
+    s3.resetRequests();
+    expect((await resolve(source, `${digest}.jpg`)).meta).toEqual(resolved.meta);
+    expect(s3.requests).toHaveLength(0);
   });
 
   it('a key without an extension is content-addressed too, with no content type known', async () => {
     const resolved = await resolve(source, digest);
-    expect(s3.requests).toHaveLength(0);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
     expect(resolved.meta.immutable).toBe(true);
     expect(resolved.meta.contentType).toBeUndefined();
     const body = await open(resolved);
@@ -72,12 +75,12 @@ describe('content-addressed keys', () => {
     expect(s3.requests[0]!.url).toContain(`/images/uploads/${digest}.jpg`);
   });
 
-  it('a missing content-addressed object is a 404 when opened', async () => {
+  it('a missing content-addressed object is a 404 from resolve (HeadObject), not vouched for by its digest', async () => {
     const missing = sha256(Buffer.from('never uploaded'));
-    const resolved = await resolve(source, `${missing}.png`);
-    const error = await failure(open(resolved));
+    const error = await failure(resolve(source, `${missing}.png`));
     expect(error.status).toBe(404);
     expect(error.tag).toBe('source_not_found');
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
   });
 
   it('verifyDigest answers 502 source_integrity_error when the bytes do not match the key', async () => {
@@ -101,10 +104,10 @@ describe('content-addressed keys', () => {
       { type: 's3', bucket: BUCKET, prefix: 'uploads', contentAddressedPattern: '^img-(?<digest>[0-9a-f]{64})-v\\d+\\.jpg$' },
       { client },
     );
-    s3.resetRequests();
     const resolved = await resolve(custom, `img-${digest}-v1.jpg`);
-    expect(s3.requests).toHaveLength(0);
     expect(resolved.meta.etagSeed).toBe(digest);
+    expect(resolved.meta.immutable).toBe(true);
+    s3.resetRequests();
     // The default pattern does not treat that basename as content-addressed: it needs a HEAD.
     const mutable = await resolve(source, `img-${digest}-v1.jpg`);
     expect(mutable.meta.immutable).toBeUndefined();

@@ -1,9 +1,16 @@
-import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  type GetObjectCommandOutput,
+  type HeadObjectCommandOutput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { SourceConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { createContentAddressMatcher, sha256Hex } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
 import { abortError, readBounded } from './read-bounded.js';
+import { RecentSet } from './recent-set.js';
 import { createS3Client } from './s3-client.js';
 import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
 
@@ -14,14 +21,17 @@ export interface S3SourceOptions {
   readonly client?: S3Client;
   /** Cache-Control for mutable keys whose object carries no Cache-Control metadata of its own. */
   readonly mutableCacheControl?: string;
+  /** How many content-addressed keys, seen to exist, are remembered (least recently used out first). @default 10,000 */
+  readonly knownKeys?: number;
 }
 
 /** Mutable keys can be replaced, so caches hold them briefly and revalidate in the background. */
 export const MUTABLE_S3_CACHE_CONTROL = 'public, max-age=300, stale-while-revalidate=3600';
 
 /**
- * Objects in one bucket, under an optional key prefix. Content-addressed keys resolve with no S3
- * request at all; other keys cost one HeadObject, and bytes are only fetched by `open`.
+ * Objects in one bucket, under an optional key prefix. A content-addressed key costs one
+ * HeadObject the first time and then no S3 request at all, while it is remembered; other keys cost
+ * one HeadObject every time. Bytes are only fetched by `open`.
  */
 export function createS3Source(config: S3SourceConfig, options: S3SourceOptions = {}): Source {
   const client = options.client ?? createS3Client({ forcePathStyle: config.forcePathStyle ?? false });
@@ -29,6 +39,9 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
   const keyPrefix = normaliseKeyPrefix(config.prefix);
   const contentAddressOf = createContentAddressMatcher(config.contentAddressedPattern);
   const mutableCacheControl = options.mutableCacheControl ?? MUTABLE_S3_CACHE_CONTROL;
+  // A digest in a key says what the bytes would be, not that they exist: only a key seen to exist
+  // (HeadObject, or a GET that found it) answers HEAD, 304 and `immutable` without asking S3.
+  const knownKeys = new RecentSet(options.knownKeys ?? 10_000);
 
   async function getObject(key: string, signal: AbortSignal, ifMatch?: string): Promise<GetObjectCommandOutput> {
     try {
@@ -54,7 +67,19 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
     }
   }
 
-  function resolveContentAddressed(key: string, digest: string): ResolvedSource {
+  async function headObject(key: string, signal: AbortSignal): Promise<HeadObjectCommandOutput> {
+    try {
+      return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+    } catch (error) {
+      throw s3Error(error, key, signal);
+    }
+  }
+
+  async function resolveContentAddressed(key: string, digest: string, signal: AbortSignal): Promise<ResolvedSource> {
+    if (!knownKeys.has(key)) {
+      await headObject(key, signal);
+      knownKeys.add(key);
+    }
     const contentType = contentTypeFromPath(key);
     const meta: SourceMeta = {
       etagSeed: digest,
@@ -65,7 +90,12 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
     return {
       meta,
       open: async (openOptions): Promise<SourceBody> => {
-        const response = await getObject(key, openOptions.signal);
+        const response = await getObject(key, openOptions.signal).catch((error: unknown) => {
+          // Deleted after all: the next request asks S3 again instead of answering from memory.
+          if (error instanceof ImageCdnError && error.tag === 'source_not_found') knownKeys.delete(key);
+          throw error;
+        });
+        knownKeys.add(key);
         const bytes = await readBody(response, key, openOptions);
         if (config.verifyDigest && sha256Hex(bytes) !== digest) {
           throw new ImageCdnError('source_integrity_error', 502, `source "${key}" does not match the sha256 digest in its key`);
@@ -76,12 +106,7 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
   }
 
   async function resolveMutable(key: string, signal: AbortSignal): Promise<ResolvedSource> {
-    let head;
-    try {
-      head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
-    } catch (error) {
-      throw s3Error(error, key, signal);
-    }
+    const head = await headObject(key, signal);
     const size = head.ContentLength;
     const etag = head.ETag;
     const lastModified = head.LastModified;
@@ -118,7 +143,7 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
     async resolve(path: string, signal: AbortSignal): Promise<ResolvedSource> {
       const key = keyPrefix + checkKeyPath(path);
       const digest = contentAddressOf(key);
-      return digest !== undefined ? resolveContentAddressed(key, digest) : resolveMutable(key, signal);
+      return digest !== undefined ? resolveContentAddressed(key, digest, signal) : resolveMutable(key, signal);
     },
   };
 }
