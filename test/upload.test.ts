@@ -149,10 +149,14 @@ describe('putImages', () => {
   });
 });
 
-describe('uploads are served by the S3 source without an S3 request for metadata', () => {
+describe('uploads are served by the S3 source with one S3 request for metadata per key', () => {
   it('an uploaded key resolves as content-addressed and opens to the same bytes, verified', async () => {
     const result = await putImage(sample('kleiber.jpg'), { bucket: BUCKET, client });
     const source = createS3Source({ type: 's3', bucket: BUCKET, verifyDigest: true }, { client });
+    s3.resetRequests();
+    // First sight checks the key exists; from then on it is known and costs no request.
+    await source.resolve(result.key, new AbortController().signal);
+    expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);
     s3.resetRequests();
     const resolved = await source.resolve(result.key, new AbortController().signal);
     expect(s3.requests).toHaveLength(0);
