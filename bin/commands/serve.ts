@@ -44,6 +44,9 @@ export function registerServeCommand(program: Command): void {
     .option('--signing-key <key>', 'HMAC key for signed URLs (repeatable: the first signs, all verify)', collect, [])
     .option('--signing <mode>', 'required | optional (default: required when a key is given)', parseSigningMode)
     .option('--signing-exempt-variants', 'let unsigned variant requests through in required mode')
+    .option('--svg', 'accept SVG sources (rasterised under limits; SVG originals served as downloads)')
+    .option('--svg-max-bytes <n>', 'largest SVG source in bytes (default 262144)', integer('--svg-max-bytes'))
+    .option('--svg-max-elements <n>', 'most SVG elements, references expanded (default 5000)', integer('--svg-max-elements'))
     .action(async (flags) => {
       const env = settingsFromEnv(process.env);
       const file = flags.config ? await loadConfig(flags.config as string) : undefined;
@@ -72,6 +75,9 @@ export function registerServeCommand(program: Command): void {
         signingKeys: (flags.signingKey as string[]).length ? flags.signingKey : undefined,
         signingMode: flags.signing,
         signingExemptVariants: flags.signingExemptVariants,
+        svg: flags.svg,
+        svgMaxBytes: flags.svgMaxBytes,
+        svgMaxElements: flags.svgMaxElements,
       });
       const hasSource = Boolean(fromFlags.root ?? fromFlags.s3Bucket ?? env.root ?? env.s3Bucket ?? file?.mounts?.length);
       const config = resolveConfig(

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { parseGrammarList, ZERO_ALLOWED_LIMITS, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
+import { DEFAULT_SVG, parseGrammarList, ZERO_ALLOWED_LIMITS, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
 import { compilePattern } from './sources/content-address.js';
 import { invalidHostEntry } from './sources/host-allow-list.js';
 import { DEFAULT_HTTP_SOURCE } from './sources/http.js';
@@ -47,7 +47,7 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
 
   const top = v.object(json, 'the top level', [
     '$schema', 'host', 'port', 'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog',
-    'versionPattern', 'cacheTagHeader', 'grammars', 'imagekitEndpoint', 'variants', 'onlyVariants', 'signing',
+    'versionPattern', 'cacheTagHeader', 'grammars', 'imagekitEndpoint', 'variants', 'onlyVariants', 'signing', 'svg',
   ]);
   const result: { -readonly [K in keyof ConfigFileContents]: ConfigFileContents[K] } = {};
   if (top['host'] !== undefined) result.host = v.string(top['host'], 'host');
@@ -76,6 +76,14 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
       const table = variants as Record<string, unknown>;
       result.variants = Object.fromEntries(Object.keys(table).map((name) => [name, v.string(table[name], `variants.${name}`)]));
     }
+  }
+  if (top['svg'] !== undefined) {
+    const svg = v.object(top['svg'], 'svg', ['enabled', 'maxBytes', 'maxElements']);
+    result.svg = {
+      enabled: svg['enabled'] === undefined ? DEFAULT_SVG.enabled : v.boolean(svg['enabled'], 'svg.enabled'),
+      maxBytes: svg['maxBytes'] === undefined ? DEFAULT_SVG.maxBytes : v.integer(svg['maxBytes'], 'svg.maxBytes', 1, Number.MAX_SAFE_INTEGER),
+      maxElements: svg['maxElements'] === undefined ? DEFAULT_SVG.maxElements : v.integer(svg['maxElements'], 'svg.maxElements', 1, Number.MAX_SAFE_INTEGER),
+    };
   }
   if (top['signing'] !== undefined) {
     const signing = v.object(top['signing'], 'signing', ['keys', 'mode', 'exemptVariants']);

@@ -102,7 +102,21 @@ export interface OriginConfig {
   readonly onlyVariants: boolean;
   /** Signed URLs; absent means signatures are neither required nor checked. */
   readonly signing?: SigningConfig;
+  /** SVG sources; absent means DEFAULT_SVG (refused). */
+  readonly svg?: SvgConfig;
 }
+
+/** SVG sources (docs/url-grammar.md, "SVG sources"): off unless enabled. */
+export interface SvgConfig {
+  /** Rasterise SVG sources, and serve SVG originals as downloads. */
+  readonly enabled: boolean;
+  /** Largest SVG source in bytes: SVG is text, and a small file can describe a lot of work. */
+  readonly maxBytes: number;
+  /** Most elements, counting every element that `<use>`, patterns, masks, clip paths and markers instantiate. */
+  readonly maxElements: number;
+}
+
+export const DEFAULT_SVG: SvgConfig = { enabled: false, maxBytes: 256 * 1024, maxElements: 5_000 };
 
 export const DEFAULT_VERSION_PATTERN = '^/v[0-9]{1,6}/';
 
@@ -155,6 +169,9 @@ export interface Settings {
   readonly signingKeys?: readonly string[];
   readonly signingMode?: 'required' | 'optional';
   readonly signingExemptVariants?: boolean;
+  readonly svg?: boolean;
+  readonly svgMaxBytes?: number;
+  readonly svgMaxElements?: number;
 }
 
 /** `cloudflare,imgix` → the grammar list; throws naming an unknown grammar. */
@@ -204,6 +221,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     signingKeys: env.IMAGE_CDN_SIGNING_KEYS ? env.IMAGE_CDN_SIGNING_KEYS.split(',').map((k) => k.trim()).filter(Boolean) : undefined,
     signingMode: env.IMAGE_CDN_SIGNING ? parseSigningMode(env.IMAGE_CDN_SIGNING) : undefined,
     signingExemptVariants: flag('IMAGE_CDN_SIGNING_EXEMPT_VARIANTS'),
+    svg: flag('IMAGE_CDN_SVG'),
+    svgMaxBytes: number('IMAGE_CDN_SVG_MAX_BYTES'),
+    svgMaxElements: number('IMAGE_CDN_SVG_MAX_ELEMENTS'),
   };
   return dropUndefined(settings as Settings);
 }
@@ -271,6 +291,7 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     onlyVariants: merged.onlyVariants ?? base.onlyVariants,
     ...((merged.variants ?? base.variants) !== undefined && { variants: merged.variants ?? base.variants }),
     ...signing(base.signing, merged),
+    ...svg(base.svg, merged),
     ...((merged.cacheTagHeader ?? base.cacheTagHeader) && { cacheTagHeader: merged.cacheTagHeader ?? base.cacheTagHeader }),
   };
 }
@@ -289,6 +310,22 @@ function signing(file: SigningConfig | undefined, merged: Settings): { signing?:
       exemptVariants: merged.signingExemptVariants ?? file?.exemptVariants ?? false,
     },
   };
+}
+
+/** SVG settings over the file's, each one on its own; nothing set anywhere leaves `svg` out (off). */
+function svg(file: SvgConfig | undefined, merged: Settings): { svg?: SvgConfig } {
+  if (file === undefined && merged.svg === undefined && merged.svgMaxBytes === undefined && merged.svgMaxElements === undefined) return {};
+  const resolved: SvgConfig = {
+    enabled: merged.svg ?? file?.enabled ?? DEFAULT_SVG.enabled,
+    maxBytes: merged.svgMaxBytes ?? file?.maxBytes ?? DEFAULT_SVG.maxBytes,
+    maxElements: merged.svgMaxElements ?? file?.maxElements ?? DEFAULT_SVG.maxElements,
+  };
+  for (const name of ['maxBytes', 'maxElements'] as const) {
+    if (!Number.isInteger(resolved[name]) || resolved[name] < 1) {
+      throw new Error(`svg.${name} must be a positive integer, got ${JSON.stringify(resolved[name])}`);
+    }
+  }
+  return { svg: resolved };
 }
 
 /** `IMAGE_CDN_VARIANTS` is a file path, or (starting with `{`) the JSON table inline, as containers prefer. */

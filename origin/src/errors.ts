@@ -22,7 +22,8 @@ export type ErrorTag =
   | 'overloaded'
   | 'uri_too_long'
   | 'operation_too_costly'
-  | 'internal_error';
+  | 'internal_error'
+  | 'svg_refused';
 
 export class ImageCdnError extends Error {
   override readonly name = 'ImageCdnError';
@@ -83,4 +84,11 @@ export const errors = {
   /** `expiredAt` in Unix seconds. */
   signatureExpired: (expiredAt: number) =>
     new ImageCdnError('signature_expired', 401, `signature expired at ${expiredAt} (Unix seconds)`),
+  /** The bytes are not an image format this origin serves; `found` says what they are instead. */
+  notAnImage: (path: string, found: string) =>
+    new ImageCdnError('unsupported_source_format', 415, `source "${path}" is not an image this origin serves: it is ${found}`),
+  svgDisabled: (path: string) =>
+    new ImageCdnError('unsupported_source_format', 415, `source "${path}" is SVG, and SVG sources are disabled on this origin (see the svg setting)`),
+  /** An SVG that uses a feature the origin never hands to librsvg (docs/url-grammar.md, "SVG sources"). */
+  svgRefused: (path: string, why: string) => new ImageCdnError('svg_refused', 415, `SVG source "${path}" refused: ${why}`),
 };

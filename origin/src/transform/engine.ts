@@ -2,7 +2,12 @@ import sharp, { type Metadata, type Sharp } from 'sharp';
 import { errors, ImageCdnError } from '../errors.js';
 import { WHITE } from '../pipeline/normalise.js';
 import type { Operation, OutputFormat, Pipeline, Rgba } from '../pipeline/types.js';
+import type { SvgConfig } from '../config.js';
+import { SHARP_FORMAT_NAMES } from '../sources/image-format.js';
+import { rememberFormat } from '../sources/sniffed-formats.js';
 import type { SourceBody } from '../sources/types.js';
+import { type CheckedSourceBody, checkSourceBody } from './checked-source.js';
+import { allowOnlyImageDecoders } from './decoders.js';
 import { ENCODER_DEFAULTS, qualityFor } from './encoder-settings.js';
 import { applyMetadataPolicy } from './metadata-policy.js';
 import type { Raster, RasterCache, SourceHeader } from './raster-cache.js';
@@ -34,6 +39,8 @@ export interface TransformInput {
   readonly timeoutMs: number;
   /** For messages only. */
   readonly sourceName: string;
+  /** SVG sources; absent or disabled, they are refused (checked-source.ts). */
+  readonly svg?: SvgConfig | undefined;
 }
 
 export interface TransformOutput {
@@ -56,8 +63,9 @@ const GEOMETRY: ReadonlySet<Operation['op']> = new Set(['trim', 'flip', 'rotate'
 /** Source formats decoded through a level (source-level.ts): raster formats sharp decodes to 8 bits. */
 const LEVEL_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp', 'heif', 'tiff', 'gif']);
 
-/** Reads the header only (no pixel decode). */
-async function readHeader(body: SourceBody, sourceName: string): Promise<Metadata> {
+/** Reads the header only (no pixel decode); a rendered SVG brings its own. */
+async function readHeader(body: CheckedSourceBody, sourceName: string): Promise<Metadata> {
+  if (body.svgHeader) return body.svgHeader;
   let meta: Metadata;
   try {
     meta = await sharp(input(body), { limitInputPixels: false }).metadata();
@@ -65,6 +73,8 @@ async function readHeader(body: SourceBody, sourceName: string): Promise<Metadat
     throw errors.unsupportedSourceFormat(sourceName);
   }
   if (!meta.width || !meta.height) throw errors.unsupportedSourceFormat(sourceName);
+  // libvips chose its loader from the bytes too: it must be the one the sniffed format names.
+  if (meta.format !== SHARP_FORMAT_NAMES[body.format]) throw errors.unsupportedSourceFormat(sourceName);
   return meta;
 }
 
@@ -89,15 +99,26 @@ function enforcePixelLimit(meta: SourceHeader, frames: 'all' | 'first', maxPixel
 
 /** A transform's view of its source: bytes read at most once, and only when needed. */
 interface SourceRequest {
-  readonly body: () => Promise<SourceBody>;
+  readonly body: () => Promise<CheckedSourceBody>;
   readonly decoded?: TransformInput['decoded'];
   readonly sourceName: string;
   readonly maxPixels: number;
 }
 
-function sourceRequest(request: Pick<TransformInput, 'open' | 'decoded' | 'sourceName' | 'maxPixels'>): SourceRequest {
-  let body: Promise<SourceBody> | undefined;
-  return { ...request, body: () => (body ??= request.open()) };
+type SourceRequestInput = Pick<TransformInput, 'open' | 'decoded' | 'sourceName' | 'maxPixels' | 'pipeline' | 'deadline' | 'timeoutMs' | 'svg'>;
+
+/**
+ * Every body is sniffed (and an SVG checked and rendered) before libvips may see it; the format
+ * is remembered under the decoded-source key, so the original's HEAD need not read it again.
+ */
+function sourceRequest(request: SourceRequestInput): SourceRequest {
+  let body: Promise<CheckedSourceBody> | undefined;
+  const check = async () => {
+    const checked = await checkSourceBody(await request.open(), request);
+    if (request.decoded) rememberFormat(request.decoded.key, { format: checked.format });
+    return checked;
+  };
+  return { ...request, body: () => (body ??= check()) };
 }
 
 export async function transform(request: TransformInput): Promise<TransformOutput> {
@@ -405,7 +426,13 @@ function orientedSize(meta: SourceHeader): [number, number] {
   return (meta.orientation ?? 1) >= 5 ? [height, width] : [width, height];
 }
 
-const input = (body: SourceBody) => (body.kind === 'file' ? body.path : body.bytes);
+/** What sharp reads, once only the loaders of the formats the origin serves are left (decoders.ts). */
+function input(body: CheckedSourceBody): string | Buffer {
+  allowOnlyImageDecoders();
+  // From a path, librsvg would resolve the SVG's relative references next to the file.
+  if (body.kind === 'file' && body.format === 'svg') throw new Error('an SVG source must be rendered from memory');
+  return body.kind === 'file' ? body.path : body.bytes;
+}
 const toSharpColour = (c: Rgba) => ({ r: c.r, g: c.g, b: c.b, alpha: c.alpha });
 
 function asTransformError(error: unknown, request: { sourceName: string; timeoutMs: number }): ImageCdnError {
