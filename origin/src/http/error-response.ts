@@ -1,6 +1,7 @@
 import type { CacheControlConfig } from '../config.js';
 import { ImageCdnError } from '../errors.js';
 import { errorCacheControl } from './cache-control.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import type { OriginResponse } from './types.js';
 
 /** An error value as a response: tag header, one-line text body, short caching. Never a stack trace. */
@@ -13,7 +14,7 @@ export function errorResponse(error: ImageCdnError, cacheControl: CacheControlCo
       'content-length': String(body.length),
       'cache-control': errorCacheControl(cacheControl, error.status),
       'x-image-cdn-error': error.tag,
-      'x-content-type-options': 'nosniff',
+      ...SECURITY_HEADERS,
       ...error.headers,
     },
     ...(!head && { body }),

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import sharp from 'sharp';
 import type { GrammarName, OriginConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
@@ -13,6 +12,7 @@ import { verifyRequest } from '../signing/verify.js';
 import type { ImageRequest, OutputFormat, Pipeline } from '../pipeline/types.js';
 import { builtinSource, HEALTH_IMAGE_PATH } from '../sources/builtin.js';
 import type { MountTable } from '../sources/mounts.js';
+import { sourceVersionKey } from '../sources/sniffed-formats.js';
 import type { ResolvedSource, Source } from '../sources/types.js';
 import { describe, transform } from '../transform/engine.js';
 import { checkOutputLimits } from '../transform/limits.js';
@@ -24,6 +24,8 @@ import { PlanCache } from './plan-cache.js';
 import { isNotModified } from './conditional.js';
 import { errorResponse, internalError } from './error-response.js';
 import { strongEtag } from './etag.js';
+import { openOriginal, ORIGINAL_ETAG_PART, originalRepresentation, sniffOriginal, type OpenedOriginal } from './original.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 import type { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
 
@@ -248,7 +250,7 @@ export class OriginHandler {
         'content-type': CONTENT_TYPES[decision.format],
         ...(decision.fallback && { 'x-image-cdn-format-fallback': decision.fallback }),
         ...this.cacheTag(image.source),
-        'x-content-type-options': 'nosniff',
+        ...SECURITY_HEADERS,
       };
       if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
         return { status: 304, headers: withoutContentHeaders(headers), outcome: 'not-modified' };
@@ -315,6 +317,7 @@ export class OriginHandler {
       deadline,
       timeoutMs: limits.requestTimeoutMs,
       sourceName,
+      svg: this.deps.config.svg,
     };
     let data: Buffer;
     let timings: Record<string, number>;
@@ -338,30 +341,51 @@ export class OriginHandler {
     return header ? { [header.toLowerCase()]: cacheTagForSource(sourcePath) } : {};
   }
 
-  /** Paths outside every grammar: the source's own bytes, under the same cache contract. */
+  /**
+   * Paths outside every grammar: the source's own bytes, under the same cache contract, served
+   * only as the image format those bytes are (http/original.ts). HEAD and conditional requests
+   * decide from the first bytes (remembered per version); a GET sniffs the very bytes it sends.
+   */
   private async original(request: OriginRequest, sourcePath: string, { signal, expiresAt }: RequestContext): Promise<OriginResponse> {
     const { config } = this.deps;
     if (sourcePath === '' || sourcePath.endsWith('/')) throw errors.notFound(`/${sourcePath}`);
     const location = this.locate(sourcePath);
     const resolved = await location.source.resolve(location.relativePath, signal);
     const { meta } = resolved;
-    const etag = strongEtag(meta.etagSeed, 'original');
-    const headers: Record<string, string> = {
-      etag,
-      'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl, expiresAt),
-      ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
-      'content-type': meta.contentType ?? 'application/octet-stream',
-      ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
-      ...this.cacheTag(sourcePath),
-      'x-content-type-options': 'nosniff',
-    };
-    if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
-      return { status: 304, headers: withoutContentHeaders(headers), outcome: 'not-modified' };
+    const read = { signal, maxBytes: config.limits.maxSourceBytes };
+    // The same key as the decoded-source cache's (execute), so a transform's sniff serves here too.
+    const version = sourceVersionKey(sourcePath, meta.etagSeed);
+    const bodyless = request.method === 'HEAD' || request.header('if-none-match') !== undefined || request.header('if-modified-since') !== undefined;
+    let opened: OpenedOriginal | undefined = bodyless ? undefined : await openOriginal(version, resolved, read);
+    try {
+      const sniffed = opened?.sniffed ?? (await sniffOriginal(version, resolved, read));
+      const etag = strongEtag(meta.etagSeed, 'original', ORIGINAL_ETAG_PART);
+      const headers: Record<string, string> = {
+        etag,
+        'cache-control': successCacheControl(config.cacheControl, meta, location.cacheControl, expiresAt),
+        ...(meta.lastModified && { 'last-modified': meta.lastModified.toUTCString() }),
+        ...originalRepresentation(sniffed, sourcePath, config.svg),
+        ...(meta.size !== undefined && { 'content-length': String(meta.size) }),
+        ...this.cacheTag(sourcePath),
+        ...SECURITY_HEADERS,
+      };
+      if (isNotModified((name) => request.header(name), etag, meta.lastModified)) {
+        return { status: 304, headers: withoutContentHeaders(headers), outcome: 'not-modified' };
+      }
+      if (request.method === 'HEAD') return { status: 200, headers, outcome: 'head' };
+      opened ??= await openOriginal(version, resolved, read);
+      if (opened.sniffed.format !== sniffed.format) throw errors.fetchFailed(sourcePath, 'it changed while being read; retry');
+      const served = opened;
+      opened = undefined; // the response owns the body now
+      return {
+        status: 200,
+        headers: { ...headers, ...(served.length !== undefined && { 'content-length': String(served.length) }) },
+        body: served.body(),
+        outcome: 'original',
+      };
+    } finally {
+      await opened?.close();
     }
-    if (request.method === 'HEAD') return { status: 200, headers, outcome: 'head' };
-    const body = await resolved.open({ signal, maxBytes: config.limits.maxSourceBytes });
-    if (body.kind === 'file') return { status: 200, headers, body: createReadStream(body.path), outcome: 'original' };
-    return { status: 200, headers: { ...headers, 'content-length': String(body.bytes.length) }, body: body.bytes, outcome: 'original' };
   }
 }
 
@@ -402,7 +426,7 @@ const redirectsOnError = (error: ImageCdnError) => error.tag !== 'overloaded' &&
 /** `source` is a mount path or an absolute URL already in its WHATWG serialisation (grammar/), so it is a valid header value. */
 function redirectToSource(source: string, cacheControl: string): OriginResponse {
   const location = /^https?:\/\//i.test(source) ? source : encodeURI(`/${source}`);
-  return { status: 302, headers: { location, 'cache-control': cacheControl, 'content-length': '0' }, outcome: 'redirect' };
+  return { status: 302, headers: { location, 'cache-control': cacheControl, 'content-length': '0', ...SECURITY_HEADERS }, outcome: 'redirect' };
 }
 
 const titleCase = (name: string) => name.replace(/(^|-)([a-z])/g, (_, dash: string, c: string) => dash + c.toUpperCase());

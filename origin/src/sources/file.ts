@@ -4,6 +4,8 @@ import path from 'node:path';
 import { errors } from '../errors.js';
 import { createContentAddressMatcher } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
+import { readFileStart } from './file-start.js';
+import { refuseHiddenSegments } from './hidden-path.js';
 import type { ResolvedSource, Source } from './types.js';
 
 /**
@@ -54,9 +56,17 @@ export function createFileSource(root: string, options: FileSourceOptions = {}):
       throw errors.fetchFailed(relative, error.code ?? 'file system error');
     });
     if (!isInside(realRoot, real)) throw errors.sourceForbidden(relative, 'it resolves outside the source root');
+    // A symlink with an ordinary name must not reach a dotfile either.
+    refuseHiddenSegments(relative, path.relative(realRoot, real).split(path.sep));
     const info = await stat(real);
     if (!info.isFile()) throw errors.sourceNotFound(relative);
     const contentType = contentTypeFromPath(real);
+    // Metadata may be up to a TTL old: bytes must never be served under another version's ETag.
+    const unchanged = async () => {
+      const now = await stat(real).catch(() => undefined);
+      if (!now) throw errors.sourceNotFound(relative);
+      if (now.size !== info.size || now.mtimeMs !== info.mtimeMs) throw errors.fetchFailed(relative, 'it changed while being read; retry');
+    };
     return {
       meta: {
         etagSeed: `file|${relative}|${info.size}|${info.mtimeMs}`,
@@ -69,11 +79,12 @@ export function createFileSource(root: string, options: FileSourceOptions = {}):
       },
       open: async ({ maxBytes }) => {
         if (info.size > maxBytes) throw errors.sourceTooLarge(`source is ${info.size} bytes; the limit is ${maxBytes}`);
-        // Metadata may be up to a TTL old: bytes must never be served under another version's ETag.
-        const now = await stat(real).catch(() => undefined);
-        if (!now) throw errors.sourceNotFound(relative);
-        if (now.size !== info.size || now.mtimeMs !== info.mtimeMs) throw errors.fetchFailed(relative, 'it changed while being read; retry');
+        await unchanged();
         return { kind: 'file', path: real };
+      },
+      readStart: async ({ bytes }) => {
+        await unchanged();
+        return readFileStart(real, bytes);
       },
     };
   }
@@ -84,6 +95,7 @@ function confine(root: string, relative: string): string {
   if (relative.includes('\\')) throw errors.sourceForbidden(relative, 'backslash in path');
   if (path.isAbsolute(relative)) throw errors.sourceForbidden(relative, 'absolute path');
   if (relative.split('/').some((segment) => segment === '..')) throw errors.sourceForbidden(relative, '".." segment');
+  refuseHiddenSegments(relative, relative.split('/'));
   const candidate = path.resolve(root, relative);
   if (!isInside(root, candidate)) throw errors.sourceForbidden(relative, 'it resolves outside the source root');
   return candidate;

@@ -7,7 +7,7 @@ import { sha256Hex } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
 import { createGuardedAgents, type DnsLookup, refusedAddress, requestOnce } from './guarded-request.js';
 import { createHostAllowList } from './host-allow-list.js';
-import { readBounded } from './read-bounded.js';
+import { readBounded, readStartOf } from './read-bounded.js';
 import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
 
 /** Defaults for the parts of HttpSourceConfig a config file may leave out. */
@@ -101,6 +101,7 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
         if (bytes.length > maxBytes) throw tooLarge(url, bytes.length, maxBytes);
         return { kind: 'bytes', bytes };
       },
+      readStart: async (options) => bytes.subarray(0, options.bytes),
     };
   }
 
@@ -123,19 +124,26 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
         ...(size !== undefined && { size }),
         ...metaFromHeaders(head, finalUrl),
       };
+      /** GETs the final URL, refusing (502) bytes of another version than the HEAD described. */
+      const getSameVersion = async (getSignal: AbortSignal) => {
+        const { response } = await fetchFollowing(finalUrl, 'GET', getSignal);
+        expectOk(response, url);
+        const changed = etag !== undefined ? response.headers.etag !== etag : response.headers['last-modified'] !== lastModifiedHeader;
+        if (changed) {
+          response.destroy();
+          throw errors.fetchFailed(url.href, 'the upstream object changed while it was being read; retry the request');
+        }
+        return response;
+      };
       return {
         meta,
         open: async (openOptions): Promise<SourceBody> => {
           if (size !== undefined && size > openOptions.maxBytes) throw tooLarge(url, size, openOptions.maxBytes);
-          const { response } = await fetchFollowing(finalUrl, 'GET', openOptions.signal);
-          expectOk(response, url);
-          const changed = etag !== undefined ? response.headers.etag !== etag : response.headers['last-modified'] !== lastModifiedHeader;
-          if (changed) {
-            response.destroy();
-            throw errors.fetchFailed(url.href, 'the upstream object changed while it was being read; retry the request');
-          }
+          const response = await getSameVersion(openOptions.signal);
           return { kind: 'bytes', bytes: await readBody(response, url, openOptions) };
         },
+        // The first bytes of the same version, then the connection is dropped.
+        readStart: async ({ signal, bytes }) => readStartOf(await getSameVersion(signal), { bytes, signal, what: url.href }),
       };
     },
   };

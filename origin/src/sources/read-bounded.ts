@@ -44,3 +44,26 @@ export function abortError(signal: AbortSignal, what: string): ImageCdnError {
   if (signal.reason instanceof ImageCdnError) return signal.reason;
   return new ImageCdnError('request_timeout', 504, `reading source "${what}" was cut off by the request deadline`);
 }
+
+/**
+ * The first `bytes` bytes of a body stream (fewer if it is shorter), then the stream is destroyed:
+ * for sniffing a format even when the server ignored a Range request and sends everything.
+ */
+export async function readStartOf(
+  stream: Readable | AsyncIterable<Uint8Array>,
+  { bytes, signal, what }: { readonly bytes: number; readonly signal: AbortSignal; readonly what: string },
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of stream) {
+      if (signal.aborted) throw abortError(signal, what);
+      chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      total += chunk.byteLength;
+      if (total >= bytes) break;
+    }
+  } finally {
+    if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
+  }
+  return Buffer.concat(chunks, total).subarray(0, bytes);
+}

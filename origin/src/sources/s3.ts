@@ -9,10 +9,11 @@ import type { SourceConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { createContentAddressMatcher, sha256Hex } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';
-import { abortError, readBounded } from './read-bounded.js';
+import { abortError, readBounded, readStartOf } from './read-bounded.js';
 import { RecentSet } from './recent-set.js';
 import { createS3Client } from './s3-client.js';
-import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
+import { refuseHiddenSegments } from './hidden-path.js';
+import type { OpenOptions, ReadStartOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
 
 export type S3SourceConfig = Extract<SourceConfig, { type: 's3' }>;
 
@@ -67,6 +68,26 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
     }
   }
 
+  /** The first bytes only (a Range GET), to sniff an original's format without its whole body. */
+  async function readStart(key: string, { signal, bytes }: ReadStartOptions, ifMatch?: string): Promise<Buffer> {
+    let response: GetObjectCommandOutput;
+    try {
+      const range = `bytes=0-${bytes - 1}`;
+      response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: range, ...(ifMatch && { IfMatch: ifMatch }) }), {
+        abortSignal: signal,
+      });
+    } catch (error) {
+      // An empty object has no byte 0 to start a range at.
+      if ((error as SdkError).$metadata?.httpStatusCode === 416) return Buffer.alloc(0);
+      throw s3Error(error, key, signal);
+    }
+    const body = response.Body as AsyncIterable<Uint8Array> | undefined;
+    if (!body) throw errors.fetchFailed(key, 'S3 returned no body');
+    return readStartOf(body, { bytes, signal, what: key }).catch((error: unknown) => {
+      throw s3Error(error, key, signal);
+    });
+  }
+
   async function headObject(key: string, signal: AbortSignal): Promise<HeadObjectCommandOutput> {
     try {
       return await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
@@ -102,6 +123,7 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
         }
         return { kind: 'bytes', bytes };
       },
+      readStart: (options) => readStart(key, options),
     };
   }
 
@@ -135,6 +157,7 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
         }
         return { kind: 'bytes', bytes: await readBody(response, key, openOptions) };
       },
+      readStart: (options) => readStart(key, options, etag),
     };
   }
 
@@ -165,6 +188,7 @@ function checkKeyPath(path: string): string {
   const segments = path.split('/');
   if (segments.some((segment) => segment === '..' || segment === '.')) throw errors.sourceForbidden(path, 'dot segment');
   if (segments.some((segment) => segment === '')) throw errors.sourceForbidden(path, 'empty path segment');
+  refuseHiddenSegments(path, segments);
   return path;
 }
 

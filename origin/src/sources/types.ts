@@ -27,6 +27,17 @@ export interface ResolvedSource {
   readonly meta: SourceMeta;
   /** Reads the bytes; honours `signal` (request deadline) and the byte cap. */
   open(options: OpenOptions): Promise<SourceBody>;
+  /**
+   * Reads at most the first `bytes` bytes, of the same version `meta` describes: enough to sniff
+   * the format for a HEAD or a conditional request without the whole body. Optional: without it,
+   * the start is taken from `open`.
+   */
+  readStart?(options: ReadStartOptions): Promise<Buffer>;
+}
+
+export interface ReadStartOptions {
+  readonly signal: AbortSignal;
+  readonly bytes: number;
 }
 
 export interface OpenOptions {

@@ -1,0 +1,78 @@
+import { open } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { SvgConfig } from '../config.js';
+import { errors } from '../errors.js';
+import { IMAGE_CONTENT_TYPES, SNIFF_BYTES, type Sniffed, sniffImageFormat } from '../sources/image-format.js';
+import { readFileStart } from '../sources/file-start.js';
+import { rememberedFormat, rememberFormat } from '../sources/sniffed-formats.js';
+import type { OpenOptions, ResolvedSource } from '../sources/types.js';
+
+/**
+ * Originals (paths outside every grammar) go out only as the image their bytes are, with that
+ * format's content type: a stored content type or a key's extension is never trusted, so an
+ * object uploaded as `page.jpg` with `text/html` inside is refused, not served as HTML.
+ */
+
+/** Part of every original's ETag: answers of the content-type-from-stored-metadata era never revalidate. */
+export const ORIGINAL_ETAG_PART = 'original-by-bytes';
+
+/** The content type (and, for SVG, download disposition) of an original; 415 when it is no image this origin serves. */
+export function originalRepresentation(sniffed: Sniffed, sourcePath: string, svg: SvgConfig | undefined): Record<string, string> {
+  if (sniffed.format === undefined) throw errors.notAnImage(sourcePath, sniffed.found);
+  if (sniffed.format !== 'svg') return { 'content-type': IMAGE_CONTENT_TYPES[sniffed.format] };
+  if (!svg?.enabled) throw errors.svgDisabled(sourcePath);
+  // An SVG is a document that can carry script: never rendered inline from this origin.
+  return { 'content-type': IMAGE_CONTENT_TYPES.svg, 'content-disposition': 'attachment' };
+}
+
+/**
+ * The format of an original without its whole body, for HEAD and conditional requests: remembered
+ * per source version (`versionKey`, sources/sniffed-formats.ts) by an earlier original or
+ * transform, else sniffed from a read of the first bytes.
+ */
+export async function sniffOriginal(versionKey: string, resolved: ResolvedSource, options: OpenOptions): Promise<Sniffed> {
+  const known = rememberedFormat(versionKey);
+  if (known) return known;
+  let head: Buffer;
+  if (resolved.readStart) {
+    head = await resolved.readStart({ signal: options.signal, bytes: SNIFF_BYTES });
+  } else {
+    const body = await resolved.open(options);
+    head = body.kind === 'bytes' ? body.bytes.subarray(0, SNIFF_BYTES) : await readFileStart(body.path, SNIFF_BYTES);
+  }
+  return rememberFormat(versionKey, sniffImageFormat(head));
+}
+
+export interface OpenedOriginal {
+  /** The format of exactly the bytes `body()` serves. */
+  readonly sniffed: Sniffed;
+  readonly length: number | undefined;
+  /** Takes the body over; call at most once. */
+  body(): Buffer | Readable;
+  /** Releases the body when it is not served. */
+  close(): Promise<void>;
+}
+
+/** The body to serve, sniffed from its own bytes (a file is sniffed and streamed through one open handle). */
+export async function openOriginal(versionKey: string, resolved: ResolvedSource, options: OpenOptions): Promise<OpenedOriginal> {
+  const opened = await resolved.open(options);
+  if (opened.kind === 'bytes') {
+    const sniffed = rememberFormat(versionKey, sniffImageFormat(opened.bytes.subarray(0, SNIFF_BYTES)));
+    return { sniffed, length: opened.bytes.length, body: () => opened.bytes, close: async () => undefined };
+  }
+  const file = await open(opened.path, 'r');
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, 0);
+    const sniffed = rememberFormat(versionKey, sniffImageFormat(head.subarray(0, bytesRead)));
+    return {
+      sniffed,
+      length: resolved.meta.size,
+      body: () => file.createReadStream({ start: 0 }),
+      close: () => file.close(),
+    };
+  } catch (error) {
+    await file.close();
+    throw error;
+  }
+}
