@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../origin/src/http/server.js';
-import { startS3Server, type S3TestServer } from './support/s3-server.js';
+import { startS3Server, useS3Environment, type S3TestServer } from './support/s3-server.js';
 import { magic, startTestOrigin } from './support/origin.js';
 
 /**
@@ -19,7 +19,7 @@ const BUCKET = 'images';
 let s3: S3TestServer;
 let client: S3Client;
 let origin: OriginServer;
-const savedEnv: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 
 const put = (key: string, body: Buffer, contentType: string) =>
   client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
@@ -28,10 +28,7 @@ const get = (path: string, headers: Record<string, string> = {}) => fetch(`${ori
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
   client = s3.client();
-  for (const [name, value] of Object.entries(s3.env())) {
-    savedEnv[name] = process.env[name];
-    process.env[name] = value;
-  }
+  restoreEnv = useS3Environment(s3);
   origin = await startTestOrigin({
     mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }],
     limits: { maxSourceBytes: 60_000 },
@@ -42,10 +39,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await origin?.close();
   await s3?.close();
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
 });
 beforeEach(() => s3.resetRequests());
 

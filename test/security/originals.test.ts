@@ -5,7 +5,7 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../../origin/src/http/server.js';
-import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { startS3Server, useS3Environment, type S3TestServer } from '../support/s3-server.js';
 import { startTestOrigin, tempDir } from '../support/origin.js';
 
 /**
@@ -56,7 +56,7 @@ describe('originals from S3 (over HTTP)', () => {
   let s3: S3TestServer;
   let client: S3Client;
   let origin: OriginServer;
-  const savedEnv: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
   const put = (key: string, body: Buffer, contentType: string) =>
     client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
   const get = (target: string, init?: RequestInit) => request(`${origin.url}${target}`, init);
@@ -64,10 +64,7 @@ describe('originals from S3 (over HTTP)', () => {
   beforeAll(async () => {
     s3 = await startS3Server({ buckets: [BUCKET] });
     client = s3.client();
-    for (const [name, value] of Object.entries(s3.env())) {
-      savedEnv[name] = process.env[name];
-      process.env[name] = value;
-    }
+    restoreEnv = useS3Environment(s3);
     origin = await startTestOrigin({ mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }] });
     await put('uploads/page.jpg', HTML, 'text/html');
     await put('uploads/drawing.jpg', SVG, 'image/svg+xml');
@@ -78,10 +75,7 @@ describe('originals from S3 (over HTTP)', () => {
   afterAll(async () => {
     await origin?.close();
     await s3?.close();
-    for (const [name, value] of Object.entries(savedEnv)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
   beforeEach(() => s3.resetRequests());
 

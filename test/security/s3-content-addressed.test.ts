@@ -11,7 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../../origin/src/http/server.js';
 import { createS3Source } from '../../origin/src/sources/s3.js';
 import { SAMPLES, startTestOrigin } from '../support/origin.js';
-import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { startS3Server, useS3Environment, type S3TestServer } from '../support/s3-server.js';
 
 const BUCKET = 'images';
 const fossa = readFileSync(path.join(SAMPLES, 'fossa.jpg'));
@@ -22,7 +22,7 @@ const missing = sha256(Buffer.from('never uploaded'));
 let s3: S3TestServer;
 let client: S3Client;
 let origin: OriginServer;
-const savedEnv: Record<string, string | undefined> = {};
+let restoreEnv: () => void = () => undefined;
 
 const put = (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'image/jpeg' }));
 const request = (target: string, init: { method?: string; headers?: Record<string, string> } = {}) => fetch(`${origin.url}${target}`, init);
@@ -32,10 +32,7 @@ const everyHeader = (response: Response) => JSON.stringify([...response.headers]
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });
   client = s3.client();
-  for (const [name, value] of Object.entries(s3.env())) {
-    savedEnv[name] = process.env[name];
-    process.env[name] = value;
-  }
+  restoreEnv = useS3Environment(s3);
   origin = await startTestOrigin({
     mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }],
   });
@@ -44,10 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await origin?.close();
   await s3?.close();
-  for (const [name, value] of Object.entries(savedEnv)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
+  restoreEnv();
 });
 beforeEach(() => s3.resetRequests());
 

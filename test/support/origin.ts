@@ -21,8 +21,13 @@ export type ConfigOverrides = Partial<Omit<OriginConfig, 'limits' | 'cacheContro
 
 /** Starts a real origin on 127.0.0.1, port chosen by the OS, serving `root` (default: the samples). */
 export async function startTestOrigin(overrides: ConfigOverrides = {}, root = SAMPLES, logger: Logger | false = false): Promise<OriginServer> {
+  return startOrigin(testConfig(overrides, root), { logger });
+}
+
+/** A test origin's configuration: on 127.0.0.1, port chosen by the OS, no access log, `root` mounted unless overridden. */
+export function testConfig(overrides: ConfigOverrides = {}, root = SAMPLES): OriginConfig {
   const base = defaultConfig();
-  const config: OriginConfig = {
+  return {
     ...base,
     mounts: [{ prefix: '/', source: { type: 'file', root } }],
     ...overrides,
@@ -32,7 +37,6 @@ export async function startTestOrigin(overrides: ConfigOverrides = {}, root = SA
     limits: { ...base.limits, ...overrides.limits },
     cacheControl: { ...base.cacheControl, ...overrides.cacheControl },
   };
-  return startOrigin(config, { logger });
 }
 
 export function tempDir(prefix = 'image-cdn-test-'): { dir: string; remove(): void } {

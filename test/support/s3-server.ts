@@ -134,3 +134,21 @@ export async function startS3Server(options: { readonly buckets?: readonly strin
     },
   };
 }
+
+/**
+ * Points the AWS SDK's standard environment at the test server, for an origin started in this
+ * process; the returned function puts the previous values back.
+ */
+export function useS3Environment(s3: S3TestServer): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(s3.env())) {
+    saved[name] = process.env[name];
+    process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
