@@ -307,7 +307,7 @@ export class OriginHandler {
       // The ETag seed changes with the bytes; the source path keeps two mounts' equal seeds apart.
       decoded: {
         cache: this.decoded,
-        key: `${sourceName}|${resolved.meta.etagSeed}`,
+        key: sourceVersionKey(sourceName, resolved.meta.etagSeed),
         // Waiting for another transform's decode uses no CPU: its queue slot runs the next transform meanwhile.
         whileShared: <T>(decoding: Promise<T>) => this.queue.lend(decoding),
       },

@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import type { SvgConfig } from '../config.js';
 import { errors } from '../errors.js';
 import { IMAGE_CONTENT_TYPES, SNIFF_BYTES, type Sniffed, sniffImageFormat } from '../sources/image-format.js';
-import { readFileStart } from '../sources/file-start.js';
+import { bodyStart, readHandleStart } from '../sources/file-start.js';
 import { rememberedFormat, rememberFormat } from '../sources/sniffed-formats.js';
 import type { OpenOptions, ResolvedSource } from '../sources/types.js';
 
@@ -37,8 +37,7 @@ export async function sniffOriginal(versionKey: string, resolved: ResolvedSource
   if (resolved.readStart) {
     head = await resolved.readStart({ signal: options.signal, bytes: SNIFF_BYTES });
   } else {
-    const body = await resolved.open(options);
-    head = body.kind === 'bytes' ? body.bytes.subarray(0, SNIFF_BYTES) : await readFileStart(body.path, SNIFF_BYTES);
+    head = await bodyStart(await resolved.open(options));
   }
   return rememberFormat(versionKey, sniffImageFormat(head));
 }
@@ -62,9 +61,7 @@ export async function openOriginal(versionKey: string, resolved: ResolvedSource,
   }
   const file = await open(opened.path, 'r');
   try {
-    const head = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await file.read(head, 0, SNIFF_BYTES, 0);
-    const sniffed = rememberFormat(versionKey, sniffImageFormat(head.subarray(0, bytesRead)));
+    const sniffed = rememberFormat(versionKey, sniffImageFormat(await readHandleStart(file, SNIFF_BYTES)));
     return {
       sniffed,
       length: resolved.meta.size,

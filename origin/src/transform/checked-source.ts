@@ -3,8 +3,8 @@ import type { Metadata } from 'sharp';
 import type { SvgConfig } from '../config.js';
 import { errors } from '../errors.js';
 import type { Pipeline } from '../pipeline/types.js';
-import { readFileStart } from '../sources/file-start.js';
-import { type ImageFormat, SNIFF_BYTES, sniffImageFormat } from '../sources/image-format.js';
+import { bodyStart } from '../sources/file-start.js';
+import { type ImageFormat, sniffImageFormat } from '../sources/image-format.js';
 import type { SourceBody } from '../sources/types.js';
 import { inspectSvg } from './svg-policy.js';
 import { renderSvg } from './svg-render.js';
@@ -33,8 +33,7 @@ export interface SourceCheck {
  * pass svg-policy.ts and is rendered from memory (svg-render.ts), never from its path.
  */
 export async function checkSourceBody(body: SourceBody, check: SourceCheck): Promise<CheckedSourceBody> {
-  const head = body.kind === 'bytes' ? body.bytes.subarray(0, SNIFF_BYTES) : await readFileStart(body.path, SNIFF_BYTES);
-  const sniffed = sniffImageFormat(head);
+  const sniffed = sniffImageFormat(await bodyStart(body));
   if (sniffed.format === undefined) throw errors.notAnImage(check.sourceName, sniffed.found);
   if (sniffed.format !== 'svg') return { ...body, format: sniffed.format };
   const svg = check.svg;
