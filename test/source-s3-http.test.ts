@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../origin/src/http/server.js';
-import { startS3Server, useS3Environment, type S3TestServer } from './support/s3-server.js';
-import { magic, startTestOrigin } from './support/origin.js';
+import { startS3Origin, type S3Origin } from './support/s3-origin.js';
+import type { S3TestServer } from './support/s3-server.js';
+import { magic } from './support/origin.js';
 
 /**
  * The origin over HTTP with an S3 mount, configured the way production is: the S3 client comes
@@ -14,33 +14,20 @@ import { magic, startTestOrigin } from './support/origin.js';
 const fossa = readFileSync(fileURLToPath(new URL('../samples/fossa.jpg', import.meta.url)));
 const alpha = readFileSync(fileURLToPath(new URL('../samples/alpha.png', import.meta.url)));
 const digest = createHash('sha256').update(fossa).digest('hex');
-const BUCKET = 'images';
 
+let stack: S3Origin;
 let s3: S3TestServer;
-let client: S3Client;
 let origin: OriginServer;
-let restoreEnv: () => void = () => undefined;
 
-const put = (key: string, body: Buffer, contentType: string) =>
-  client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
 const get = (path: string, headers: Record<string, string> = {}) => fetch(`${origin.url}${path}`, { headers });
 
 beforeAll(async () => {
-  s3 = await startS3Server({ buckets: [BUCKET] });
-  client = s3.client();
-  restoreEnv = useS3Environment(s3);
-  origin = await startTestOrigin({
-    mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }],
-    limits: { maxSourceBytes: 60_000 },
-  });
-  await put(`uploads/${digest}.jpg`, fossa, 'image/jpeg');
-  await put('uploads/logo.png', alpha, 'image/png');
+  stack = await startS3Origin({ limits: { maxSourceBytes: 60_000 } });
+  ({ s3, origin } = stack);
+  await stack.put(`uploads/${digest}.jpg`, fossa, 'image/jpeg');
+  await stack.put('uploads/logo.png', alpha, 'image/png');
 });
-afterAll(async () => {
-  await origin?.close();
-  await s3?.close();
-  restoreEnv();
-});
+afterAll(() => stack?.close());
 beforeEach(() => s3.resetRequests());
 
 describe('origin over HTTP with an S3 mount', () => {
@@ -100,10 +87,10 @@ describe('origin over HTTP with an S3 mount', () => {
   });
 
   it('replacing a mutable object changes the ETag', async () => {
-    await put('uploads/swap.jpg', fossa, 'image/jpeg');
+    await stack.put('uploads/swap.jpg', fossa, 'image/jpeg');
     const path = '/cdn-cgi/image/width=40,format=jpeg/uploads/swap.jpg';
     const before = (await get(path)).headers.get('etag')!;
-    await put('uploads/swap.jpg', alpha, 'image/png');
+    await stack.put('uploads/swap.jpg', alpha, 'image/png');
     const after = await get(path, { 'if-none-match': before });
     expect(after.status).toBe(200);
     expect(after.headers.get('etag')).not.toBe(before);
@@ -116,7 +103,7 @@ describe('origin over HTTP with an S3 mount', () => {
   });
 
   it('a source over maxSourceBytes is a 413 decided from HeadObject, before any GetObject', async () => {
-    await put('uploads/big.jpg', Buffer.concat([fossa, fossa, fossa, fossa]), 'image/jpeg');
+    await stack.put('uploads/big.jpg', Buffer.concat([fossa, fossa, fossa, fossa]), 'image/jpeg');
     s3.resetRequests();
     const response = await get('/cdn-cgi/image/width=50/uploads/big.jpg');
     expect(response.status).toBe(413);

@@ -1,11 +1,11 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../../origin/src/http/server.js';
-import { startS3Server, useS3Environment, type S3TestServer } from '../support/s3-server.js';
+import { startS3Origin, type S3Origin } from '../support/s3-origin.js';
+import type { S3TestServer } from '../support/s3-server.js';
 import { startTestOrigin, tempDir } from '../support/origin.js';
 
 /**
@@ -16,7 +16,6 @@ import { startTestOrigin, tempDir } from '../support/origin.js';
 const CSP = "default-src 'none'; sandbox";
 const HTML = Buffer.from('<!doctype html><html><body><script>alert(document.domain)</script></body></html>');
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><script>alert(1)</script><rect width="10" height="10"/></svg>');
-const BUCKET = 'images';
 
 let jpeg: Buffer;
 let png: Buffer;
@@ -53,30 +52,21 @@ beforeAll(async () => {
 });
 
 describe('originals from S3 (over HTTP)', () => {
+  let stack: S3Origin;
   let s3: S3TestServer;
-  let client: S3Client;
   let origin: OriginServer;
-  let restoreEnv: () => void = () => undefined;
-  const put = (key: string, body: Buffer, contentType: string) =>
-    client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: contentType }));
   const get = (target: string, init?: RequestInit) => request(`${origin.url}${target}`, init);
 
   beforeAll(async () => {
-    s3 = await startS3Server({ buckets: [BUCKET] });
-    client = s3.client();
-    restoreEnv = useS3Environment(s3);
-    origin = await startTestOrigin({ mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }] });
-    await put('uploads/page.jpg', HTML, 'text/html');
-    await put('uploads/drawing.jpg', SVG, 'image/svg+xml');
-    await put('uploads/photo.jpg', png, 'image/jpeg');
-    await put('uploads/.env', Buffer.from('AWS_SECRET_ACCESS_KEY=do-not-serve'), 'text/plain');
-    await put('uploads/empty.jpg', Buffer.alloc(0), 'image/jpeg');
+    stack = await startS3Origin();
+    ({ s3, origin } = stack);
+    await stack.put('uploads/page.jpg', HTML, 'text/html');
+    await stack.put('uploads/drawing.jpg', SVG, 'image/svg+xml');
+    await stack.put('uploads/photo.jpg', png, 'image/jpeg');
+    await stack.put('uploads/.env', Buffer.from('AWS_SECRET_ACCESS_KEY=do-not-serve'), 'text/plain');
+    await stack.put('uploads/empty.jpg', Buffer.alloc(0), 'image/jpeg');
   });
-  afterAll(async () => {
-    await origin?.close();
-    await s3?.close();
-    restoreEnv();
-  });
+  afterAll(() => stack?.close());
   beforeEach(() => s3.resetRequests());
 
   it('an object stored as text/html under a .jpg key is refused, not served as HTML', async () => {
@@ -114,7 +104,7 @@ describe('originals from S3 (over HTTP)', () => {
   });
 
   it('sniffing a HEAD costs one ranged GET the first time, and nothing more after', async () => {
-    await put('uploads/fresh.jpg', jpeg, 'image/jpeg');
+    await stack.put('uploads/fresh.jpg', jpeg, 'image/jpeg');
     s3.resetRequests();
     expect((await get('/uploads/fresh.jpg', { method: 'HEAD' })).status).toBe(200);
     expect(s3.requests.map((r) => [r.method, r.headers.range ?? ''])).toEqual([['HEAD', ''], ['GET', 'bytes=0-4095']]);

@@ -6,43 +6,33 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OriginServer } from '../../origin/src/http/server.js';
 import { createS3Source } from '../../origin/src/sources/s3.js';
-import { SAMPLES, startTestOrigin } from '../support/origin.js';
-import { startS3Server, useS3Environment, type S3TestServer } from '../support/s3-server.js';
+import { SAMPLES } from '../support/origin.js';
+import { S3_ORIGIN_BUCKET as BUCKET, startS3Origin, type S3Origin } from '../support/s3-origin.js';
+import type { S3TestServer } from '../support/s3-server.js';
 
-const BUCKET = 'images';
 const fossa = readFileSync(path.join(SAMPLES, 'fossa.jpg'));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 const present = sha256(fossa);
 const missing = sha256(Buffer.from('never uploaded'));
 
+let stack: S3Origin;
 let s3: S3TestServer;
-let client: S3Client;
 let origin: OriginServer;
-let restoreEnv: () => void = () => undefined;
 
-const put = (key: string, body: Buffer) => client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ContentType: 'image/jpeg' }));
 const request = (target: string, init: { method?: string; headers?: Record<string, string> } = {}) => fetch(`${origin.url}${target}`, init);
 const s3Methods = () => s3.requests.map((r) => r.method);
 const everyHeader = (response: Response) => JSON.stringify([...response.headers]);
 
 beforeAll(async () => {
-  s3 = await startS3Server({ buckets: [BUCKET] });
-  client = s3.client();
-  restoreEnv = useS3Environment(s3);
-  origin = await startTestOrigin({
-    mounts: [{ prefix: '/uploads/', source: { type: 's3', bucket: BUCKET, prefix: 'uploads/', forcePathStyle: true } }],
-  });
-  await put(`uploads/${present}.jpg`, fossa);
+  stack = await startS3Origin();
+  ({ s3, origin } = stack);
+  await stack.put(`uploads/${present}.jpg`, fossa);
 });
-afterAll(async () => {
-  await origin?.close();
-  await s3?.close();
-  restoreEnv();
-});
+afterAll(() => stack?.close());
 beforeEach(() => s3.resetRequests());
 
 describe('a content-addressed key that does not exist', () => {
@@ -86,10 +76,10 @@ describe('a content-addressed key that exists', () => {
 
   it('a key deleted after it was seen: the failed GET forgets it, so HEAD and 304 stop vouching for it', async () => {
     const digest = sha256(Buffer.concat([fossa, Buffer.from('deleted later')]));
-    await put(`uploads/${digest}.jpg`, fossa);
+    await stack.put(`uploads/${digest}.jpg`, fossa);
     const target = `/uploads/${digest}.jpg`;
     expect((await request(target, { method: 'HEAD' })).status).toBe(200);
-    await client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `uploads/${digest}.jpg` }));
+    await stack.client.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: `uploads/${digest}.jpg` }));
     const get = await request(target);
     expect(get.status).toBe(404);
     await get.arrayBuffer();
@@ -103,8 +93,8 @@ describe('a content-addressed key that exists', () => {
 describe('the remembered keys are bounded', () => {
   it('least recently used out first: a forgotten key is asked about again', async () => {
     const digests = ['a', 'b', 'c'].map((name) => sha256(Buffer.from(`bounded ${name}`)));
-    for (const digest of digests) await put(`uploads/${digest}.jpg`, fossa);
-    const source = createS3Source({ type: 's3', bucket: BUCKET, prefix: 'uploads/' }, { client, knownKeys: 2 });
+    for (const digest of digests) await stack.put(`uploads/${digest}.jpg`, fossa);
+    const source = createS3Source({ type: 's3', bucket: BUCKET, prefix: 'uploads/' }, { client: stack.client, knownKeys: 2 });
     const resolve = (digest: string) => source.resolve(`${digest}.jpg`, new AbortController().signal);
     const [a, b, c] = digests as [string, string, string];
 
