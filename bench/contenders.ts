@@ -22,7 +22,7 @@ export async function startOriginProcess(
 ): Promise<RunningServer & { versions: Versions }> {
   const server = await startServer(
     'origin',
-    [path.join(repo, 'bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
+    [path.join(repo, 'dist/bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
     (line) => {
       const match = line.match(/listening on (http:\/\/\S+)/);
       return match ? { url: match[1]! } : undefined;
@@ -36,7 +36,7 @@ export async function startOriginProcess(
       sharp: health.versions.sharp,
       vips: health.versions.vips,
       vipsConcurrency: 'cores / concurrency (origin/src/runtime.ts)',
-      uvThreadpoolSize: 'cores + 2, at least 4 (bin/image-cdn.js)',
+      uvThreadpoolSize: 'cores + 2, at least 4 (bin/image-cdn.ts)',
     },
   };
 }

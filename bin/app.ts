@@ -2,7 +2,8 @@
 // The CDK app behind `npx cdk synth` / `npx cdk deploy`: one ImageCdnStack configured from
 // context (-c key=value) or IMAGE_CDN_* environment variables. See docs/deployment.md.
 import { App, Validations } from 'aws-cdk-lib';
-import { ImageCdnStack, readAppSettings } from '../lib/index.js';
+import { ImageCdnStack } from '../lib/cdk/index.js';
+import { readAppSettings } from './app-settings.js';
 
 const app = new App();
 const settings = readAppSettings((key) => app.node.tryGetContext(key), process.env);

@@ -1,16 +1,9 @@
-import { Command } from 'commander';
-import { registerInvalidateCommand } from './commands/invalidate.js';
-import { registerPutCommand } from './commands/put.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSignCommand } from './commands/sign.js';
+#!/usr/bin/env node
+// The `image-cdn` command (package.json "bin" runs its build, dist/bin/image-cdn.js).
+import os from 'node:os';
 
-const program = new Command('image-cdn')
-  .description('Self-hosted image CDN: run the origin, upload content-addressed sources, invalidate the CDN.')
-  .showHelpAfterError();
+// libuv reads this once, when its pool first starts: transforms plus file and DNS work need more
+// than the default four threads on larger machines. Set before the CLI's modules load.
+process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, os.availableParallelism() + 2));
 
-registerServeCommand(program);
-registerInvalidateCommand(program);
-registerPutCommand(program);
-registerSignCommand(program);
-
-await program.parseAsync(process.argv);
+void import('./cli.js').then(({ runCli }) => runCli(process.argv));

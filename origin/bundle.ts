@@ -3,7 +3,8 @@
  *
  *   npx tsx origin/bundle.ts <outdir>      → <outdir>/main.js, <outdir>/package.json
  *
- * The Dockerfile runs this; so does the container-bundle test. sharp stays external because it
+ * `npm run build` runs it into origin/container/bundle/, the directory the Dockerfile copies;
+ * the container-bundle test runs it into a temp directory. sharp stays external because it
  * loads native libvips binaries that must match the platform the bundle runs on; it is installed
  * next to the bundle (`node_modules/sharp` in the bundle's directory or a parent).
  */
@@ -13,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 export const ORIGIN_ENTRY = fileURLToPath(new URL('./src/main.ts', import.meta.url));
+/** Where `npm run build` puts the bundle: inside the container asset that the Dockerfile builds. */
+export const CONTAINER_BUNDLE_DIR = fileURLToPath(new URL('./container/bundle', import.meta.url));
 /** Packages resolved at run time from node_modules instead of bundled. */
 export const EXTERNAL_PACKAGES: readonly string[] = ['sharp'];
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AppSettingsError, readAppSettings } from '../lib/app-settings.js';
+import { AppSettingsError, readAppSettings } from '../bin/app-settings.js';
 
 const run = promisify(execFile);
 const noContext = () => undefined;

@@ -13,7 +13,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AcceptAwareCachePolicy, type AcceptAwareCachePolicyProps, ImageCdn, ImageCdnStack, ImageOriginService, viewerRequestFunctionCode } from '../lib/index.js';
+import { AcceptAwareCachePolicy, type AcceptAwareCachePolicyProps, ImageCdn, ImageCdnStack, ImageOriginService, viewerRequestFunctionCode } from '../lib/cdk/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 

@@ -2,7 +2,8 @@
  * The synthesised CloudFormation of ImageCdn: every resource with its security properties.
  * One app, synthesised once, holds the default stack and a fully configured one.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -10,7 +11,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CACHE_TAG_HEADER, ImageCdn, ImageCdnStack, viewerRequestFunctionCode } from '../lib/index.js';
+import { DEFAULT_CACHE_TAG_HEADER, ImageCdn, ImageCdnStack, viewerRequestFunctionCode } from '../lib/cdk/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
@@ -131,12 +132,21 @@ describe('origin service', () => {
     expect(container.LogConfiguration.LogDriver).toBe('awslogs');
   });
 
-  it('builds the image asset for linux/arm64 from origin/Dockerfile at the repository root', () => {
+  it('builds the image asset for linux/arm64 from the self-contained origin/container directory', () => {
     const artifact = defaultStack.node.root as App;
     const manifest = JSON.parse(readFileSync(`${artifact.outdir}/Defaults.assets.json`, 'utf8'));
-    const images = Object.values(manifest.dockerImages) as Array<{ source: { directory: string; dockerFile: string; platform: string } }>;
+    const images = Object.values(manifest.dockerImages) as Array<{ source: { directory: string; dockerFile?: string; platform: string } }>;
     expect(images).toHaveLength(1);
-    expect(images[0]!.source).toMatchObject({ dockerFile: 'origin/Dockerfile', platform: 'linux/arm64' });
+    expect(images[0]!.source.platform).toBe('linux/arm64');
+    expect(images[0]!.source.dockerFile ?? 'Dockerfile').toBe('Dockerfile');
+    // Every COPY source of the Dockerfile (other than from a stage) is in the staged asset.
+    const staged = path.join(artifact.outdir, images[0]!.source.directory);
+    const dockerfile = readFileSync(path.join(staged, 'Dockerfile'), 'utf8');
+    const copySources = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((match) => match[1]!.trim().split(/\s+/));
+    expect(copySources).toEqual(['package.json', 'package-lock.json', 'package.json', 'bundle']);
+    for (const source of copySources) expect(existsSync(path.join(staged, source)), source).toBe(true);
+    expect(existsSync(path.join(staged, 'bundle', 'main.js'))).toBe(true);
+    expect(existsSync(path.join(staged, 'node_modules'))).toBe(false);
   });
 
   it('places tasks in private subnets without public IPs, with a rolling-back circuit breaker', () => {

@@ -9,7 +9,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageCdn, ImageCdnStack } from '../lib/index.js';
+import { ImageCdn, ImageCdnStack } from '../lib/cdk/index.js';
 
 interface Finding { rule: string; path: string }
 interface Acknowledgement { rule: string; path: string; reason: string }

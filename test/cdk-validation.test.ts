@@ -16,7 +16,7 @@ import {
   ImageCdnValidationError,
   ImageOriginService,
   type UrlGrammar,
-} from '../lib/index.js';
+} from '../lib/cdk/index.js';
 
 const image = ecs.ContainerImage.fromRegistry('public.ecr.aws/example/image-origin:1.0.0');
 const certificateArn = (region: string) => `arn:aws:acm:${region}:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7`;

@@ -14,7 +14,7 @@ import {
   type UrlGrammar,
   viewerRequestFunctionCode,
   type ViewerRequestFunctionOptions,
-} from '../lib/viewer-request-function.js';
+} from '../lib/cdk/viewer-request-function.js';
 import { DEFAULT_VERSION_PATTERN } from '../origin/src/config.js';
 import { CLOUDFLARE_ALIASES, formatCloudflareOptions, parseCloudflareOptions } from '../origin/src/grammar/cloudflare.js';
 import { createImageUrlParser } from '../origin/src/grammar/index.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { imageSrcset, imageUrl } from '../lib/image-url.js';
+import { imageSrcset, imageUrl } from '../lib/client/index.js';
 import { parseImageUrl } from '../origin/src/grammar/index.js';
 import type { ImageOptions } from '../origin/src/pipeline/types.js';
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { planInvalidation } from '../lib/invalidate.js';
+import { planInvalidation } from '../lib/invalidate/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
@@ -250,7 +250,7 @@ function run(command: string, args: string[], environment: NodeJS.ProcessEnv = a
   });
 }
 
-const cli = (...args: string[]) => run(process.execPath, ['bin/image-cdn.js', 'invalidate', ...args]);
+const cli = (...args: string[]) => run(process.execPath, ['dist/bin/image-cdn.js', 'invalidate', ...args]);
 
 const sentBatch = (request: RecordedRequest) => ({
   quantity: Number(xmlValues(request.body, 'Quantity')[0]),
@@ -330,7 +330,7 @@ describe('image-cdn invalidate over the wire', () => {
 
   it.runIf(existsSync('/usr/bin/script'))('--wait draws a spinner line on a terminal', async () => {
     cloudFront.completeAfterPolls = 4;
-    const command = [process.execPath, 'bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION, '--wait', '--poll-interval', '0.2'].join(' ');
+    const command = [process.execPath, 'dist/bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION, '--wait', '--poll-interval', '0.2'].join(' ');
     // util-linux script(1) runs the command on a pseudo-terminal; its output is the terminal's.
     const result = await run('/usr/bin/script', ['-qefc', command, '/dev/null']);
     expect(result.code, result.stdout).toBe(0);
@@ -512,7 +512,7 @@ describe('image-cdn invalidate exit codes', () => {
   it('exits 3 with a hint when no region is configured', async () => {
     const result = await run(
       process.execPath,
-      ['bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION],
+      ['dist/bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION],
       awsEnvironment({ AWS_REGION: undefined }),
     );
     expect(result.code).toBe(3);

@@ -32,7 +32,7 @@ import {
   sourceCacheTag,
   validateAndEncodePath,
   validateCacheTag,
-} from '../lib/invalidate.js';
+} from '../lib/invalidate/index.js';
 
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
 const cloudFront = mockClient(CloudFrontClient);

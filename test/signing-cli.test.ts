@@ -8,12 +8,12 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const KEY = 'cli-signing-key-0123456789';
 const SECOND = 'second-signing-key-abcdef';
 
-/** Runs the real CLI: `bin/image-cdn.js sign …`. */
+/** Runs the real CLI: `dist/bin/image-cdn.js sign …` (the built CLI). */
 function sign(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(REPO, 'bin/image-cdn.js'), 'sign', ...args],
+      [path.join(REPO, 'dist/bin/image-cdn.js'), 'sign', ...args],
       { cwd: REPO, env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );

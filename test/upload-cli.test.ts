@@ -16,12 +16,12 @@ const sha256 = (file: string) => createHash('sha256').update(readFileSync(file))
 let s3: S3TestServer;
 let dir: string;
 
-/** Runs the real CLI (`bin/image-cdn.js put …`) against the test S3 server, via the SDK's environment chain. */
+/** Runs the real CLI (`dist/bin/image-cdn.js put …`, the built CLI) against the test S3 server, via the SDK's environment chain. */
 function put(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(REPO, 'bin/image-cdn.js'), 'put', ...args],
+      [path.join(REPO, 'dist/bin/image-cdn.js'), 'put', ...args],
       {
         cwd: REPO,
         env: { PATH: process.env['PATH'] ?? '', HOME: dir, ...s3.env(), IMAGE_CDN_S3_FORCE_PATH_STYLE: 'true', ...env },

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { contentAddressedKey, putImage, putImages, UploadError } from '../lib/upload.js';
+import { contentAddressedKey, putImage, putImages, UploadError } from '../lib/upload/index.js';
 import { createS3Source } from '../origin/src/sources/s3.js';
 import { startS3Server, type S3TestServer } from './support/s3-server.js';
 

@@ -20,7 +20,7 @@ import {
   invalidate,
   normaliseInvalidationPaths,
   planInvalidation,
-} from '../../lib/invalidate.js';
+} from '../../lib/invalidate/index.js';
 
 export const EXIT_CODES = { ok: 0, internal: 1, usage: 2, aws: 3, timeout: 4 } as const;
 

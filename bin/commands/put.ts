@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import { imageUrl } from '../../lib/image-url.js';
-import { DEFAULT_UPLOAD_PREFIX, putImages, UploadError, type PutImageResult } from '../../lib/upload.js';
+import { imageUrl } from '../../lib/client/index.js';
+import { DEFAULT_UPLOAD_PREFIX, putImages, UploadError, type PutImageResult } from '../../lib/upload/index.js';
 
 /** The transform shown as an example per uploaded file. */
 const EXAMPLE_OPTIONS = { width: 600, format: 'auto' } as const;

@@ -23,3 +23,10 @@ export function cacheTagForSource(sourcePath: string): string {
 /** UTF-8 percent-encoding that cannot throw (unlike encodeURIComponent on a lone surrogate). */
 const percentEncode = (char: string) =>
   [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+
+/**
+ * The response header that carries the origin's cache tags. The ImageCdn construct sets it as the
+ * distribution's `CacheTagConfig.HeaderName` and as the origin's `IMAGE_CDN_CACHE_TAG_HEADER`, so
+ * `image-cdn invalidate --source` can purge every cached transform of one source.
+ */
+export const DEFAULT_CACHE_TAG_HEADER = 'x-image-cdn-cache-tag';

@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ImageCdnStack, URL_GRAMMARS, viewerRequestFunctionCode } from '../../lib/index.js';
+import { ImageCdnStack, URL_GRAMMARS, viewerRequestFunctionCode } from '../../lib/cdk/index.js';
 
 interface Value { value: string }
 interface Answer {

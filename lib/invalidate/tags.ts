@@ -3,8 +3,8 @@
  * when `CreateInvalidation` lists that tag as `#<tag>` among the paths. Pure functions; nothing
  * here talks to AWS.
  */
-import { MAX_CACHE_TAG_LENGTH, cacheTagForSource } from '../origin/src/cache-tag.js';
-import { InvalidationInputError } from './invalidate-errors.js';
+import { MAX_CACHE_TAG_LENGTH, cacheTagForSource } from '../../origin/src/cache-tag.js';
+import { InvalidationInputError } from './errors.js';
 
 export { MAX_CACHE_TAG_LENGTH };
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from 'aws-cdk-lib';
-import type { ImageCdnStackProps } from './image-cdn-stack.js';
-import { URL_GRAMMARS, type UrlGrammar } from './viewer-request-function.js';
+import type { ImageCdnStackProps } from '../lib/cdk/image-cdn-stack.js';
+import { URL_GRAMMARS, type UrlGrammar } from '../lib/cdk/viewer-request-function.js';
 
 /**
  * Settings of the `cdk deploy` app. Each can come from CDK context (`-c key=value` or

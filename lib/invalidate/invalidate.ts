@@ -11,44 +11,17 @@ import {
   type Invalidation,
   waitUntilInvalidationCompleted,
 } from '@aws-sdk/client-cloudfront';
-import { InvalidationInputError, InvalidationTimeoutError } from './invalidate-errors.js';
-import { type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './invalidate-plan.js';
+import { InvalidationInputError, InvalidationTimeoutError } from './errors.js';
+import { type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './plan.js';
 import {
   isPermanentClientError,
   isThrottlingError,
   isTooManyInvalidationsInProgress,
   type RetryOptions,
   withRetries,
-} from './invalidate-retry.js';
+} from './retry.js';
 
-export { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';
-export * from './invalidate-errors.js';
-export * from './invalidate-paths.js';
-export * from './invalidate-plan.js';
-export * from './invalidate-tags.js';
-export type { RetryNotice, RetryOptions } from './invalidate-retry.js';
-export * from './invalidate-stack.js';
-
-export interface InvalidationSummary {
-  readonly id: string;
-  /** `InProgress` or `Completed`; the last status seen. */
-  readonly status: string;
-  /** The items as CloudFront recorded them: paths (encoded, wildcards kept) and `#tag`s. */
-  readonly paths: readonly string[];
-  readonly callerReference: string;
-  /** ISO 8601, as reported by CloudFront. */
-  readonly createTime?: string | undefined;
-  /**
-   * CloudFront answered with an invalidation created before this call: the caller reference had
-   * already been used for the same paths, so nothing new was purged.
-   */
-  readonly reused: boolean;
-}
-
-export interface InvalidateResult {
-  readonly distributionId: string;
-  readonly invalidations: readonly InvalidationSummary[];
-}
+import type { InvalidateResult, InvalidationSummary } from './types.js';
 
 export type InvalidationProgress =
   | { readonly type: 'retrying'; readonly attempt: number; readonly delayMs: number; readonly reason: string }

@@ -2,8 +2,8 @@
  * Invalidation paths: validation, the encoding CloudFront expects, prefix expansion,
  * de-duplication and batching. Pure functions; nothing here talks to AWS.
  */
-import { InvalidationInputError } from './invalidate-errors.js';
-import { cacheTagItem, sourceCacheTag, validateCacheTag } from './invalidate-tags.js';
+import { InvalidationInputError } from './errors.js';
+import { cacheTagItem, sourceCacheTag, validateCacheTag } from './tags.js';
 
 /**
  * CloudFront's limits, from the Developer Guide, "Concurrent invalidation request maximum"

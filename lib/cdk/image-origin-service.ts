@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Duration, IgnoreMode, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,6 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
+import { ORIGIN_CONTAINER_DIR } from './package-files.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
 import {
   ImageCdnValidationError,
@@ -21,10 +22,6 @@ import {
   validateTaskSize,
 } from './validation.js';
 
-/** The repository root: the Docker build context of `origin/Dockerfile`. */
-export const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const DOCKERFILE = 'origin/Dockerfile';
-const DOCKERIGNORE = fileURLToPath(new URL('../origin/.dockerignore', import.meta.url));
 
 /** The port the origin listens on inside the task. */
 export const ORIGIN_CONTAINER_PORT = 3000;
@@ -219,7 +216,7 @@ export class ImageOriginService extends Construct {
       runtimePlatform: { cpuArchitecture: architecture, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
     this.container = this.taskDefinition.addContainer('Origin', {
-      image: props.image ?? originImageFromDockerfile(architecture),
+      image: props.image ?? originImageFromDockerfile(this, architecture),
       essential: true,
       portMappings: [{ containerPort: ORIGIN_CONTAINER_PORT, name: 'http' }],
       environment: {
@@ -362,19 +359,18 @@ export class ImageOriginService extends Construct {
   }
 }
 
-/** The origin image built from `origin/Dockerfile`, with `origin/.dockerignore` deciding the context. */
-export function originImageFromDockerfile(architecture: ecs.CpuArchitecture): ecs.ContainerImage {
-  return ecs.ContainerImage.fromAsset(REPOSITORY_ROOT, {
-    file: DOCKERFILE,
+/**
+ * The origin image built from the package's container asset (origin/container: the Dockerfile, the
+ * esbuild bundle and sharp's lockfile). Its .dockerignore decides what the asset hash covers.
+ */
+export function originImageFromDockerfile(scope: Construct, architecture: ecs.CpuArchitecture): ecs.ContainerImage {
+  if (!existsSync(path.join(ORIGIN_CONTAINER_DIR, 'bundle', 'main.js'))) {
+    throw new ImageCdnValidationError(
+      scope,
+      `the origin's container asset ${ORIGIN_CONTAINER_DIR} has no bundle/main.js: in a clone of image-cdn, run "npm run build" first (an installed package ships it built)`,
+    );
+  }
+  return ecs.ContainerImage.fromAsset(ORIGIN_CONTAINER_DIR, {
     platform: architecture === ecs.CpuArchitecture.X86_64 ? Platform.LINUX_AMD64 : Platform.LINUX_ARM64,
-    exclude: readDockerIgnore(),
-    ignoreMode: IgnoreMode.DOCKER,
   });
-}
-
-function readDockerIgnore(): string[] {
-  return readFileSync(DOCKERIGNORE, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line !== '' && !line.startsWith('#'));
 }

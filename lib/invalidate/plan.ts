@@ -3,8 +3,8 @@
  * batches, and one caller reference per batch. Pure; used by `invalidate` and by dry runs.
  */
 import { createHash } from 'node:crypto';
-import { InvalidationInputError } from './invalidate-errors.js';
-import { type InvalidationSelectors, batchInvalidationPaths, normaliseInvalidationPaths } from './invalidate-paths.js';
+import { InvalidationInputError } from './errors.js';
+import { type InvalidationSelectors, batchInvalidationPaths, normaliseInvalidationPaths } from './paths.js';
 
 /** Retries within this window reuse the same caller reference. */
 export const DEFAULT_IDEMPOTENCY_WINDOW_SECONDS = 300;

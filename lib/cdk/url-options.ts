@@ -1,7 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
-import { parseVariants } from '../origin/src/pipeline/variants.js';
+import { parseVariants } from '../../origin/src/pipeline/variants.js';
 import { ImageCdnValidationError, imagekitEndpointProblem } from './validation.js';
 import { DEFAULT_URL_GRAMMARS, URL_GRAMMARS, type UrlGrammar } from './viewer-request-function.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
-import { DEFAULT_VERSION_PATTERN, GRAMMAR_NAMES, type GrammarName } from '../origin/src/config.js';
+import { DEFAULT_VERSION_PATTERN, GRAMMAR_NAMES, type GrammarName } from '../../origin/src/config.js';
 import { ImageCdnValidationError, imagekitEndpointProblem, versionPatternProblem } from './validation.js';
 
 /** The function's source: plain cloudfront-js-2.0 with every grammar section, configured at synth time. */

@@ -1,4 +1,4 @@
-import type { InvalidateResult } from './invalidate.js';
+import type { InvalidateResult } from './types.js';
 
 export type InvalidationInputErrorCode =
   | 'invalid_path'

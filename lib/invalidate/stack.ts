@@ -1,6 +1,6 @@
 /** Finds a stack's CloudFront distribution id in its CloudFormation outputs. */
 import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
-import { InvalidationInputError } from './invalidate-errors.js';
+import { InvalidationInputError } from './errors.js';
 
 export const DISTRIBUTION_ID_OUTPUT_KEY = 'DistributionId';
 

@@ -8,7 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
-import { DEFAULT_CACHE_TAG_HEADER } from './cache-tags.js';
+import { DEFAULT_CACHE_TAG_HEADER } from '../../origin/src/cache-tag.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
 import { type ImageOriginOptions, ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
 import { acknowledge } from './nag.js';

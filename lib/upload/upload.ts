@@ -1,10 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DEFAULT_CACHE_CONTROL } from '../origin/src/config.js';
-import { sha256Hex } from '../origin/src/sources/content-address.js';
-import { contentTypeFromPath } from '../origin/src/sources/content-type.js';
-import { createS3Client } from '../origin/src/sources/s3-client.js';
+import { DEFAULT_CACHE_CONTROL } from '../../origin/src/config.js';
+import { sha256Hex } from '../../origin/src/sources/content-address.js';
+import { contentTypeFromPath } from '../../origin/src/sources/content-type.js';
+import { createS3Client } from '../../origin/src/sources/s3-client.js';
 
 /**
  * Content-addressed uploads: each image is stored at `<prefix><sha256>.<ext>`, so its key names

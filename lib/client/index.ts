@@ -1,0 +1,6 @@
+/**
+ * `image-cdn/client`: build transform URLs and srcsets. Web-safe: no Node built-ins, no AWS SDK,
+ * no sharp, so it bundles for a browser as well as for a server or a Lambda function.
+ */
+export { imageSrcset, imageUrl, type ImageUrlSettings } from './image-url.js';
+export type { ImageOptions } from '../../origin/src/pipeline/types.js';
