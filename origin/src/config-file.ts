@@ -175,7 +175,7 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
     if (type === 's3') {
       const source = v.object(value, at, ['type', 'bucket', 'prefix', 'forcePathStyle', 'contentAddressedPattern', 'verifyDigest']);
       const bucket = v.string(source['bucket'], `${at}.bucket`);
-      if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
+      if (!isS3BucketName(bucket)) {
         fail(`${at}.bucket`, `${JSON.stringify(bucket)} is not a valid S3 bucket name (3-63 characters: a-z, 0-9, "." and "-")`);
       }
       const pattern = source['contentAddressedPattern'] === undefined ? undefined : v.string(source['contentAddressedPattern'], `${at}.contentAddressedPattern`);
@@ -198,6 +198,9 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
     return fail(`${at}.type`, `must be "file" or "s3", got ${JSON.stringify(type)}`);
   }
 }
+
+/** S3's bucket naming rules, as far as a typo goes: 3-63 characters of a-z, 0-9, "." and "-". */
+export const isS3BucketName = (name: string): boolean => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(name);
 
 /** Small typed readers; each names the key and shows the offending value. */
 function validators(fail: (at: string, problem: string) => never) {

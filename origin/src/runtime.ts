@@ -15,6 +15,3 @@ export function tuneRuntime(limits: Pick<Limits, 'concurrency'>): { vipsThreads:
   sharp.cache(false);
   return { vipsThreads };
 }
-
-/** Default transform concurrency: one per core. */
-export const defaultConcurrency = () => os.availableParallelism();

@@ -4,6 +4,9 @@ import { errorCacheControl } from './cache-control.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 import type { OriginResponse } from './types.js';
 
+/** The response header that carries an error's machine-readable tag (errors.ts). */
+export const ERROR_TAG_HEADER = 'x-image-cdn-error';
+
 /** An error value as a response: tag header, one-line text body, short caching. Never a stack trace. */
 export function errorResponse(error: ImageCdnError, cacheControl: CacheControlConfig, head = false): OriginResponse {
   const body = Buffer.from(`${error.message}\n`);
@@ -13,7 +16,7 @@ export function errorResponse(error: ImageCdnError, cacheControl: CacheControlCo
       'content-type': 'text/plain; charset=utf-8',
       'content-length': String(body.length),
       'cache-control': errorCacheControl(cacheControl, error.status),
-      'x-image-cdn-error': error.tag,
+      [ERROR_TAG_HEADER]: error.tag,
       ...SECURITY_HEADERS,
       ...error.headers,
     },

@@ -196,6 +196,16 @@ export class OriginHandler {
     );
   }
 
+  /**
+   * Whether an enabled grammar reads the raw request target as an image request, valid or not,
+   * whatever its signature: such a URL is this origin's to answer even when the answer is an error.
+   */
+  readsAsImageUrl(url: string): boolean {
+    const queryStart = url.indexOf('?');
+    const target = queryStart < 0 ? url : url.slice(0, queryStart);
+    return this.parseImageUrl(this.withoutVersion(target), queryStart < 0 ? '' : url.slice(queryStart)) !== undefined;
+  }
+
   private withoutVersion(pathname: string): string {
     return this.versionSegment ? pathname.replace(this.versionSegment, '/') : pathname;
   }
@@ -394,7 +404,8 @@ export function probeCapabilities(): EncoderCapabilities {
   return { avif: Boolean(sharp.format.heif?.output?.buffer), webp: Boolean(sharp.format.webp?.output?.buffer) };
 }
 
-function compileVersionPattern(pattern: string): RegExp | undefined {
+/** The version-segment pattern as a RegExp; undefined when empty (off). Throws naming a pattern that is not anchored. */
+export function compileVersionPattern(pattern: string): RegExp | undefined {
   if (!pattern) return undefined;
   if (!pattern.startsWith('^/') || !pattern.endsWith('/')) {
     throw new Error(`versionPattern must start with "^/" and end with "/", got "${pattern}"`);

@@ -107,6 +107,11 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
 
   return {
     kind: 'http',
+    // Keep-alive sockets to upstreams would otherwise outlive the origin.
+    close() {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
     async resolve(path: string, signal: AbortSignal): Promise<ResolvedSource> {
       const url = parseSourceUrl(path);
       if (config.allowHosts.length === 0) throw errors.sourceForbidden(path, 'HTTP sources are disabled (empty allow-list)');

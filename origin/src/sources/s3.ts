@@ -36,6 +36,8 @@ export const MUTABLE_S3_CACHE_CONTROL = 'public, max-age=300, stale-while-revali
  */
 export function createS3Source(config: S3SourceConfig, options: S3SourceOptions = {}): Source {
   const client = options.client ?? createS3Client({ forcePathStyle: config.forcePathStyle ?? false });
+  // A client given in options belongs to the caller, which closes it.
+  const ownsClient = options.client === undefined;
   const bucket = config.bucket;
   const keyPrefix = normaliseKeyPrefix(config.prefix);
   const contentAddressOf = createContentAddressMatcher(config.contentAddressedPattern);
@@ -167,6 +169,9 @@ export function createS3Source(config: S3SourceConfig, options: S3SourceOptions 
       const key = keyPrefix + checkKeyPath(path);
       const digest = contentAddressOf(key);
       return digest !== undefined ? resolveContentAddressed(key, digest, signal) : resolveMutable(key, signal);
+    },
+    close() {
+      if (ownsClient) client.destroy();
     },
   };
 }

@@ -54,4 +54,8 @@ export interface Source {
    * Throws ImageCdnError: source_not_found (404), source_forbidden (400), source_fetch_error (502).
    */
   resolve(path: string, signal: AbortSignal): Promise<ResolvedSource>;
+  /** Settles once the source can serve; rejects with why it never will (S3 without its SDK installed). */
+  readonly ready?: Promise<void>;
+  /** Releases the connections and clients the source holds; it serves nothing afterwards. */
+  close?(): void | Promise<void>;
 }

@@ -60,6 +60,14 @@ export class RasterCache {
     return this.retained.size;
   }
 
+  /** Lets go of every retained raster and header; a decode still under way keeps its result as usual. */
+  clear(): void {
+    this.retained.clear();
+    this.headers.clear();
+    this.heldBytes = 0;
+    this.hooks.onResize?.(0, 0);
+  }
+
   /** `whileShared` wraps the wait when another caller is already decoding `key`. */
   async get(key: string, decode: () => Promise<Raster>, whileShared: (decoding: Promise<Raster>) => Promise<Raster> = (d) => d): Promise<Raster> {
     const known = this.retained.get(key);
