@@ -193,3 +193,41 @@ describe('bin/app.ts', () => {
       .toEqual({ QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires'] });
   });
 });
+
+describe('npx cdk synth (the CLI, reading cdk.json)', () => {
+  const repository = path.resolve(import.meta.dirname, '..');
+  let outdir: string;
+  let output: string;
+  let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+
+  beforeAll(async () => {
+    outdir = await mkdtemp(path.join(tmpdir(), 'image-cdn-cli-'));
+    const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' };
+    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete env[name];
+    // -c nag=true: cdk-nag's AwsSolutions pack runs over the stack as the flags shape it, and fails synth on a finding.
+    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'nag=true', '-o', outdir], { env, cwd: repository });
+    output = `${stdout}\n${stderr}`;
+    template = JSON.parse(await readFile(path.join(outdir, 'ImageCdn.template.json'), 'utf8'));
+  }, 180_000);
+
+  afterAll(async () => {
+    await rm(outdir, { recursive: true, force: true });
+  });
+
+  it('sets every feature flag aws-cdk-lib recommends, so the CLI reports none unconfigured', async () => {
+    expect(output).not.toMatch(/feature flags? (are|is) not configured/i);
+    const { CURRENTLY_RECOMMENDED_FLAGS } = await import('aws-cdk-lib/cx-api');
+    const cdkJson = JSON.parse(await readFile(path.join(repository, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+    expect(cdkJson.context).toMatchObject(CURRENTLY_RECOMMENDED_FLAGS);
+  });
+
+  it('synthesises with the flags applied and cdk-nag passing', () => {
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    // @aws-cdk/aws-ec2:restrictDefaultSecurityGroup: the new VPC's default security group loses its rules.
+    expect(types).toContain('Custom::VpcRestrictDefaultSG');
+    // @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy: S3 server access logs by bucket policy, not the log-delivery ACL.
+    const logBuckets = Object.values(template.Resources).filter((r) => r.Type === 'AWS::S3::Bucket' && r.Properties.AccessControl !== undefined);
+    expect(logBuckets).toEqual([]);
+    expect(output).not.toMatch(/AwsSolutions-/);
+  });
+});

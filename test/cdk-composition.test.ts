@@ -151,6 +151,29 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
   });
 });
 
+describe('task egress in a VPC the construct did not create', () => {
+  const egressOf = (template: Template) => ofType(template, 'AWS::ECS::Service').map(([, service]) => {
+    const [groupId] = service.Properties!.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'];
+    return (resources(template)[groupId]!.Properties!.SecurityGroupEgress as Array<Record<string, unknown>>)
+      .map((rule) => [rule.IpProtocol, rule.FromPort, rule.CidrIp]);
+  });
+
+  it('sends DNS to any address when the imported VPC\'s CIDR is unknown, and adds no S3 endpoint to it', () => {
+    for (const egress of [...egressOf(shared), ...egressOf(parts)]) {
+      expect(egress).toEqual([['tcp', 443, '0.0.0.0/0'], ['udp', 53, '0.0.0.0/0'], ['tcp', 53, '0.0.0.0/0']]);
+    }
+    shared.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
+  });
+
+  it('sends DNS only to the VPC\'s CIDR when it is known (looked up)', () => {
+    const [egress] = egressOf(lookedUp);
+    const cidr = egress![1]![2];
+    expect(cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
+    expect(cidr).not.toBe('0.0.0.0/0');
+    expect(egress).toEqual([['tcp', 443, '0.0.0.0/0'], ['udp', 53, cidr], ['tcp', 53, cidr]]);
+  });
+});
+
 describe('ImageCdnStack with an existing VPC id', () => {
   it('looks the VPC up instead of creating one, and asks the CLI for it', () => {
     lookedUp.resourceCountIs('AWS::EC2::VPC', 0);

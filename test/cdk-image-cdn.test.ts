@@ -7,6 +7,7 @@ import path from 'node:path';
 import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -48,6 +49,13 @@ beforeAll(() => {
     accessLogs: false,
     cloudFrontPrefixListId: 'pl-4fa04526',
     webAclId: 'arn:aws:wafv2:us-east-1:111122223333:global/webacl/images/abc',
+    corsAllowOrigins: ['https://www.example.com', 'https://*.example.org'],
+    hstsMaxAge: Duration.days(730),
+    hstsIncludeSubdomains: true,
+    hstsPreload: true,
+    contentTypeNosniff: false,
+    timingAllowOrigins: ['https://www.example.com', 'https://shop.example.com'],
+    readonlyRootFilesystem: false,
   });
 
   const features = new Stack(app, 'UrlFeatures', { env: { account: '111122223333', region: 'eu-west-1' } });
@@ -62,10 +70,18 @@ beforeAll(() => {
       exemptVariants: true,
     },
     environment: { IMAGE_CDN_VERSION_PATTERN: '^/release-[0-9]+/' },
+    responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
   });
 
   const untagged = new Stack(app, 'NoCacheTags');
-  new ImageCdn(untagged, 'Images', { cacheTags: false, decodedSourceMemory: Size.mebibytes(0) });
+  new ImageCdn(untagged, 'Images', {
+    cacheTags: false,
+    decodedSourceMemory: Size.mebibytes(0),
+    corsAllowOrigins: [],
+    hsts: false,
+    contentTypeNosniff: false,
+    timingAllowOrigins: [],
+  });
 
   app.synth();
   defaults = Template.fromStack(defaultStack);
@@ -320,11 +336,11 @@ describe('grants', () => {
     return policy.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>;
   };
 
-  it('grantPut allows uploads to the source bucket and nothing else', () => {
+  it('grantPut allows what `image-cdn put` sends, in the source bucket, and nothing else', () => {
+    // test/cdk-grant-put.test.ts checks these against the commands put really sends.
     const statements = policyOf('Uploader');
     const actions = statements.flatMap((s) => [s.Action].flat());
-    expect(actions).toEqual(expect.arrayContaining(['s3:PutObject', 's3:Abort*']));
-    expect(actions.filter((a) => !a.startsWith('s3:PutObject') && a !== 's3:Abort*')).toEqual([]);
+    expect(actions.sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(JSON.stringify(statements)).toContain('SourceBucket');
   });
 
@@ -471,5 +487,128 @@ describe('URL grammars, variants and signing', () => {
     }));
     const [, defaultFn] = only(defaults, 'AWS::CloudFront::Function');
     expect((defaultFn.Properties!.FunctionCode as string).length).toBeLessThan((fn.Properties!.FunctionCode as string).length);
+  });
+});
+
+describe('response headers policy', () => {
+  const behaviourOf = (template: Template) => only(template, 'AWS::CloudFront::Distribution')[1].Properties!.DistributionConfig.DefaultCacheBehavior;
+
+  it('by default: CORS for any origin, HSTS for a year, nosniff and Timing-Allow-Origin, on the default behaviour', () => {
+    const [policyId, policy] = only(defaults, 'AWS::CloudFront::ResponseHeadersPolicy');
+    expect(behaviourOf(defaults).ResponseHeadersPolicyId).toEqual(ref(policyId));
+    const config = policy.Properties!.ResponseHeadersPolicyConfig;
+    expect(config.CorsConfig).toEqual({
+      AccessControlAllowOrigins: { Items: ['*'] },
+      AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+      AccessControlAllowHeaders: { Items: ['*'] },
+      AccessControlAllowCredentials: false,
+      OriginOverride: true,
+    });
+    expect(config.SecurityHeadersConfig).toEqual({
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 31536000, IncludeSubdomains: false, Preload: false, Override: true },
+      ContentTypeOptions: { Override: true },
+    });
+    expect(config.CustomHeadersConfig).toEqual({ Items: [{ Header: 'Timing-Allow-Origin', Value: '*', Override: true }] });
+    // Account-wide name, like the cache policy's: construct path plus region.
+    expect(JSON.stringify(config.Name)).toContain('AWS::Region');
+  });
+
+  it('keeps CORS out of the cache: no Origin header in the cache key and no origin request policy', () => {
+    const [, cachePolicy] = only(defaults, 'AWS::CloudFront::CachePolicy');
+    expect(cachePolicy.Properties!.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.HeadersConfig.Headers).toEqual(['Accept']);
+    expect(behaviourOf(defaults).OriginRequestPolicyId).toBeUndefined();
+  });
+
+  it('takes allowed origins, HSTS settings and switches from props', () => {
+    const [, policy] = only(configured, 'AWS::CloudFront::ResponseHeadersPolicy');
+    const config = policy.Properties!.ResponseHeadersPolicyConfig;
+    expect(config.CorsConfig.AccessControlAllowOrigins).toEqual({ Items: ['https://www.example.com', 'https://*.example.org'] });
+    expect(config.SecurityHeadersConfig).toEqual({
+      StrictTransportSecurity: { AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true, Preload: true, Override: true },
+    });
+    expect(config.CustomHeadersConfig.Items).toEqual([{ Header: 'Timing-Allow-Origin', Value: 'https://www.example.com, https://shop.example.com', Override: true }]);
+  });
+
+  it('attaches a given policy instead of building one', () => {
+    urlFeatures.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 0);
+    expect(behaviourOf(urlFeatures).ResponseHeadersPolicyId).toBe(cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS.responseHeadersPolicyId);
+  });
+
+  it('attaches none when every header is switched off', () => {
+    noCacheTags.resourceCountIs('AWS::CloudFront::ResponseHeadersPolicy', 0);
+    expect(behaviourOf(noCacheTags).ResponseHeadersPolicyId).toBeUndefined();
+  });
+});
+
+describe('task egress', () => {
+  const taskGroupOf = (template: Template) => {
+    const [, service] = only(template, 'AWS::ECS::Service');
+    const groups = service.Properties!.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups as Array<{ 'Fn::GetAtt': [string, string] }>;
+    expect(groups).toHaveLength(1);
+    const groupId = groups[0]!['Fn::GetAtt'][0];
+    return { groupId, group: resources(template)[groupId]! };
+  };
+
+  it('lets the tasks out on HTTPS anywhere and DNS to the VPC only: no all-traffic rule', () => {
+    const { group } = taskGroupOf(defaults);
+    const [vpcId] = only(defaults, 'AWS::EC2::VPC');
+    const vpcCidr = { 'Fn::GetAtt': [vpcId, 'CidrBlock'] };
+    const egress = (group.Properties!.SecurityGroupEgress as Array<Record<string, unknown>>).map(({ Description: _, ...rule }) => rule);
+    expect(egress).toEqual([
+      { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' },
+      { IpProtocol: 'udp', FromPort: 53, ToPort: 53, CidrIp: vpcCidr },
+      { IpProtocol: 'tcp', FromPort: 53, ToPort: 53, CidrIp: vpcCidr },
+    ]);
+    const text = JSON.stringify(resources(defaults));
+    expect(text).not.toContain('"IpProtocol":"-1"');
+    expect(ofType(defaults, 'AWS::EC2::SecurityGroupEgress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt']?.[0] === taskGroupOf(defaults).groupId)).toEqual([]);
+  });
+
+  it('admits only the load balancer, on the container port', () => {
+    const { groupId } = taskGroupOf(defaults);
+    const [, lb] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
+    const lbGroup = lb.Properties!.SecurityGroups[0]['Fn::GetAtt'][0] as string;
+    const ingress = ofType(defaults, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt'][0] === groupId);
+    expect(ingress.map(([, r]) => r.Properties)).toEqual([expect.objectContaining({
+      IpProtocol: 'tcp', FromPort: 3000, ToPort: 3000, SourceSecurityGroupId: { 'Fn::GetAtt': [lbGroup, 'GroupId'] },
+    })]);
+  });
+
+  it('reaches S3 through a gateway endpoint routed from the tasks\' subnets', () => {
+    const [, endpoint] = only(defaults, 'AWS::EC2::VPCEndpoint');
+    expect(endpoint.Properties).toMatchObject({ VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
+    const [, service] = only(defaults, 'AWS::ECS::Service');
+    const taskSubnets = (service.Properties!.NetworkConfiguration.AwsvpcConfiguration.Subnets as Array<{ Ref: string }>).map((s) => s.Ref);
+    const taskRouteTables = ofType(defaults, 'AWS::EC2::SubnetRouteTableAssociation')
+      .filter(([, a]) => taskSubnets.includes(a.Properties!.SubnetId.Ref))
+      .map(([, a]) => a.Properties!.RouteTableId);
+    expect(taskRouteTables).toHaveLength(2);
+    expect(endpoint.Properties!.RouteTableIds).toEqual(expect.arrayContaining(taskRouteTables));
+  });
+});
+
+describe('read-only root filesystem', () => {
+  it('runs the container read-only with /tmp on an ephemeral task volume (Fargate has no tmpfs)', () => {
+    const [, task] = only(defaults, 'AWS::ECS::TaskDefinition');
+    const container = task.Properties!.ContainerDefinitions[0];
+    expect(container.ReadonlyRootFilesystem).toBe(true);
+    expect(container.MountPoints).toEqual([{ ContainerPath: '/tmp', SourceVolume: 'tmp', ReadOnly: false }]);
+    expect(task.Properties!.Volumes).toEqual([{ Name: 'tmp' }]);
+    expect(container.LinuxParameters.Tmpfs).toBeUndefined();
+  });
+
+  it('builds an image whose /tmp Fargate copies into that volume, so the unprivileged user can write it', () => {
+    const dockerfile = readFileSync(path.join(import.meta.dirname, '../origin/container/Dockerfile'), 'utf8');
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    expect(runtime).toMatch(/^VOLUME \["\/tmp"\]$/m);
+    expect(runtime).toMatch(/^USER node$/m);
+  });
+
+  it('can be switched off', () => {
+    const [, task] = only(configured, 'AWS::ECS::TaskDefinition');
+    const container = task.Properties!.ContainerDefinitions[0];
+    expect(container.ReadonlyRootFilesystem).toBe(false);
+    expect(container.MountPoints).toBeUndefined();
+    expect(task.Properties!.Volumes).toBeUndefined();
   });
 });

@@ -6,6 +6,7 @@
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +18,7 @@ interface Acknowledgement { rule: string; path: string; reason: string }
 let defaultStack: ImageCdnStack;
 let configuredStack: Stack;
 let urlFeaturesStack: Stack;
+let flaggedStack: ImageCdnStack;
 
 beforeAll(() => {
   const app = new App();
@@ -39,6 +41,10 @@ beforeAll(() => {
     signing: { secret: secretsmanager.Secret.fromSecretNameV2(urlFeaturesStack, 'SigningKeys', 'image-cdn/signing-keys'), exemptVariants: true },
   });
   app.synth();
+  // The feature flags `cdk init` writes into a new app's cdk.json (and this repository's).
+  const flagged = new App({ context: CURRENTLY_RECOMMENDED_FLAGS });
+  flaggedStack = new ImageCdnStack(flagged, 'Flagged');
+  flagged.synth();
 });
 
 function findings(scope: IConstruct, honourAcknowledgements: boolean): Finding[] {
@@ -67,6 +73,7 @@ describe.each([
   ['the default stack', () => defaultStack],
   ['a stack with domain, Origin Shield, prefix list and ALB access logs', () => configuredStack],
   ['a stack with every grammar, variants and signing keys from Secrets Manager', () => urlFeaturesStack],
+  ['the default stack under aws-cdk-lib\'s recommended feature flags', () => flaggedStack],
 ])('AwsSolutions on %s', (_name, stack) => {
   it('has no unacknowledged errors or warnings', () => {
     expect(findings(stack(), true)).toEqual([]);

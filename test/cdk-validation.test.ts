@@ -4,6 +4,7 @@
  */
 import { App, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -218,5 +219,40 @@ describe('URL grammars, variants and signing', () => {
       onlyVariants: true,
       signing: { secret: secret(stack), mode: 'optional', exemptVariants: true },
     }))).not.toThrow();
+  });
+});
+
+describe('response headers', () => {
+  it.each(['www.example.com', 'https://www.example.com/', 'https://exa mple.com', 'ftp://example.com', 'https://www.*.example.com', ''])(
+    'rejects CORS origin %j, naming it', (origin) => {
+      expectInvalid(build(() => ({ corsAllowOrigins: [origin] })), `corsAllowOrigins entry '${origin}'`);
+    });
+
+  it('rejects a wildcard-subdomain origin for Timing-Allow-Origin, which has no such form', () => {
+    expectInvalid(build(() => ({ timingAllowOrigins: ['https://*.example.com'] })), "timingAllowOrigins entry 'https://*.example.com'");
+  });
+
+  it('rejects \'*\' listed with other origins', () => {
+    expectInvalid(build(() => ({ corsAllowOrigins: ['*', 'https://www.example.com'] })), 'corsAllowOrigins ["*","https://www.example.com"]', 'give it alone');
+  });
+
+  it('rejects an HSTS max-age that is not whole seconds, naming it', () => {
+    expectInvalid(build(() => ({ hstsMaxAge: Duration.millis(1500) })), 'hstsMaxAge 1 second 500 millis');
+    expectInvalid(build(() => ({ hstsMaxAge: Duration.seconds(0) })), 'hstsMaxAge 0 seconds', 'hsts: false');
+  });
+
+  it('rejects preload without includeSubdomains or a year of max-age, and HSTS settings with HSTS off', () => {
+    expectInvalid(build(() => ({ hstsPreload: true })), 'hstsPreload', 'includeSubdomains false');
+    expectInvalid(build(() => ({ hstsPreload: true, hstsIncludeSubdomains: true, hstsMaxAge: Duration.days(180) })), 'max-age 180 days');
+    expectInvalid(build(() => ({ hsts: false, hstsMaxAge: Duration.days(30) })), 'hstsMaxAge is set but hsts is false');
+  });
+
+  it('rejects header props next to a whole responseHeadersPolicy, naming the prop', () => {
+    expectInvalid(build(() => ({ responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS, hsts: false })),
+      'hsts false cannot be combined with responseHeadersPolicy');
+  });
+
+  it('accepts origins with ports and wildcard subdomains for CORS', () => {
+    expect(build(() => ({ corsAllowOrigins: ['https://www.example.com:8443', 'http://localhost:3000', 'https://*.example.org'] }))).not.toThrow();
   });
 });

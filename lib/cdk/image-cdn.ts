@@ -11,7 +11,9 @@ import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
 import { DEFAULT_CACHE_TAG_HEADER } from '../../origin/src/cache-tag.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
 import { type ImageOriginOptions, ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
+import { ImageResponseHeaders, type ImageResponseHeadersOptions } from './image-response-headers.js';
 import { acknowledge } from './nag.js';
+import { grantSourcePut } from './source-put-grant.js';
 import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
 import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
 
@@ -24,7 +26,7 @@ const PRIVATE_BUCKET: s3.BucketProps = {
   encryption: s3.BucketEncryption.S3_MANAGED,
 };
 
-export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions {
+export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions, ImageResponseHeadersOptions {
   /**
    * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
    * in it and nothing else; its policy and encryption are left as they are.
@@ -65,7 +67,8 @@ export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions {
    */
   readonly accessLogs?: boolean;
   /**
-   * Bucket for the access logs; it must allow ACLs (CloudFront standard logging needs them).
+   * Bucket for the access logs; it must allow ACLs (CloudFront's legacy standard logging needs
+   * them; docs/deployment.md says why not v2 logging).
    * @default - a new bucket with 90-day expiry, when `accessLogs` is on
    */
   readonly accessLogsBucket?: s3.IBucket;
@@ -95,9 +98,10 @@ export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions {
 
 /**
  * A complete image CDN: CloudFront (HTTP/2 and HTTP/3, Accept-aware cache key, viewer-request
- * function, cache tags) in front of an internal load balancer reached only through a CloudFront
- * VPC origin, in front of the sharp origin on ECS Fargate reading sources from S3. The URL
- * grammars, variants and signed URLs configure the origin, the function and the cache key alike.
+ * function, cache tags, CORS and security response headers) in front of an internal load
+ * balancer reached only through a CloudFront VPC origin, in front of the sharp origin on ECS
+ * Fargate reading sources from S3. The URL grammars, variants and signed URLs configure the
+ * origin, the function and the cache key alike.
  */
 export class ImageCdn extends Construct {
   readonly bucket: s3.IBucket;
@@ -108,6 +112,8 @@ export class ImageCdn extends Construct {
   readonly cachePolicy: cloudfront.CachePolicy;
   readonly edgeFunction: cloudfront.Function;
   readonly vpcOrigin: cloudfront.VpcOrigin;
+  /** The response headers policy on the distribution's behaviour, unless every header is switched off. */
+  readonly responseHeadersPolicy?: cloudfront.IResponseHeadersPolicy;
   readonly accessLogsBucket?: s3.IBucket;
   readonly sourcePrefix: string;
   /** The response header carrying cache tags, when `cacheTags` is on. */
@@ -166,9 +172,14 @@ export class ImageCdn extends Construct {
       ...(props.originShieldRegion !== undefined && { originShieldRegion: props.originShieldRegion }),
     });
 
+    this.responseHeadersPolicy = new ImageResponseHeaders(this, 'ResponseHeaders', props).policy;
+
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {
       comment: 'image-cdn',
-      defaultBehavior: caching.behaviorOptions(origin),
+      defaultBehavior: {
+        ...caching.behaviorOptions(origin),
+        ...(this.responseHeadersPolicy && { responseHeadersPolicy: this.responseHeadersPolicy }),
+      },
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
@@ -207,9 +218,17 @@ export class ImageCdn extends Construct {
     return this.distribution.grant(grantee, 'cloudfront:CreateInvalidation', 'cloudfront:GetInvalidation', 'cloudfront:ListInvalidations');
   }
 
-  /** Lets `grantee` upload sources under the source prefix. */
+  /**
+   * Lets `grantee` run `image-cdn put` (or `putImages`) against this CDN's sources: exactly
+   * - `s3:GetObject`, `s3:PutObject` and `s3:AbortMultipartUpload` on `<bucket>/<sourcePrefix>*`
+   *   (HeadObject to skip keys already there; PutObject, or a multipart upload and its abort);
+   * - `s3:ListBucket` on the bucket for keys under `sourcePrefix` (`s3:prefix`), without which S3
+   *   answers the HeadObject of a new key with 403 instead of 404;
+   * - with a KMS-encrypted bucket, `kms:GenerateDataKey` and `kms:Decrypt` on its key.
+   * Upload with `--prefix` equal to `sourcePrefix` (or below it); `put` defaults to `uploads/`.
+   */
   grantPut(grantee: iam.IGrantable): iam.Grant {
-    return this.bucket.grantPut(grantee, `${this.sourcePrefix}*`);
+    return grantSourcePut(this.bucket, this.sourcePrefix, grantee);
   }
 
   private createSourceBucket(removalPolicy: RemovalPolicy): s3.Bucket {
@@ -234,7 +253,8 @@ export class ImageCdn extends Construct {
   private createAccessLogsBucket(receivesBucketLogs: boolean): s3.Bucket {
     const bucket = new s3.Bucket(this, 'AccessLogs', {
       ...PRIVATE_BUCKET,
-      // CloudFront standard logging writes with ACLs.
+      // CloudFront standard logging (legacy) writes with ACLs. Logging v2 needs no ACLs, but its
+      // delivery resources exist only in us-east-1, and this stack lives in the origin's region.
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
       removalPolicy: RemovalPolicy.RETAIN,
       lifecycleRules: [{ expiration: Duration.days(90), abortIncompleteMultipartUploadAfter: Duration.days(1) }],

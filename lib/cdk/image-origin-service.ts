@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
+import { taskSecurityGroup } from './task-egress.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
 import {
   ImageCdnValidationError,
@@ -44,7 +45,7 @@ export interface ImageOriginOptions {
   /**
    * The VPC for the tasks and the internal load balancer. It needs private subnets with egress
    * (for image pulls and logs); behind `ImageCdn` it also needs an internet gateway, which
-   * CloudFront VPC origins require.
+   * CloudFront VPC origins require. S3 traffic takes its S3 gateway endpoint if it has one.
    * @default - the cluster's VPC if `cluster` is given, otherwise a new VPC (two AZs, one NAT
    * gateway, an S3 gateway endpoint and rejected-traffic flow logs)
    */
@@ -115,6 +116,14 @@ export interface ImageOriginOptions {
    */
   readonly logRetention?: logs.RetentionDays;
   /**
+   * Run the container with a read-only root filesystem; `/tmp` is then an ephemeral task volume
+   * (Fargate has no tmpfs mounts), for libvips' temporary files and anything else that writes.
+   * A custom `image` that runs as a non-root user must declare `VOLUME ["/tmp"]` on a world-writable
+   * `/tmp`, as the origin's Dockerfile does: Fargate creates the volume root-owned 0755 otherwise.
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+  /**
    * Extra environment variables for the origin container (non-secret configuration only). The
    * settings the props control (grammars, variants, signing, cache tags) cannot be set here.
    * Behind `ImageCdn`, an `IMAGE_CDN_VERSION_PATTERN` set here is also given to the
@@ -147,17 +156,22 @@ export interface ImageOriginServiceProps extends ImageOriginOptions, ImageUrlOpt
 
 /**
  * The image origin on ECS Fargate behind an internal Application Load Balancer: private
- * subnets, no public IPs, a task role that can only read the source bucket, health checks on
+ * subnets, no public IPs, egress limited to HTTPS and DNS, a read-only root filesystem (with
+ * `/tmp` on a task volume), a task role that can only read the source bucket, health checks on
  * `/healthz`, autoscaling on CPU and requests per task, and a deployment circuit breaker that
  * rolls back. The load balancer accepts no traffic until something (CloudFront's VPC origin,
  * in `ImageCdn`) is allowed in through `loadBalancer.connections`.
  */
 export class ImageOriginService extends Construct {
   readonly vpc: ec2.IVpc;
+  /** The S3 gateway endpoint of the VPC this construct created; undefined with a given VPC. */
+  readonly s3GatewayEndpoint?: ec2.GatewayVpcEndpoint;
   readonly cluster: ecs.ICluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly container: ecs.ContainerDefinition;
   readonly service: ecs.FargateService;
+  /** The tasks' security group: inbound from the load balancer, outbound HTTPS and DNS only. */
+  readonly securityGroup: ec2.SecurityGroup;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly listener: elbv2.ApplicationListener;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
@@ -201,7 +215,12 @@ export class ImageOriginService extends Construct {
       throw new ImageCdnValidationError(this, `vpc '${props.vpc.vpcId}' is not the cluster's VPC '${props.cluster.vpc.vpcId}'`);
     }
 
-    this.vpc = props.vpc ?? props.cluster?.vpc ?? this.createVpc();
+    const givenVpc = props.vpc ?? props.cluster?.vpc;
+    if (givenVpc) {
+      this.vpc = givenVpc;
+    } else {
+      ({ vpc: this.vpc, s3GatewayEndpoint: this.s3GatewayEndpoint } = this.createVpc());
+    }
     this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
       vpc: this.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
@@ -244,12 +263,16 @@ export class ImageOriginService extends Construct {
       linuxParameters: new ecs.LinuxParameters(this, 'LinuxParameters', { initProcessEnabled: true }),
       // In-flight transforms finish within the request timeout; give them that long after SIGTERM.
       stopTimeout: Duration.seconds(Math.min(120, Math.ceil(this.requestTimeout.toSeconds()) + 5)),
+      readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
     });
+    if (props.readonlyRootFilesystem ?? true) this.mountScratchVolume();
     this.grantSourceRead(props.bucket, sourcePrefix);
 
+    this.securityGroup = taskSecurityGroup(this, 'ServiceSecurityGroup', this.vpc);
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
       taskDefinition: this.taskDefinition,
+      securityGroups: [this.securityGroup],
       assignPublicIp: false,
       vpcSubnets: subnets,
       circuitBreaker: { enable: true, rollback: true },
@@ -339,7 +362,18 @@ export class ImageOriginService extends Construct {
       'Sources are content-addressed objects whose keys are not known at deploy time; read access is limited to GetObject under the configured source prefix of this one bucket.');
   }
 
-  private createVpc(): ec2.Vpc {
+  /**
+   * `/tmp` on an ephemeral task volume (a bind mount without a host path). Fargate does not
+   * support `linuxParameters.tmpfs` ("If you're using tasks that use the Fargate launch type, the
+   * tmpfs parameter isn't supported": ECS LinuxParameters), so a task volume is the only writable
+   * place a read-only root filesystem can have; it lives as long as the task, in its ephemeral storage.
+   */
+  private mountScratchVolume(): void {
+    this.taskDefinition.addVolume({ name: 'tmp' });
+    this.container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+  }
+
+  private createVpc(): { vpc: ec2.Vpc; s3GatewayEndpoint: ec2.GatewayVpcEndpoint } {
     const vpc = new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 1,
@@ -347,15 +381,16 @@ export class ImageOriginService extends Construct {
         { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
         { name: 'Private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
       ],
-      // Source reads stay on the AWS network and off the NAT gateway's bill.
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     });
+    // Source reads and image layer pulls stay on the AWS network and off the NAT gateway's bill;
+    // routes in every subnet's route table, the tasks' private subnets included.
+    const s3GatewayEndpoint = vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
     const flowLogs = new logs.LogGroup(this, 'VpcFlowLogs', { retention: logs.RetentionDays.ONE_MONTH });
     vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
-    return vpc;
+    return { vpc, s3GatewayEndpoint };
   }
 }
 

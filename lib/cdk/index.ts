@@ -7,6 +7,7 @@ export * from './cloudfront-ingress.js';
 export * from './image-cdn.js';
 export * from './image-cdn-stack.js';
 export * from './image-origin-service.js';
+export * from './image-response-headers.js';
 export * from './url-options.js';
 export { ImageCdnValidationError } from './validation.js';
 export * from './viewer-request-function.js';
