@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { planInvalidation } from '../lib/invalidate/index.js';
+import { worstCaseCallMs } from '../lib/aws/client-limits.js';
+import { DEFAULT_AWS_API_LIMITS, planInvalidation } from '../lib/invalidate/index.js';
+import { startStallingServer, type StallingServer } from './support/stalling-server.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const DISTRIBUTION = 'E2QWRUHAPOMQZL';
@@ -523,6 +525,43 @@ describe('image-cdn invalidate exit codes', () => {
   it('exits 0 for --help and documents the exit codes', async () => {
     const result = await cli('--help');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('Exit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.');
+    expect(result.stdout).toContain('Exit codes: 0 done, 1 unexpected error, 2 usage error, 3 AWS error, 4 timed out');
+  });
+});
+
+describe('image-cdn invalidate against endpoints that never answer', () => {
+  let staller: StallingServer;
+  beforeAll(async () => {
+    staller = await startStallingServer();
+  });
+  afterAll(async () => {
+    await staller?.close();
+  });
+
+  const limits = { ...DEFAULT_AWS_API_LIMITS, requestTimeoutMs: 400, maxAttempts: 2 };
+  const timedRun = async (args: string[], endpoints: NodeJS.ProcessEnv) => {
+    const started = Date.now();
+    const result = await run(process.execPath, ['dist/bin/image-cdn.js', 'invalidate', ...args, '--request-timeout', '400', '--max-attempts', '2'], awsEnvironment(endpoints));
+    return { ...result, ms: Date.now() - started };
+  };
+
+  it('exits 4 naming CloudFront, its endpoint and the timeout', async () => {
+    const result = await timedRun(['--prefix', '/v2/', '--distribution-id', DISTRIBUTION], { AWS_ENDPOINT_URL_CLOUDFRONT: staller.url });
+    expect(result.code).toBe(4);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `image-cdn invalidate: timed out: CloudFront at ${staller.url} did not answer within 400 ms (request timeout); 2 attempts`,
+    );
+    expect(result.ms).toBeGreaterThanOrEqual(2 * 400);
+    expect(result.ms).toBeLessThan(worstCaseCallMs(limits) + 3_000);
+  });
+
+  it('with --stack, exits 4 naming CloudFormation, and says so in --json', async () => {
+    const result = await timedRun(['--prefix', '/v2/', '--stack', 'ImagesStack', '--json'], { AWS_ENDPOINT_URL_CLOUDFORMATION: staller.url });
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain(`timed out: CloudFormation at ${staller.url} did not answer within 400 ms (request timeout); 2 attempts`);
+    expect(JSON.parse(result.stdout).error).toMatchObject({ type: 'timeout', code: 'request_timeout' });
+    expect(cloudFront.requests).toHaveLength(0);
+    expect(result.ms).toBeGreaterThanOrEqual(2 * 400);
+    expect(result.ms).toBeLessThan(worstCaseCallMs(limits) + 3_000);
   });
 });

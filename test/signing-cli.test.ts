@@ -69,13 +69,42 @@ describe('image-cdn sign', () => {
       sign(['a.jpg', '--signing-key', KEY]),
       sign(['/a.jpg', '--signing-key', KEY, '--expires', 'soon']),
     ]);
-    expect(noKey).toMatchObject({ code: 1, stdout: '' });
+    expect(noKey).toMatchObject({ code: 2, stdout: '' });
     expect(noKey.stderr).toMatch(/no signing key given/);
-    expect(shortKey.code).toBe(1);
+    expect(shortKey.code).toBe(2);
     expect(shortKey.stderr).toMatch(/signing key 1 is 5 characters; use at least 16/);
-    expect(relative.code).toBe(1);
+    expect(relative.code).toBe(2);
     expect(relative.stderr).toMatch(/starts with "\/"/);
     expect(badExpiry.code).not.toBe(0);
     expect(badExpiry.stderr).toMatch(/--expires takes a whole number of seconds/);
+  });
+});
+
+describe('image-cdn sign errors', () => {
+  it('are one line on stderr, "image-cdn sign: <message>", exit 2 for a configuration error, and no stack', async () => {
+    const { code, stdout, stderr } = await sign(['/a.jpg', '--signing-key', 'shortkey9']);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe('image-cdn sign: signing key 1 is 9 characters; use at least 16 (e.g. openssl rand -base64 32)\n');
+  });
+
+  it('show the stack with the global --debug, or with IMAGE_CDN_DEBUG set', async () => {
+    const runs = await Promise.all([
+      sign(['/a.jpg', '--signing-key', 'shortkey9', '--debug']),
+      sign(['/a.jpg', '--signing-key', 'shortkey9'], { IMAGE_CDN_DEBUG: '1' }),
+    ]);
+    for (const { code, stderr } of runs) {
+      expect(code).toBe(2);
+      const [first, ...stack] = stderr.trimEnd().split('\n');
+      expect(first).toBe('image-cdn sign: signing key 1 is 9 characters; use at least 16 (e.g. openssl rand -base64 32)');
+      expect(stack[0]).toMatch(/^UsageError: signing key 1/);
+      expect(stack.slice(1).every((line) => /^\s+at /.test(line))).toBe(true);
+    }
+  });
+
+  it('leaves option errors to commander: its message and the help, exit 1', async () => {
+    const { code, stdout, stderr } = await sign(['/a.jpg', '--signing-key', KEY, '--colour']);
+    expect({ code, stdout }).toEqual({ code: 1, stdout: '' });
+    expect(stderr).toMatch(/^error: unknown option '--colour'\n/);
+    expect(stderr).toContain('Usage: image-cdn sign [options] <path>');
   });
 });

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { worstCaseCallMs } from '../lib/aws/client-limits.js';
+import { DEFAULT_UPLOAD_LIMITS } from '../lib/upload/index.js';
 import { parseImageUrl } from '../origin/src/grammar/index.js';
 import { startS3Server, type S3TestServer } from './support/s3-server.js';
+import { startStallingServer, type StallingServer } from './support/stalling-server.js';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLES = path.join(REPO, 'samples');
@@ -97,5 +100,44 @@ describe('image-cdn put', () => {
     const result = await put([fossa, '--prefix', 'env/'], { IMAGE_CDN_S3_BUCKET: BUCKET });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`key: env/${sha256(fossa)}.jpg (uploaded)`);
+  });
+});
+
+describe('image-cdn put when S3 fails', () => {
+  const fossa = path.join(SAMPLES, 'fossa.jpg');
+  let staller: StallingServer;
+  beforeAll(async () => {
+    staller = await startStallingServer();
+  });
+  afterAll(async () => {
+    await staller?.close();
+  });
+
+  it('exits 4 naming the endpoint and the timeout when S3 accepts the connection and never answers', async () => {
+    const started = Date.now();
+    const result = await put([fossa, '--bucket', BUCKET, '--request-timeout', '500', '--max-attempts', '2'], { AWS_ENDPOINT_URL_S3: staller.url });
+    const ms = Date.now() - started;
+    expect(result.code).toBe(4);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `image-cdn put: S3 at ${staller.url} did not answer within 500 ms (request timeout); 2 attempts`,
+    );
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    expect(result.stdout).toBe('');
+    expect(ms).toBeGreaterThanOrEqual(2 * 500);
+    // Node and the CLI's modules load in well under 3 s.
+    expect(ms).toBeLessThan(worstCaseCallMs({ ...DEFAULT_UPLOAD_LIMITS, requestTimeoutMs: 500, maxAttempts: 2 }) + 3_000);
+  });
+
+  it('exits 3 with the S3 error when S3 refuses', async () => {
+    s3.failNext(1, 403, 'AccessDenied');
+    const result = await put([fossa, '--bucket', BUCKET, '--prefix', 'denied/']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/^image-cdn put: checking s3:\/\/cli-uploads\/denied\/[0-9a-f]{64}\.jpg failed: S3 answered 403/m);
+  });
+
+  it('refuses a timeout that is not a positive number of milliseconds', async () => {
+    const result = await put([fossa, '--bucket', BUCKET, '--request-timeout', '0']);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('expected a positive whole number of milliseconds, got "0"');
   });
 });

@@ -8,7 +8,7 @@
  * CommonJS because that is what CDK apps load: ts-node and Jest set up by `cdk init` `require()`
  * their dependencies, and Node's ESM `import` of a CommonJS module still gets named exports.
  */
-import { chmod, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
@@ -38,7 +38,7 @@ async function sourceFiles(): Promise<string[]> {
 }
 
 /** Each file transpiled on its own (no bundling): the package's module graph stays the source's. */
-async function compileJavaScript(files: readonly string[]): Promise<void> {
+async function compileJavaScript(files: readonly string[], outdir: string): Promise<void> {
   // import.meta.url has no CommonJS spelling; the few modules that locate files use this stand-in.
   const usesImportMeta = await Promise.all(files.map(async (file) => (await readFile(path.join(ROOT, file), 'utf8')).includes('import.meta')));
   const groups = [files.filter((_, index) => !usesImportMeta[index]), files.filter((_, index) => usesImportMeta[index])];
@@ -48,7 +48,7 @@ async function compileJavaScript(files: readonly string[]): Promise<void> {
     const result = await build({
       absWorkingDir: ROOT,
       entryPoints,
-      outdir: DIST,
+      outdir,
       outbase: '.',
       bundle: false,
       format: 'cjs',
@@ -63,24 +63,37 @@ async function compileJavaScript(files: readonly string[]): Promise<void> {
     });
     if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} errors`);
   }
-  for (const file of COPIED) await cp(path.join(ROOT, file), path.join(DIST, file));
+  for (const file of COPIED) await cp(path.join(ROOT, file), path.join(outdir, file));
   // The repository is ESM ("type": "module"); everything under dist/ is CommonJS.
-  await writeFile(path.join(DIST, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
-  await chmod(path.join(DIST, 'bin/image-cdn.js'), 0o755);
+  await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+  await chmod(path.join(outdir, 'bin/image-cdn.js'), 0o755);
 }
 
-async function emitDeclarations(): Promise<void> {
+async function emitDeclarations(outdir: string): Promise<void> {
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json')], { cwd: ROOT }).catch((error: { stdout?: string }) => {
+  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outdir], { cwd: ROOT }).catch((error: { stdout?: string }) => {
     throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
   });
 }
 
+/**
+ * Builds into a fresh directory and swaps it in at the end, so a CLI that another process runs
+ * from dist/ meanwhile (a second test run, a dev server) never sees it half-written.
+ */
 export async function buildPackage(): Promise<void> {
-  await rm(DIST, { recursive: true, force: true });
-  await mkdir(DIST, { recursive: true });
-  const files = await sourceFiles();
-  await Promise.all([compileJavaScript(files), emitDeclarations(), bundleOrigin(CONTAINER_BUNDLE_DIR)]);
+  const staging = `${DIST}.building-${process.pid}`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  try {
+    const files = await sourceFiles();
+    await Promise.all([compileJavaScript(files, staging), emitDeclarations(staging), bundleOrigin(CONTAINER_BUNDLE_DIR)]);
+    const previous = `${DIST}.previous-${process.pid}`;
+    await rename(DIST, previous).catch(() => undefined);
+    await rename(staging, DIST);
+    await rm(previous, { recursive: true, force: true });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,30 +1,22 @@
 /**
  * `image-cdn invalidate`: purge paths, prefixes, or every cached transform of a source (by cache
  * tag) from the CloudFront distribution, by id or by the stack that created it.
- * Exit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.
+ * Exit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out (see bin/cli-errors.ts).
  */
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { type Command, type CommanderError, InvalidArgumentError, Option } from 'commander';
-import {
-  DEFAULT_CACHE_TAG_HEADER,
-  DEFAULT_MAX_WAIT_SECONDS,
-  type InvalidateResult,
-  type InvalidationPlan,
-  type InvalidationProgress,
-  type InvalidationSummary,
-  InvalidationInputError,
-  InvalidationTimeoutError,
-  assertDistributionId,
-  distributionIdFromStack,
-  invalidate,
-  normaliseInvalidationPaths,
-  planInvalidation,
-} from '../../lib/invalidate/index.js';
+import { ServiceTimeoutError } from '../../lib/aws/timeout-error.js';
+import { DEFAULT_CACHE_TAG_HEADER } from '../../origin/src/cache-tag.js';
+// SDK-free modules only: the AWS SDK (an optional peer) loads when a command actually calls AWS.
+import { InvalidationInputError, InvalidationTimeoutError } from '../../lib/invalidate/errors.js';
+import { normaliseInvalidationPaths } from '../../lib/invalidate/paths.js';
+import { assertDistributionId, type InvalidationPlan, planInvalidation } from '../../lib/invalidate/plan.js';
+import { DEFAULT_AWS_API_LIMITS, DEFAULT_MAX_WAIT_SECONDS } from '../../lib/invalidate/settings.js';
+import type { InvalidationProgress } from '../../lib/invalidate/invalidate.js';
+import type { InvalidateResult, InvalidationSummary } from '../../lib/invalidate/types.js';
+import { classifyError, type ErrorKind, EXIT_CODES, EXIT_FOR_KIND, loadWithPeers, UsageError } from '../cli-errors.js';
+import { addClientLimitOptions, type ClientLimitFlags, clientLimitsFrom } from './client-limit-options.js';
 
-export const EXIT_CODES = { ok: 0, internal: 1, usage: 2, aws: 3, timeout: 4 } as const;
-
-interface InvalidateCommandOptions {
+interface InvalidateCommandOptions extends ClientLimitFlags {
   readonly prefix?: string[];
   readonly path?: string[];
   readonly source?: string[];
@@ -50,7 +42,7 @@ const seconds = (value: string): number => {
 };
 
 export function registerInvalidateCommand(program: Command): void {
-  program
+  const command = program
     .command('invalidate')
     .description('Invalidate paths, prefixes or sources in the CloudFront distribution')
     .addOption(new Option('--prefix <prefix>', 'invalidate everything under a prefix (/v2/ → /v2/*); repeatable').argParser(collect))
@@ -81,10 +73,12 @@ export function registerInvalidateCommand(program: Command): void {
       '\n--source and --tag need a distribution with cache tags enabled (CacheTagConfig on the\n' +
         `"${DEFAULT_CACHE_TAG_HEADER}" header the origin sends); the ImageCdn construct enables them by default.\n` +
         'Each tag counts as one invalidation path.\n' +
-        '\nExit codes: 0 done, 2 usage error, 3 AWS error, 4 timed out waiting.\n' +
+        '\nExit codes: 0 done, 1 unexpected error, 2 usage error, 3 AWS error, 4 timed out (waiting, or an endpoint\n' +
+        'that did not answer in time).\n' +
         'Region and credentials come from the AWS SDK chain; AWS_ENDPOINT_URL_CLOUDFRONT and\n' +
         'AWS_ENDPOINT_URL_CLOUDFORMATION override the service endpoints.',
-    )
+    );
+  addClientLimitOptions(command, 'AWS', DEFAULT_AWS_API_LIMITS)
     .exitOverride((error: CommanderError) => {
       if (error.exitCode === 0) process.exit(EXIT_CODES.ok);
       // Commander has already explained the problem on stderr; --json callers still get a document.
@@ -94,11 +88,12 @@ export function registerInvalidateCommand(program: Command): void {
       }
       process.exit(EXIT_CODES.usage);
     })
-    .action(async (options: InvalidateCommandOptions) => {
+    .action(async (options: InvalidateCommandOptions, self: Command) => {
       process.exitCode = await runInvalidate(options, {
         stdout: process.stdout,
         stderr: process.stderr,
         interactive: process.stderr.isTTY === true,
+        debug: self.optsWithGlobals<{ debug?: boolean }>().debug === true,
       });
     });
 }
@@ -108,11 +103,9 @@ interface Terminal {
   readonly stderr: NodeJS.WritableStream;
   /** stderr is a terminal: draw a spinner instead of printing status lines. */
   readonly interactive: boolean;
+  /** --debug: print the stack of a failure. */
+  readonly debug: boolean;
 }
-
-type ErrorKind = 'usage' | 'aws' | 'timeout' | 'internal';
-
-class UsageError extends Error {}
 
 async function runInvalidate(options: InvalidateCommandOptions, terminal: Terminal): Promise<number> {
   const progress = createProgress(terminal);
@@ -135,8 +128,10 @@ async function runInvalidate(options: InvalidateCommandOptions, terminal: Termin
     normaliseInvalidationPaths(selectors);
     if (options.distributionId) assertDistributionId(options.distributionId);
 
+    const limits = clientLimitsFrom(options);
     if (options.stack) {
-      const found = await distributionIdFromStack({ stackName: options.stack, client: new CloudFormationClient({}) });
+      const { distributionIdFromStack } = await loadWithPeers(() => import('../../lib/invalidate/stack.js'));
+      const found = await distributionIdFromStack({ stackName: options.stack, ...limits });
       source = { stack: options.stack, outputKey: found.outputKey };
       distributionId = found.distributionId;
       progress.line(`stack ${options.stack}: distribution ${found.distributionId} (output ${found.outputKey})`);
@@ -151,9 +146,10 @@ async function runInvalidate(options: InvalidateCommandOptions, terminal: Termin
       return EXIT_CODES.ok;
     }
 
+    const { invalidate } = await loadWithPeers(() => import('../../lib/invalidate/invalidate.js'));
     const result = await invalidate({
       ...request,
-      client: new CloudFrontClient({}),
+      ...limits,
       wait: options.wait === true,
       maxWaitSeconds: options.timeout,
       pollDelaySeconds: { min: options.pollInterval, max: Math.max(60, options.pollInterval) },
@@ -168,31 +164,12 @@ async function runInvalidate(options: InvalidateCommandOptions, terminal: Termin
   }
 }
 
-function classify(error: unknown): ErrorKind {
-  if (error instanceof UsageError || error instanceof InvalidationInputError) return 'usage';
-  if (error instanceof InvalidationTimeoutError) return 'timeout';
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
-  const awsLike =
-    '$metadata' in shape ||
-    '$fault' in shape ||
-    shape.name === 'CredentialsProviderError' ||
-    shape.name === 'TimeoutError' ||
-    typeof shape.code === 'string' || // node:net errors such as ECONNREFUSED
-    (error instanceof Error && /region is missing/i.test(error.message));
-  return awsLike ? 'aws' : 'internal';
-}
-
-const EXIT_FOR_KIND: Record<ErrorKind, number> = {
-  usage: EXIT_CODES.usage,
-  aws: EXIT_CODES.aws,
-  timeout: EXIT_CODES.timeout,
-  internal: EXIT_CODES.internal,
-};
-
+/** The JSON document's `code` and the message; the kind and the exit code come from bin/cli-errors.ts. */
 function describeError(error: unknown, kind: ErrorKind): { code: string; message: string } {
   if (error instanceof InvalidationInputError) return { code: error.code, message: error.message };
   if (error instanceof UsageError) return { code: 'usage', message: error.message };
   if (error instanceof InvalidationTimeoutError) return { code: 'wait_timeout', message: error.message };
+  if (error instanceof ServiceTimeoutError) return { code: `${error.kind}_timeout`, message: error.message };
   if (error instanceof Error) {
     const hint = /region is missing/i.test(error.message)
       ? ' (set AWS_REGION; CloudFront is a global service, so us-east-1 is fine for it)'
@@ -211,11 +188,12 @@ function reportFailure(
     terminal: Terminal;
   },
 ): number {
-  const kind = classify(error);
+  const kind = classifyError(error);
   const { code, message } = describeError(error, kind);
   const invalidations = error instanceof InvalidationTimeoutError ? error.result.invalidations : [];
-  const label = { usage: 'usage error', aws: 'AWS error', timeout: 'timed out', internal: 'internal error' }[kind];
+  const label = { usage: 'usage error', aws: 'AWS error', timeout: 'timed out', failed: 'failed', internal: 'internal error' }[kind];
   context.terminal.stderr.write(`image-cdn invalidate: ${label}: ${message}\n`);
+  if (context.terminal.debug) context.terminal.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   if (kind === 'usage' && !(error instanceof InvalidationInputError && error.code.startsWith('stack_'))) {
     context.terminal.stderr.write(`(run "image-cdn invalidate --help" for usage)\n`);
   }

@@ -1,13 +1,19 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { dropUndefined, parseGrammarList, parseSigningMode, resolveConfig, settingsFromEnv, type Settings } from '../../origin/src/config.js';
 import { exampleUrl } from '../../origin/src/example-url.js';
-import { defaultConfig, startOrigin } from '../../origin/src/start.js';
+import { defaultConfig } from '../../origin/src/defaults.js';
 import { handleShutdownSignals } from '../../origin/src/shutdown.js';
+import { packageRoot } from '../../lib/cdk/package-files.js';
+import { loadWithPeers, UsageError } from '../cli-errors.js';
 
-/** Sample images shipped with the project: the default file root, so `serve` works on a fresh clone. */
-export const SAMPLES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../samples');
+/**
+ * The repository's sample images: the default file root, so `serve` works on a fresh clone, from
+ * source or built. Found from the package root (this module is one level deeper in dist/).
+ */
+export const SAMPLES_DIR = path.join(packageRoot(path.dirname(fileURLToPath(import.meta.url))), 'samples');
 
 const integer = (name: string) => (value: string) => {
   const parsed = Number(value);
@@ -80,13 +86,22 @@ export function registerServeCommand(program: Command): void {
         svgMaxElements: flags.svgMaxElements,
       });
       const hasSource = Boolean(fromFlags.root ?? fromFlags.s3Bucket ?? env.root ?? env.s3Bucket ?? file?.mounts?.length);
+      // The samples are there in a clone, not in the npm package: without them there is nothing to serve.
+      if (!hasSource && !existsSync(SAMPLES_DIR)) throw new UsageError('no image source: pass --root <dir> or --s3-bucket <name>');
       const config = resolveConfig(
         { defaults: defaultConfig(), ...(file && { file }) },
         hasSource ? {} : { root: SAMPLES_DIR },
         env,
         fromFlags,
       );
-      const server = await startOrigin(config);
+      // sharp (an optional peer) loads here, not when the CLI starts: `image-cdn --help` needs none.
+      const [{ startOrigin }, { ImageHandlerOptionsError }] = await loadWithPeers(() =>
+        Promise.all([import('../../origin/src/start.js'), import('../../origin/src/handler-options.js')]),
+      );
+      const server = await startOrigin(config).catch((error: unknown) => {
+        // A value the origin cannot use (a root that is no directory, say) is the command line's to fix.
+        throw error instanceof ImageHandlerOptionsError ? new UsageError(error.message) : error;
+      });
       handleShutdownSignals(server);
       process.stderr.write(`image-cdn origin listening on ${server.url}\ntry: ${exampleUrl(server.url, config)}\n`);
     });

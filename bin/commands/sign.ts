@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { checkSigningKeys } from '../../origin/src/signing/keys.js';
 import { signPath } from '../../origin/src/signing/native.js';
+import { UsageError } from '../cli-errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -27,11 +28,11 @@ export function registerSignCommand(program: Command): void {
     .action((target: string, flags: { signingKey?: string[] | string; expires?: number }) => {
       const keys = typeof flags.signingKey === 'string' ? [flags.signingKey] : (flags.signingKey ?? []);
       const checked = checkSigningKeys(keys);
-      if (!checked.ok) return failWith(checked.error.message);
+      if (!checked.ok) throw new UsageError(checked.error.message);
       const { prefix, path } = splitTarget(target);
       const expiresAt = flags.expires === undefined ? undefined : Math.floor(Date.now() / 1000) + flags.expires;
       const signed = signPath(path, { key: checked.value[0] ?? '', ...(expiresAt !== undefined && { expiresAt }) });
-      if (!signed.ok) return failWith(signed.error.message);
+      if (!signed.ok) throw new UsageError(signed.error.message);
       process.stdout.write(`${prefix}${signed.value}\n`);
     });
 }
@@ -42,9 +43,4 @@ function splitTarget(target: string): { prefix: string; path: string } {
   if (!absolute) return { prefix: '', path: target };
   const rest = absolute[2] ?? '';
   return { prefix: absolute[1] ?? '', path: rest.startsWith('/') ? rest : `/${rest}` };
-}
-
-function failWith(message: string): void {
-  process.stderr.write(`image-cdn sign: ${message}\n`);
-  process.exitCode = 1;
 }

@@ -4,15 +4,17 @@
  * Free of aws-cdk-lib so applications can import it at run time.
  */
 import {
-  CloudFrontClient,
+  type CloudFrontClient,
   CreateInvalidationCommand,
   type GetInvalidationCommand,
   type GetInvalidationCommandOutput,
   type Invalidation,
   waitUntilInvalidationCompleted,
 } from '@aws-sdk/client-cloudfront';
+import type { ClientLimits } from '../aws/client-limits.js';
+import { cloudFrontClient, type ServiceClient } from './clients.js';
 import { InvalidationInputError, InvalidationTimeoutError } from './errors.js';
-import { type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './plan.js';
+import { type InvalidationPlan, type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './plan.js';
 import {
   isPermanentClientError,
   isThrottlingError,
@@ -21,6 +23,7 @@ import {
   withRetries,
 } from './retry.js';
 
+import { DEFAULT_MAX_WAIT_SECONDS } from './settings.js';
 import type { InvalidateResult, InvalidationSummary } from './types.js';
 
 export type InvalidationProgress =
@@ -35,10 +38,15 @@ export interface PollDelay {
   readonly max?: number;
 }
 
-export interface InvalidateOptions extends InvalidationPlanInput {
+/**
+ * `connectionTimeoutMs`, `requestTimeoutMs` and `maxAttempts` bound each CloudFront request of the
+ * client created when none is given (DEFAULT_AWS_API_LIMITS); `retry` is separate: it re-sends
+ * CreateInvalidation when CloudFront refuses for now.
+ */
+export interface InvalidateOptions extends InvalidationPlanInput, ClientLimits {
   /** Wait until every invalidation reports `Completed` (SDK waiter `waitUntilInvalidationCompleted`). */
   readonly wait?: boolean | undefined;
-  /** @default new CloudFrontClient({}) (region and credentials from the SDK's standard chain) */
+  /** @default a CloudFrontClient from the SDK's standard chain, with DEFAULT_AWS_API_LIMITS */
   readonly client?: CloudFrontClient | undefined;
   /** Budget for waiting, shared by all batches. @default 1200 */
   readonly maxWaitSeconds?: number | undefined;
@@ -48,7 +56,6 @@ export interface InvalidateOptions extends InvalidationPlanInput {
   readonly onProgress?: ((event: InvalidationProgress) => void) | undefined;
 }
 
-export const DEFAULT_MAX_WAIT_SECONDS = 1200;
 
 // CloudFront's clock and ours may disagree a little; only an invalidation clearly older than this
 // call counts as reused.
@@ -88,7 +95,20 @@ export async function invalidate(options: InvalidateOptions): Promise<Invalidate
   const maxWaitSeconds = positiveSeconds('maxWaitSeconds', options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS);
   const pollMin = positiveSeconds('pollDelaySeconds.min', options.pollDelaySeconds?.min ?? 20);
   const pollMax = Math.max(pollMin, positiveSeconds('pollDelaySeconds.max', options.pollDelaySeconds?.max ?? 60));
-  const client = options.client ?? new CloudFrontClient({});
+  const cloudFront = cloudFrontClient(options.client, options);
+  try {
+    return await createAndWait(plan, options, { maxWaitSeconds, pollMin, pollMax }, cloudFront);
+  } finally {
+    cloudFront.release();
+  }
+}
+
+async function createAndWait(
+  plan: InvalidationPlan,
+  options: InvalidateOptions,
+  timing: { readonly maxWaitSeconds: number; readonly pollMin: number; readonly pollMax: number },
+  cloudFront: ServiceClient<CloudFrontClient>,
+): Promise<InvalidateResult> {
   const report = options.onProgress ?? (() => {});
   const startedAtMs = Date.now();
 
@@ -98,14 +118,16 @@ export async function invalidate(options: InvalidateOptions): Promise<Invalidate
   for (const batch of plan.batches) {
     const response = await withRetries(
       () =>
-        client.send(
-          new CreateInvalidationCommand({
-            DistributionId: plan.distributionId,
-            InvalidationBatch: {
-              CallerReference: batch.callerReference,
-              Paths: { Quantity: batch.paths.length, Items: [...batch.paths] },
-            },
-          }),
+        cloudFront.send((client) =>
+          client.send(
+            new CreateInvalidationCommand({
+              DistributionId: plan.distributionId,
+              InvalidationBatch: {
+                CallerReference: batch.callerReference,
+                Paths: { Quantity: batch.paths.length, Items: [...batch.paths] },
+              },
+            }),
+          ),
         ),
       (error) => isTooManyInvalidationsInProgress(error) || isThrottlingError(error),
       options.retry,
@@ -123,14 +145,12 @@ export async function invalidate(options: InvalidateOptions): Promise<Invalidate
   if (!options.wait) return result();
 
   await waitForCompletion({
-    client,
+    client: cloudFront.client,
     distributionId: plan.distributionId,
     summaries,
-    maxWaitSeconds,
-    pollMin,
-    pollMax,
+    ...timing,
     report,
-    onTimeout: () => new InvalidationTimeoutError(result(), maxWaitSeconds),
+    onTimeout: () => new InvalidationTimeoutError(result(), timing.maxWaitSeconds),
   });
   return result();
 }

@@ -1,5 +1,7 @@
 /** Finds a stack's CloudFront distribution id in its CloudFormation outputs. */
-import { CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import { type CloudFormationClient, DescribeStacksCommand, type Output } from '@aws-sdk/client-cloudformation';
+import type { ClientLimits } from '../aws/client-limits.js';
+import { cloudFormationClient } from './clients.js';
 import { InvalidationInputError } from './errors.js';
 
 export const DISTRIBUTION_ID_OUTPUT_KEY = 'DistributionId';
@@ -47,14 +49,19 @@ export function distributionIdFromOutputs(stackName: string, outputs: readonly O
 
 /**
  * Reads the stack with CloudFormation DescribeStacks. A stack that does not exist surfaces as the
- * SDK's ValidationError, like any other AWS error.
+ * SDK's ValidationError, like any other AWS error; no answer in time as a ServiceTimeoutError.
+ * The timeouts and attempts apply to the client created when none is given (DEFAULT_AWS_API_LIMITS).
  */
-export async function distributionIdFromStack(options: {
-  readonly stackName: string;
-  readonly client?: CloudFormationClient;
-}): Promise<StackDistribution> {
-  const client = options.client ?? new CloudFormationClient({});
-  const response = await client.send(new DescribeStacksCommand({ StackName: options.stackName }));
+export async function distributionIdFromStack(
+  options: {
+    readonly stackName: string;
+    readonly client?: CloudFormationClient | undefined;
+  } & ClientLimits,
+): Promise<StackDistribution> {
+  const cloudFormation = cloudFormationClient(options.client, options);
+  const response = await cloudFormation
+    .send((client) => client.send(new DescribeStacksCommand({ StackName: options.stackName })))
+    .finally(() => cloudFormation.release());
   const stack = response.Stacks?.[0];
   if (!stack) {
     throw new InvalidationInputError('stack_output_not_found', `stack "${options.stackName}" was not found`);

@@ -5,6 +5,7 @@
  */
 export {
   contentAddressedKey,
+  DEFAULT_UPLOAD_LIMITS,
   DEFAULT_UPLOAD_PREFIX,
   putImage,
   putImages,
@@ -13,3 +14,5 @@ export {
   type PutImagesOptions,
   type UploadInput,
 } from './upload.js';
+export type { ClientLimits } from '../aws/client-limits.js';
+export { ServiceTimeoutError, type TimeoutKind } from '../aws/timeout-error.js';

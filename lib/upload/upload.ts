@@ -5,6 +5,12 @@ import { DEFAULT_CACHE_CONTROL } from '../../origin/src/config.js';
 import { sha256Hex } from '../../origin/src/sources/content-address.js';
 import { contentTypeFromPath } from '../../origin/src/sources/content-type.js';
 import { createS3Client } from '../../origin/src/sources/s3-client.js';
+import { type ClientLimits, type ResolvedClientLimits, resolveClientLimits } from '../aws/client-limits.js';
+import { watchEndpoint } from '../aws/endpoint-watch.js';
+import { asServiceTimeout } from '../aws/timeout-error.js';
+import { DEFAULT_UPLOAD_LIMITS, DEFAULT_UPLOAD_PREFIX, UploadError } from './settings.js';
+
+export { DEFAULT_UPLOAD_LIMITS, DEFAULT_UPLOAD_PREFIX, UploadError } from './settings.js';
 
 /**
  * Content-addressed uploads: each image is stored at `<prefix><sha256>.<ext>`, so its key names
@@ -15,7 +21,8 @@ import { createS3Client } from '../../origin/src/sources/s3-client.js';
 /** A file path, or bytes with a name for messages (e.g. an upload received by an app). */
 export type UploadInput = string | { readonly name: string; readonly bytes: Uint8Array };
 
-export interface PutImagesOptions {
+/** Timeouts and attempts apply to the client created when none is given. */
+export interface PutImagesOptions extends ClientLimits {
   readonly bucket: string;
   /** Key prefix; `uploads/` by default. A missing trailing slash is added. */
   readonly prefix?: string;
@@ -38,11 +45,6 @@ export interface PutImageResult {
   readonly uploaded: boolean;
 }
 
-export class UploadError extends Error {
-  override readonly name = 'UploadError';
-}
-
-export const DEFAULT_UPLOAD_PREFIX = 'uploads/';
 /** Above this, lib-storage sends the object in parts. */
 const PART_SIZE = 8 * 1024 * 1024;
 
@@ -64,9 +66,11 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
  */
 export async function putImages(files: readonly UploadInput[], options: PutImagesOptions): Promise<PutImageResult[]> {
   await Promise.all(files.map(async (file) => imageExtension(await readHeader(file), nameOf(file))));
-  const client = options.client ?? createS3Client({ forcePathStyle: options.forcePathStyle ?? false });
+  const limits = resolveClientLimits(options, DEFAULT_UPLOAD_LIMITS);
+  const client = options.client ?? createS3Client({ forcePathStyle: options.forcePathStyle ?? false, ...limits });
+  const s3 = { client, endpoint: options.client ? () => undefined : watchEndpoint(client) };
   try {
-    return await mapLimited(files, options.concurrency ?? 4, (file) => putOne(file, options, client));
+    return await mapLimited(files, options.concurrency ?? 4, (file) => putOne(file, options, s3));
   } finally {
     if (!options.client) client.destroy();
   }
@@ -84,7 +88,13 @@ export async function contentAddressedKey(bytes: Uint8Array, prefix = DEFAULT_UP
   return `${normalisePrefix(prefix)}${sha256Hex(bytes)}.${extension}`;
 }
 
-async function putOne(file: UploadInput, options: PutImagesOptions, client: S3Client): Promise<PutImageResult> {
+/** The client, and where its requests went (for messages), when this module created it. */
+interface S3Target {
+  readonly client: S3Client;
+  readonly endpoint: () => string | undefined;
+}
+
+async function putOne(file: UploadInput, options: PutImagesOptions, s3: S3Target): Promise<PutImageResult> {
   const name = nameOf(file);
   const bytes = typeof file === 'string' ? await readInput(file) : file.bytes;
   const extension = await imageExtension(bytes, name);
@@ -93,13 +103,13 @@ async function putOne(file: UploadInput, options: PutImagesOptions, client: S3Cl
   const contentType = contentTypeFromPath(key) ?? 'application/octet-stream';
   const result = { file: name, key, sha256, contentType, size: bytes.length };
 
-  const existingSize = await headSize(client, options.bucket, key);
+  const existingSize = await headSize(s3, options.bucket, key);
   // Same key means same bytes; a size mismatch means an interrupted or foreign write: replace it.
   if (existingSize === bytes.length) return { ...result, uploaded: false };
 
   try {
     await new Upload({
-      client,
+      client: s3.client,
       partSize: PART_SIZE,
       params: {
         Bucket: options.bucket,
@@ -110,19 +120,20 @@ async function putOne(file: UploadInput, options: PutImagesOptions, client: S3Cl
       },
     }).done();
   } catch (error) {
-    throw new UploadError(`uploading ${name} to s3://${options.bucket}/${key} failed: ${describe(error)}`);
+    throw asServiceTimeout(error, 'S3', s3.endpoint()) ??
+      new UploadError(`uploading ${name} to s3://${options.bucket}/${key} failed: ${describe(error)}`, { cause: error });
   }
   return { ...result, uploaded: true };
 }
 
-async function headSize(client: S3Client, bucket: string, key: string): Promise<number | undefined> {
+async function headSize(s3: S3Target, bucket: string, key: string): Promise<number | undefined> {
   try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return head.ContentLength;
   } catch (error) {
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) return undefined;
-    throw new UploadError(`checking s3://${bucket}/${key} failed: ${describe(error)}`);
+    throw asServiceTimeout(error, 'S3', s3.endpoint()) ?? new UploadError(`checking s3://${bucket}/${key} failed: ${describe(error)}`, { cause: error });
   }
 }
 

@@ -3,26 +3,21 @@
  * pulls in no Node built-in, no AWS SDK and no sharp, and the bundle runs in a bare JavaScript
  * realm (node:vm, no Node globals) to build the same URLs as on the server.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import vm from 'node:vm';
 import { build, type Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageSrcset, imageUrl } from '../../lib/client/index.js';
-import { TARBALL } from '../support/package-tarball.js';
-import { runIn } from './support/consumer-apps.js';
+import { bareInstall } from './support/bare-install.js';
 
 let app: string;
 let bundle: string;
 let metafile: Metafile;
 
 beforeAll(async () => {
-  app = await mkdtemp(path.join(tmpdir(), 'image-cdn-browser-'));
-  await writeFile(path.join(app, 'package.json'), JSON.stringify({ private: true }));
-  // No dependencies: the client needs none of the package's peers, and none are installed.
-  const installed = await runIn(app, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--omit=peer', TARBALL]);
-  expect(installed.code, installed.stderr).toBe(0);
+  // No peers: the client needs none of them, and none are installed.
+  app = await bareInstall('browser');
   await mkdir(path.join(app, 'src'));
   await writeFile(path.join(app, 'src/entry.js'), "export { imageUrl, imageSrcset } from 'image-cdn/client';\n");
   const result = await build({

@@ -238,7 +238,7 @@ export async function oldestAwsCdkLibApp(versions: AppVersions): Promise<Consume
       2,
     ),
     'tsconfig.json': JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, outDir: 'build', types: ['node'] },
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, rootDir: '.', outDir: 'build', types: ['node'] },
       include: ['bin/**/*.ts'],
     }),
     'cdk.json': JSON.stringify({ app: 'node build/bin/app.js' }),
