@@ -127,7 +127,7 @@ app.synth();
 `;
 }
 
-/** Which of image-cdn's modules and which packages \`require('image-cdn')\` loads, recorded before anything else is required. */
+/** Which of image-cdn's modules and which packages `require('image-cdn')` loads, recorded before anything else is required. */
 const LOAD_RECORDER = `const before = new Set(Object.keys(require.cache));
 const { ImageCdn } = require('image-cdn');
 require('node:fs').writeFileSync('loaded-by-image-cdn.json', JSON.stringify(Object.keys(require.cache).filter((file) => !before.has(file))));
@@ -142,7 +142,7 @@ export interface AppVersions {
   readonly oldestConstructs: string;
 }
 
-/** 1 and 5: \`cdk init app --language typescript\` as the CLI generates it today, README's snippet as its stack, a Jest test with Template.fromStack. */
+/** 1 and 5: `cdk init app --language typescript` as the CLI generates it today, README's snippet as its stack, a Jest test with Template.fromStack. */
 export async function cdkInitTypeScriptApp(stackSource: string): Promise<ConsumerApp> {
   const directory = appDirectory('my-app');
   const generated = path.join(await mkdtemp(path.join(tmpdir(), 'image-cdn-init-')), 'my-app');
@@ -172,78 +172,74 @@ test('the image CDN is in the stack', () => {
   return { name: 'cdk init (TypeScript, tsx, Jest with @swc/jest)', stackName: 'MyAppStack', directory };
 }
 
-/** 2: TypeScript compiled as CommonJS by ts-node, with classic \`moduleResolution: node\` (subpaths through typesVersions). */
-export async function tsNodeCommonJsApp(versions: AppVersions): Promise<ConsumerApp> {
-  const directory = appDirectory('ts-node-commonjs');
+/** An app written here rather than generated: its manifest (image-cdn added), its files, installed. */
+async function handWrittenApp(
+  directoryName: string,
+  name: string,
+  manifest: Record<string, unknown>,
+  files: Record<string, string>,
+): Promise<ConsumerApp> {
+  const directory = appDirectory(directoryName);
   await mkdir(directory, { recursive: true });
-  await writeFiles(directory, {
-    'package.json': JSON.stringify(
-      withTarball({
-        private: true,
-        dependencies: { 'aws-cdk-lib': versions.awsCdkLib, constructs: versions.constructs },
-        devDependencies: { 'ts-node': '^10.9.2', typescript: '~5.9.0', '@types/node': '^20.0.0' },
-      }),
-      null,
-      2,
-    ),
-    'tsconfig.json': JSON.stringify({
-      compilerOptions: { target: 'ES2020', module: 'commonjs', lib: ['es2020'], strict: true, declaration: true, skipLibCheck: false, types: ['node'] },
-      exclude: ['node_modules', 'cdk.out'],
-    }),
-    'cdk.json': JSON.stringify({ app: 'npx ts-node --prefer-ts-exts bin/app.ts' }),
-    'bin/app.ts': composition('typescript'),
-  });
+  await writeFiles(directory, { 'package.json': JSON.stringify(withTarball({ private: true, ...manifest }), null, 2), ...files });
   await install(directory);
-  return { name: 'TypeScript, CommonJS, ts-node', stackName: 'Consumer', directory };
+  return { name, stackName: 'Consumer', directory };
 }
 
-/** 3: plain CommonJS JavaScript; also records what \`require('image-cdn')\` loads. */
-export async function commonJsApp(versions: AppVersions): Promise<ConsumerApp> {
-  const directory = appDirectory('javascript-commonjs');
-  await mkdir(directory, { recursive: true });
-  await writeFiles(directory, {
-    'package.json': JSON.stringify(withTarball({ private: true, dependencies: { 'aws-cdk-lib': versions.awsCdkLib, constructs: versions.constructs } }), null, 2),
-    'cdk.json': JSON.stringify({ app: 'node bin/app.js' }),
-    'bin/app.js': `${LOAD_RECORDER}${composition('commonjs')}`,
-  });
-  await install(directory);
-  return { name: 'JavaScript, CommonJS', stackName: 'Consumer', directory };
-}
+const cdkDependencies = (awsCdkLib: string, constructs: string) => ({ 'aws-cdk-lib': awsCdkLib, constructs });
+
+/** 2: TypeScript compiled as CommonJS by ts-node, with classic `moduleResolution: node` (subpaths through typesVersions). */
+export const tsNodeCommonJsApp = (versions: AppVersions) =>
+  handWrittenApp(
+    'ts-node-commonjs',
+    'TypeScript, CommonJS, ts-node',
+    {
+      dependencies: cdkDependencies(versions.awsCdkLib, versions.constructs),
+      devDependencies: { 'ts-node': '^10.9.2', typescript: '~5.9.0', '@types/node': '^20.0.0' },
+    },
+    {
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { target: 'ES2020', module: 'commonjs', lib: ['es2020'], strict: true, declaration: true, skipLibCheck: false, types: ['node'] },
+        exclude: ['node_modules', 'cdk.out'],
+      }),
+      'cdk.json': JSON.stringify({ app: 'npx ts-node --prefer-ts-exts bin/app.ts' }),
+      'bin/app.ts': composition('typescript'),
+    },
+  );
+
+/** 3: plain CommonJS JavaScript; also records what `require('image-cdn')` loads. */
+export const commonJsApp = (versions: AppVersions) =>
+  handWrittenApp(
+    'javascript-commonjs',
+    'JavaScript, CommonJS',
+    { dependencies: cdkDependencies(versions.awsCdkLib, versions.constructs) },
+    { 'cdk.json': JSON.stringify({ app: 'node bin/app.js' }), 'bin/app.js': `${LOAD_RECORDER}${composition('commonjs')}` },
+  );
 
 /** 4: plain ESM JavaScript ("type": "module"). */
-export async function esmApp(versions: AppVersions): Promise<ConsumerApp> {
-  const directory = appDirectory('javascript-esm');
-  await mkdir(directory, { recursive: true });
-  await writeFiles(directory, {
-    'package.json': JSON.stringify(withTarball({ private: true, type: 'module', dependencies: { 'aws-cdk-lib': versions.awsCdkLib, constructs: versions.constructs } }), null, 2),
-    'cdk.json': JSON.stringify({ app: 'node bin/app.js' }),
-    'bin/app.js': composition('esm'),
-  });
-  await install(directory);
-  return { name: 'JavaScript, ESM', stackName: 'Consumer', directory };
-}
+export const esmApp = (versions: AppVersions) =>
+  handWrittenApp(
+    'javascript-esm',
+    'JavaScript, ESM',
+    { type: 'module', dependencies: cdkDependencies(versions.awsCdkLib, versions.constructs) },
+    { 'cdk.json': JSON.stringify({ app: 'node bin/app.js' }), 'bin/app.js': composition('esm') },
+  );
 
 /** 6: TypeScript (NodeNext, full lib check) pinned to the oldest aws-cdk-lib the peer range allows. */
-export async function oldestAwsCdkLibApp(versions: AppVersions): Promise<ConsumerApp> {
-  const directory = appDirectory('oldest-aws-cdk-lib');
-  await mkdir(directory, { recursive: true });
-  await writeFiles(directory, {
-    'package.json': JSON.stringify(
-      withTarball({
-        private: true,
-        dependencies: { 'aws-cdk-lib': versions.oldestAwsCdkLib, constructs: versions.oldestConstructs },
-        devDependencies: { typescript: '~5.9.0', '@types/node': '^20.0.0' },
+export const oldestAwsCdkLibApp = (versions: AppVersions) =>
+  handWrittenApp(
+    'oldest-aws-cdk-lib',
+    `TypeScript on aws-cdk-lib ${versions.oldestAwsCdkLib}`,
+    {
+      dependencies: cdkDependencies(versions.oldestAwsCdkLib, versions.oldestConstructs),
+      devDependencies: { typescript: '~5.9.0', '@types/node': '^20.0.0' },
+    },
+    {
+      'tsconfig.json': JSON.stringify({
+        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, rootDir: '.', outDir: 'build', types: ['node'] },
+        include: ['bin/**/*.ts'],
       }),
-      null,
-      2,
-    ),
-    'tsconfig.json': JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, rootDir: '.', outDir: 'build', types: ['node'] },
-      include: ['bin/**/*.ts'],
-    }),
-    'cdk.json': JSON.stringify({ app: 'node build/bin/app.js' }),
-    'bin/app.ts': composition('typescript'),
-  });
-  await install(directory);
-  return { name: `TypeScript on aws-cdk-lib ${versions.oldestAwsCdkLib}`, stackName: 'Consumer', directory };
-}
+      'cdk.json': JSON.stringify({ app: 'node build/bin/app.js' }),
+      'bin/app.ts': composition('typescript'),
+    },
+  );
