@@ -66,6 +66,14 @@ describe('loadConfigFile', () => {
     });
   });
 
+  it('reads the connection timeouts, which the environment and flags override', () => {
+    const file = parse({ loadBalancerIdleTimeoutMs: 120_000, headersTimeoutMs: 5_000 });
+    expect(file).toEqual({ loadBalancerIdleTimeoutMs: 120_000, headersTimeoutMs: 5_000 });
+    const config = resolveConfig({ defaults: defaultConfig(), file }, { headersTimeoutMs: 2_000 });
+    expect(config.loadBalancerIdleTimeoutMs).toBe(120_000);
+    expect(config.headersTimeoutMs).toBe(2_000);
+  });
+
   it('an empty object is a valid file that sets nothing', () => {
     expect(loadConfigFile(write('empty.json', {}))).toEqual({});
   });
@@ -91,6 +99,8 @@ describe('validation errors name the key and the bad value', () => {
     [{ port: '80' }, 'port must be an integer from 0 to 65535, got "80"'],
     [{ port: 70000 }, 'port must be an integer from 0 to 65535, got 70000'],
     [{ accessLog: 'yes' }, 'accessLog must be true or false, got "yes"'],
+    [{ loadBalancerIdleTimeoutMs: 0 }, 'loadBalancerIdleTimeoutMs must be an integer from 1 to 4000000, got 0'],
+    [{ headersTimeoutMs: '10s' }, 'headersTimeoutMs must be an integer from 1 to 300000, got "10s"'],
     [{ mounts: {} }, 'mounts must be an array'],
     [{ mounts: [{ prefix: 'uploads/', source: { type: 'file', root: 'public' } }] }, 'mounts[0].prefix must start with "/"'],
     [{ mounts: [{ prefix: '/a/../b/', source: { type: 'file', root: 'public' } }] }, 'mounts[0].prefix invalid mount prefix'],

@@ -38,6 +38,14 @@ describe('configuration layers', () => {
     expect(() => resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: -1 })).toThrow(/limits.sourceCacheMiB must be a non-negative integer, got -1/);
   });
 
+  it('connection timeouts: the ALB default idle timeout and 10 s for headers, from the environment or flags', () => {
+    expect(defaultConfig()).toMatchObject({ loadBalancerIdleTimeoutMs: 60_000, headersTimeoutMs: 10_000 });
+    const fromEnv = resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '120000', IMAGE_CDN_HEADERS_TIMEOUT_MS: '3000' }));
+    expect(fromEnv).toMatchObject({ loadBalancerIdleTimeoutMs: 120_000, headersTimeoutMs: 3_000 });
+    expect(() => resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '60s' }))).toThrow(/loadBalancerIdleTimeoutMs must be an integer from 1 to 4000000 \(ms\), got not a number/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { headersTimeoutMs: 0 })).toThrow(/headersTimeoutMs must be an integer from 1 to 300000 \(ms\), got 0/);
+  });
+
   it('names the bad value', () => {
     expect(() => settingsFromEnv({ IMAGE_CDN_GRAMMARS: 'cloudflare,fastly' })).toThrow(/unknown grammar "fastly"/);
     expect(() => settingsFromEnv({ IMAGE_CDN_VARIANTS: '{oops' })).toThrow(/IMAGE_CDN_VARIANTS is not valid JSON/);

@@ -34,6 +34,8 @@ export function registerServeCommand(program: Command): void {
     .option('--s3-verify-digest', 'hash content-addressed objects on read; 502 on mismatch')
     .option('--config <file>', 'JSON configuration file (mounts, limits, cache control)')
     .option('--request-timeout <ms>', 'per-request deadline', integer('--request-timeout'))
+    .option('--lb-idle-timeout <ms>', "idle timeout of the load balancer in front; keep-alive lasts 5 s longer (default 60000)", integer('--lb-idle-timeout'))
+    .option('--headers-timeout <ms>', 'time a client gets to send its request headers (default 10000)', integer('--headers-timeout'))
     .option('--max-pixels <n>', 'largest source, width × height × frames', integer('--max-pixels'))
     .option('--max-output-pixels <n>', 'largest output, width × height × frames (after resize, pad and border)', integer('--max-output-pixels'))
     .option('--max-source-bytes <n>', 'largest source in bytes', integer('--max-source-bytes'))
@@ -59,6 +61,8 @@ export function registerServeCommand(program: Command): void {
       const fromFlags: Settings = dropUndefined({
         host: flags.host,
         port: flags.port,
+        loadBalancerIdleTimeoutMs: flags.lbIdleTimeout,
+        headersTimeoutMs: flags.headersTimeout,
         root: flags.root,
         s3Bucket: flags.s3Bucket,
         s3Prefix: flags.s3Prefix,

@@ -15,7 +15,10 @@ import { ImageResponseHeaders, type ImageResponseHeadersOptions } from './image-
 import { acknowledge } from './nag.js';
 import { grantSourcePut } from './source-put-grant.js';
 import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
-import { ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
+import { ImageCdnValidationError, ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
+
+/** How long CloudFront keeps an idle connection to the load balancer; shorter than its idle timeout, so CloudFront closes first. */
+const ORIGIN_KEEPALIVE_TIMEOUT = Duration.seconds(30);
 
 /** Where every bucket this construct creates starts: no public access, TLS 1.2 or later only, encrypted at rest. */
 const PRIVATE_BUCKET: s3.BucketProps = {
@@ -123,6 +126,9 @@ export class ImageCdn extends Construct {
     super(scope, id);
     validateDomain(this, props.domainName, props.certificate?.certificateArn);
     if (props.originShieldRegion !== undefined) validateOriginShieldRegion(this, props.originShieldRegion);
+    if (props.loadBalancerIdleTimeout !== undefined && props.loadBalancerIdleTimeout.toMilliseconds() <= ORIGIN_KEEPALIVE_TIMEOUT.toMilliseconds()) {
+      throw new ImageCdnValidationError(this, `loadBalancerIdleTimeout ${props.loadBalancerIdleTimeout.toMilliseconds() / 1000} s must be longer than CloudFront's ${ORIGIN_KEEPALIVE_TIMEOUT.toSeconds()} s keep-alive to the load balancer`);
+    }
     this.sourcePrefix = props.sourcePrefix ?? '';
     const url = resolveUrlOptions(this, props);
     if (props.cacheTags !== false) this.cacheTagHeader = DEFAULT_CACHE_TAG_HEADER;
@@ -167,8 +173,7 @@ export class ImageCdn extends Construct {
     });
     const origin = origins.VpcOrigin.withVpcOrigin(this.vpcOrigin, {
       readTimeout: this.originService.requestTimeout.plus(ORIGIN_READ_TIMEOUT_MARGIN),
-      // Shorter than the load balancer's idle timeout, so CloudFront closes idle connections first.
-      keepaliveTimeout: Duration.seconds(30),
+      keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
       ...(props.originShieldRegion !== undefined && { originShieldRegion: props.originShieldRegion }),
     });
 

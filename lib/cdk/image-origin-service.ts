@@ -11,6 +11,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
+import { ALB_IDLE_TIMEOUT_MS } from '../../origin/src/http/keep-alive.js';
 import { taskSecurityGroup } from './task-egress.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
 import {
@@ -18,6 +19,7 @@ import {
   validatePercent,
   validatePositiveInteger,
   validateDecodedSourceMemory,
+  validateLoadBalancerIdleTimeout,
   validateRequestTimeout,
   validateTaskCounts,
   validateTaskSize,
@@ -111,6 +113,14 @@ export interface ImageOriginOptions {
    */
   readonly requestTimeout?: Duration;
   /**
+   * The internal load balancer's idle timeout (`idle_timeout.timeout_seconds`), also given to the
+   * origin (`IMAGE_CDN_LB_IDLE_TIMEOUT_MS`), which keeps idle connections 5 s longer so the load
+   * balancer always closes them first (a target closing first causes sporadic 502s). Whole
+   * seconds, at least `requestTimeout` + 10 s (a transform must not be cut short), at most 4000 s.
+   * @default Duration.seconds(60), the ALB default, or `requestTimeout` + 10 s if that is longer
+   */
+  readonly loadBalancerIdleTimeout?: Duration;
+  /**
    * How long the origin's logs are kept.
    * @default logs.RetentionDays.ONE_MONTH
    */
@@ -178,6 +188,8 @@ export class ImageOriginService extends Construct {
   readonly logGroup: logs.LogGroup;
   readonly scaling: ecs.ScalableTaskCount;
   readonly requestTimeout: Duration;
+  /** The load balancer's idle timeout, which the origin's keep-alive outlasts. */
+  readonly loadBalancerIdleTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: ImageOriginServiceProps) {
     super(scope, id);
@@ -194,6 +206,11 @@ export class ImageOriginService extends Construct {
     validateDecodedSourceMemory(this, decodedSourceMiB, memoryLimitMiB);
     validateTaskCounts(this, minTasks, maxTasks);
     validateRequestTimeout(this, this.requestTimeout);
+    // Longer than any origin response, so the load balancer never cuts a transform short.
+    const minimumIdleSeconds = Math.ceil(this.requestTimeout.toMilliseconds() / 1000) + 10;
+    const minimumIdle = Duration.seconds(minimumIdleSeconds);
+    this.loadBalancerIdleTimeout = props.loadBalancerIdleTimeout ?? Duration.seconds(Math.max(ALB_IDLE_TIMEOUT_MS / 1000, minimumIdleSeconds));
+    validateLoadBalancerIdleTimeout(this, this.loadBalancerIdleTimeout, minimumIdle, `requestTimeout ${this.requestTimeout.toMilliseconds() / 1000} s + 10 s`);
     validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
     validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
     const urlOptions = resolveUrlOptions(this, props);
@@ -202,7 +219,7 @@ export class ImageOriginService extends Construct {
       throw new ImageCdnValidationError(this, 'environment must not carry IMAGE_CDN_SIGNING_KEYS, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager');
     }
     if (managed !== undefined) {
-      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory)`);
+      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout)`);
     }
     if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
       throw new ImageCdnValidationError(this, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);
@@ -244,6 +261,8 @@ export class ImageOriginService extends Construct {
         IMAGE_CDN_S3_BUCKET: props.bucket.bucketName,
         ...(sourcePrefix !== '' && { IMAGE_CDN_S3_PREFIX: sourcePrefix }),
         IMAGE_CDN_REQUEST_TIMEOUT_MS: String(this.requestTimeout.toMilliseconds()),
+        // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
+        IMAGE_CDN_LB_IDLE_TIMEOUT_MS: String(this.loadBalancerIdleTimeout.toMilliseconds()),
         IMAGE_CDN_SOURCE_CACHE_MB: String(decodedSourceMiB),
         ...urlOptionsEnvironment(urlOptions),
         ...(props.cacheTagHeader !== undefined && { IMAGE_CDN_CACHE_TAG_HEADER: props.cacheTagHeader }),
@@ -287,8 +306,7 @@ export class ImageOriginService extends Construct {
       internetFacing: false,
       vpcSubnets: subnets,
       dropInvalidHeaderFields: true,
-      // Longer than any origin response, so the load balancer never cuts a transform short.
-      idleTimeout: Duration.seconds(Math.max(60, Math.ceil(this.requestTimeout.toSeconds()) + 10)),
+      idleTimeout: this.loadBalancerIdleTimeout,
       securityGroup: new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
         vpc: this.vpc,
         description: 'image-cdn internal load balancer: inbound only from CloudFront VPC origins',

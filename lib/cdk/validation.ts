@@ -81,6 +81,18 @@ export function validateRequestTimeout(scope: IConstruct, timeout: Duration): vo
   }
 }
 
+/**
+ * The load balancer's idle timeout: whole seconds (the attribute's unit), at most an ALB's
+ * 4000 s, and at least `minimum`, past the origin's own deadline so a slow transform is answered
+ * by the origin (504 with its tag) rather than cut by the load balancer.
+ */
+export function validateLoadBalancerIdleTimeout(scope: IConstruct, timeout: Duration, minimum: Duration, why: string): void {
+  const ms = timeout.toMilliseconds();
+  if (!(Number.isInteger(ms / 1000) && ms >= minimum.toMilliseconds() && ms <= 4_000_000)) {
+    fail(scope, `loadBalancerIdleTimeout ${ms / 1000} s must be whole seconds, from ${minimum.toSeconds()} to 4000 s (at least ${why})`);
+  }
+}
+
 /** CloudFront's default origin response timeout quota is 60 s; keep room for the origin to answer its own 504. */
 export const MAX_REQUEST_TIMEOUT_MS = 55_000;
 /** Extra time CloudFront waits beyond the origin's deadline, so the origin's tagged 504 reaches the viewer. */

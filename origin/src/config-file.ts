@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_SVG, parseGrammarList, ZERO_ALLOWED_LIMITS, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
+import { DEFAULT_SVG, MAX_HEADERS_TIMEOUT_MS, MAX_LB_IDLE_TIMEOUT_MS, parseGrammarList, ZERO_ALLOWED_LIMITS, type CacheControlConfig, type HttpSourceConfig, type Limits, type MountConfig, type OriginConfig, type SourceConfig } from './config.js';
 import { compilePattern } from './sources/content-address.js';
 import { invalidHostEntry } from './sources/host-allow-list.js';
 import { DEFAULT_HTTP_SOURCE } from './sources/http.js';
@@ -46,12 +46,16 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
   const v = validators(fail);
 
   const top = v.object(json, 'the top level', [
-    '$schema', 'host', 'port', 'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog',
+    '$schema', 'host', 'port', 'loadBalancerIdleTimeoutMs', 'headersTimeoutMs', 'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog',
     'versionPattern', 'cacheTagHeader', 'grammars', 'imagekitEndpoint', 'variants', 'onlyVariants', 'signing', 'svg',
   ]);
   const result: { -readonly [K in keyof ConfigFileContents]: ConfigFileContents[K] } = {};
   if (top['host'] !== undefined) result.host = v.string(top['host'], 'host');
   if (top['port'] !== undefined) result.port = v.integer(top['port'], 'port', 0, 65_535);
+  if (top['loadBalancerIdleTimeoutMs'] !== undefined) {
+    result.loadBalancerIdleTimeoutMs = v.integer(top['loadBalancerIdleTimeoutMs'], 'loadBalancerIdleTimeoutMs', 1, MAX_LB_IDLE_TIMEOUT_MS);
+  }
+  if (top['headersTimeoutMs'] !== undefined) result.headersTimeoutMs = v.integer(top['headersTimeoutMs'], 'headersTimeoutMs', 1, MAX_HEADERS_TIMEOUT_MS);
   if (top['accessLog'] !== undefined) result.accessLog = v.boolean(top['accessLog'], 'accessLog');
   if (top['versionPattern'] !== undefined) result.versionPattern = v.string(top['versionPattern'], 'versionPattern');
   if (top['cacheTagHeader'] !== undefined) result.cacheTagHeader = v.string(top['cacheTagHeader'], 'cacheTagHeader');

@@ -78,6 +78,13 @@ export interface SigningConfig {
 export interface OriginConfig {
   readonly host: string;
   readonly port: number;
+  /**
+   * Idle timeout of the load balancer in front (ms): idle keep-alive connections are kept a margin
+   * longer, so the load balancer always closes them first (see http/keep-alive.ts).
+   */
+  readonly loadBalancerIdleTimeoutMs: number;
+  /** Time a client gets to send its request headers (ms); slow sockets are closed after it. */
+  readonly headersTimeoutMs: number;
   /** Longest prefix wins. */
   readonly mounts: readonly MountConfig[];
   readonly httpSource?: HttpSourceConfig;
@@ -145,6 +152,8 @@ export const DEFAULT_LIMITS: Limits = {
 export interface Settings {
   readonly host?: string;
   readonly port?: number;
+  readonly loadBalancerIdleTimeoutMs?: number;
+  readonly headersTimeoutMs?: number;
   /** File source root mounted at `/` (when no S3 bucket is given). */
   readonly root?: string;
   readonly s3Bucket?: string;
@@ -198,6 +207,8 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
   const settings: Record<string, unknown> = {
     host: env.HOST,
     port: number('PORT'),
+    loadBalancerIdleTimeoutMs: number('IMAGE_CDN_LB_IDLE_TIMEOUT_MS'),
+    headersTimeoutMs: number('IMAGE_CDN_HEADERS_TIMEOUT_MS'),
     root: env.IMAGE_CDN_FILE_ROOT,
     s3Bucket: env.IMAGE_CDN_S3_BUCKET,
     s3Prefix: env.IMAGE_CDN_S3_PREFIX,
@@ -262,6 +273,8 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
   }
   const port = merged.port ?? base.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`port must be 0..65535, got ${JSON.stringify(port)}`);
+  const loadBalancerIdleTimeoutMs = timeoutMs('loadBalancerIdleTimeoutMs', merged.loadBalancerIdleTimeoutMs ?? base.loadBalancerIdleTimeoutMs, MAX_LB_IDLE_TIMEOUT_MS);
+  const headersTimeoutMs = timeoutMs('headersTimeoutMs', merged.headersTimeoutMs ?? base.headersTimeoutMs, MAX_HEADERS_TIMEOUT_MS);
 
   let mounts = base.mounts;
   if (merged.s3Bucket) {
@@ -282,6 +295,8 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     ...base,
     host: merged.host ?? base.host,
     port,
+    loadBalancerIdleTimeoutMs,
+    headersTimeoutMs,
     mounts,
     limits,
     accessLog: merged.accessLog ?? base.accessLog,
@@ -294,6 +309,16 @@ export function resolveConfig(layers: { readonly defaults: OriginConfig; readonl
     ...svg(base.svg, merged),
     ...((merged.cacheTagHeader ?? base.cacheTagHeader) && { cacheTagHeader: merged.cacheTagHeader ?? base.cacheTagHeader }),
   };
+}
+
+/** An ALB's idle timeout is 1 to 4000 s. */
+export const MAX_LB_IDLE_TIMEOUT_MS = 4_000_000;
+/** Headers that take longer than 5 minutes are an attack, not a client. */
+export const MAX_HEADERS_TIMEOUT_MS = 300_000;
+
+function timeoutMs(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`${name} must be an integer from 1 to ${max} (ms), got ${Number.isNaN(value) ? 'not a number' : JSON.stringify(value)}`);
+  return value;
 }
 
 /** Signing settings over the file's: keys and mode from flags/env replace the file's. */

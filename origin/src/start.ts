@@ -11,11 +11,12 @@ export { defaultConfig } from './defaults.js';
  * serve (an S3 mount without its SDK) or the address is taken.
  */
 export async function startOrigin(config: OriginConfig, options: { logger?: Logger | false } = {}): Promise<OriginServer> {
-  const { host, port, ...handlerOptions } = config;
+  // Listening settings are the server's; the handler knows nothing of sockets.
+  const { host, port, loadBalancerIdleTimeoutMs, headersTimeoutMs, ...handlerOptions } = config;
   const handler = createImageHandler({ ...handlerOptions, processMetrics: true, ...(options.logger !== undefined && { logger: options.logger }) });
   try {
     await handler.ready;
-    return await listenOrigin(handler, { host, port });
+    return await listenOrigin(handler, { host, port, loadBalancerIdleTimeoutMs, headersTimeoutMs });
   } catch (error) {
     await handler.close();
     throw error;

@@ -4,19 +4,14 @@ import type { OriginConfig } from '../config.js';
 import { imageHandlerOf, type ImageHandler } from '../image-handler.js';
 import type { OriginHandler } from './handler.js';
 import { createImageOrigin, type ImageOriginDeps } from './image-origin.js';
+import { originTimeouts } from './keep-alive.js';
 import type { OriginMetrics } from './metrics.js';
 
-/**
- * A client gets 10 s to send its request headers (a GET has no body), checked every second
- * rather than Node's 30 s, so sockets that trickle bytes (slowloris) are closed in bounded time
- * instead of held for a minute or more each.
- */
-export const HEADERS_TIMEOUT_MS = 10_000;
-const SLOW_CLIENT_BOUNDS: http.ServerOptions = {
-  headersTimeout: HEADERS_TIMEOUT_MS,
-  requestTimeout: HEADERS_TIMEOUT_MS,
-  connectionsCheckingInterval: 1_000,
-};
+/** How often Node checks the headers and request timers (its default is 30 s), so slow sockets close on time. */
+const CONNECTIONS_CHECKING_INTERVAL_MS = 1_000;
+
+/** The settings listenOrigin itself uses: where to listen, and the connection timeouts. */
+export type ListenOptions = Pick<OriginConfig, 'host' | 'port' | 'loadBalancerIdleTimeoutMs' | 'headersTimeoutMs'>;
 
 export interface OriginServer {
   readonly url: string;
@@ -33,15 +28,16 @@ export async function startOriginServer(config: OriginConfig, deps: ImageOriginD
 }
 
 /**
- * The standalone server around a handler: slow-client bounds, short keep-alive, and a close that
- * drains in bounded time before it closes the handler.
+ * The standalone server around a handler: slow-client bounds, keep-alive outlasting the load
+ * balancer's, and a close that drains in bounded time before it closes the handler.
  */
-export async function listenOrigin(handler: ImageHandler, address: Pick<OriginConfig, 'host' | 'port'>): Promise<OriginServer> {
+export async function listenOrigin(handler: ImageHandler, listen: ListenOptions): Promise<OriginServer> {
   const { config } = handler.origin;
   let inFlight = 0;
   let drained: (() => void) | undefined;
 
-  const server = http.createServer(SLOW_CLIENT_BOUNDS, (req, res) => {
+  const timeouts = originTimeouts(listen.loadBalancerIdleTimeoutMs, listen.headersTimeoutMs);
+  const server = http.createServer({ ...timeouts, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS }, (req, res) => {
     inFlight++;
     let finished = false;
     res.once('close', () => {
@@ -51,15 +47,12 @@ export async function listenOrigin(handler: ImageHandler, address: Pick<OriginCo
     });
     handler(req, res);
   });
-  // Idle keep-alive sockets must not hold a shutdown open.
-  server.keepAliveTimeout = 5_000;
-
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(address.port, address.host, () => resolve());
+    server.listen(listen.port, listen.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const host = address.host.includes(':') ? `[${address.host}]` : address.host;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
 
   const stopServing = () =>
     new Promise<void>((resolve) => {
