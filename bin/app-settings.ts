@@ -3,10 +3,13 @@ import path from 'node:path';
 import type { Environment } from 'aws-cdk-lib';
 import type { ImageCdnStackProps } from '../lib/cdk/image-cdn-stack.js';
 import { URL_GRAMMARS, type UrlGrammar } from '../lib/cdk/viewer-request-function.js';
+import { envVar } from '../origin/src/settings/registry.js';
+import { readYesNo } from '../origin/src/settings/yes-no.js';
 
 /**
  * Settings of the `cdk deploy` app. Each can come from CDK context (`-c key=value` or
- * `cdk.json`) or an environment variable; context wins.
+ * `cdk.json`) or an environment variable; context wins. Those the app passes on to the origin
+ * use the origin's variable names, from its settings registry.
  */
 export const APP_SETTINGS = {
   stackName: { context: 'stackName', env: 'IMAGE_CDN_STACK_NAME' },
@@ -20,13 +23,13 @@ export const APP_SETTINGS = {
   minTasks: { context: 'minTasks', env: 'IMAGE_CDN_MIN_TASKS' },
   maxTasks: { context: 'maxTasks', env: 'IMAGE_CDN_MAX_TASKS' },
   vpcId: { context: 'vpcId', env: 'IMAGE_CDN_VPC_ID' },
-  grammars: { context: 'grammars', env: 'IMAGE_CDN_GRAMMARS' },
-  imagekitEndpoint: { context: 'imagekitEndpoint', env: 'IMAGE_CDN_IMAGEKIT_ENDPOINT' },
-  variants: { context: 'variants', env: 'IMAGE_CDN_VARIANTS' },
-  onlyVariants: { context: 'onlyVariants', env: 'IMAGE_CDN_ONLY_VARIANTS' },
+  grammars: { context: 'grammars', env: envVar('grammars') },
+  imagekitEndpoint: { context: 'imagekitEndpoint', env: envVar('imagekitEndpoint') },
+  variants: { context: 'variants', env: envVar('variants') },
+  onlyVariants: { context: 'onlyVariants', env: envVar('onlyVariants') },
   signingSecret: { context: 'signingSecret', env: 'IMAGE_CDN_SIGNING_SECRET' },
-  signingMode: { context: 'signing', env: 'IMAGE_CDN_SIGNING' },
-  signingExemptVariants: { context: 'signingExemptVariants', env: 'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS' },
+  signingMode: { context: 'signing', env: envVar('signingMode') },
+  signingExemptVariants: { context: 'signingExemptVariants', env: envVar('signingExemptVariants') },
   cacheTags: { context: 'cacheTags', env: 'IMAGE_CDN_CACHE_TAGS' },
   account: { context: 'account', env: 'IMAGE_CDN_ACCOUNT' },
   region: { context: 'region', env: 'IMAGE_CDN_REGION' },
@@ -70,11 +73,10 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
   };
   const flag = (name: SettingName): boolean | undefined => {
     const value = raw(name);
-    if (value === undefined || typeof value === 'boolean') return value;
-    const word = String(value).toLowerCase();
-    if (['true', '1', 'yes', 'on'].includes(word)) return true;
-    if (['false', '0', 'no', 'off'].includes(word)) return false;
-    throw new AppSettingsError(`${where(name)} must be true or false, got '${String(value)}'`);
+    if (value === undefined) return undefined;
+    const read = readYesNo(value);
+    if (read === undefined) throw new AppSettingsError(`${where(name)} must be true or false (or yes/no, on/off, 1/0), got '${String(value)}'`);
+    return read;
   };
   const grammarList = (): UrlGrammar[] | undefined => {
     const value = raw('grammars');

@@ -11,6 +11,7 @@ import { ServiceTimeoutError } from '../lib/aws/timeout-error.js';
 import { InvalidationInputError, InvalidationTimeoutError } from '../lib/invalidate/errors.js';
 import { UploadError } from '../lib/upload/settings.js';
 import { ImageCdnError } from '../origin/src/errors.js';
+import { InvalidSettingError } from '../origin/src/settings/errors.js';
 
 export const EXIT_CODES = { ok: 0, failed: 1, usage: 2, aws: 3, timeout: 4 } as const;
 
@@ -67,6 +68,8 @@ export function classifyError(error: unknown): ErrorKind {
     error instanceof UsageError ||
     error instanceof InvalidArgumentError ||
     error instanceof InvalidationInputError ||
+    // A flag's, environment variable's or config file's value that cannot be used.
+    error instanceof InvalidSettingError ||
     isConfigFileError(error) ||
     // Thrown by the origin at start-up only for a setting it cannot use (a short signing key, say).
     error instanceof ImageCdnError ||
@@ -98,7 +101,7 @@ export function describeError(error: unknown): string {
 }
 
 const isOwnError = (error: Error): boolean =>
-  [UsageError, InvalidArgumentError, UploadError, ServiceTimeoutError, InvalidationInputError, InvalidationTimeoutError, ImageCdnError].some(
+  [UsageError, InvalidArgumentError, UploadError, ServiceTimeoutError, InvalidationInputError, InvalidationTimeoutError, ImageCdnError, InvalidSettingError].some(
     (type) => error instanceof type,
   ) || isConfigFileError(error);
 

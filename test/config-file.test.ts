@@ -98,7 +98,7 @@ describe('validation errors name the key and the bad value', () => {
     [{ prot: 80 }, 'image-cdn.json: prot is not a known key'],
     [{ port: '80' }, 'port must be an integer from 0 to 65535, got "80"'],
     [{ port: 70000 }, 'port must be an integer from 0 to 65535, got 70000'],
-    [{ accessLog: 'yes' }, 'accessLog must be true or false, got "yes"'],
+    [{ accessLog: 'maybe' }, 'accessLog must be true or false (or yes/no, on/off, 1/0), got "maybe"'],
     [{ loadBalancerIdleTimeoutMs: 0 }, 'loadBalancerIdleTimeoutMs must be an integer from 1 to 4000000, got 0'],
     [{ headersTimeoutMs: '10s' }, 'headersTimeoutMs must be an integer from 1 to 300000, got "10s"'],
     [{ mounts: {} }, 'mounts must be an array'],
@@ -118,7 +118,7 @@ describe('validation errors name the key and the bad value', () => {
     [{ mounts: [{ prefix: '/', source: { type: 'file', root: 'public', bucket: 'x' } }] }, 'mounts[0].source.bucket is not a known key'],
     [{ mounts: [{ prefix: '/', source: { type: 's3' } }] }, 'mounts[0].source.bucket must be a string, got nothing'],
     [{ mounts: [{ prefix: '/', source: { type: 's3', bucket: 'My_Bucket' } }] }, 'mounts[0].source.bucket "My_Bucket" is not a valid S3 bucket name'],
-    [{ mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', verifyDigest: 1 } }] }, 'mounts[0].source.verifyDigest must be true or false, got 1'],
+    [{ mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', verifyDigest: 1 } }] }, 'mounts[0].source.verifyDigest must be true or false (or yes/no, on/off, 1/0), got 1'],
     [
       { mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', contentAddressedPattern: '([0-9a-f' } }] },
       'mounts[0].source.contentAddressedPattern content-addressed pattern "([0-9a-f" is not a valid regular expression',

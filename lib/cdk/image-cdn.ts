@@ -9,6 +9,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
 import { DEFAULT_CACHE_TAG_HEADER } from '../../origin/src/cache-tag.js';
+import { envVar } from '../../origin/src/settings/registry.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
 import { type ImageOriginOptions, ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
 import { ImageResponseHeaders, type ImageResponseHeadersOptions } from './image-response-headers.js';
@@ -151,7 +152,7 @@ export class ImageCdn extends Construct {
     this.service = this.originService.service;
     this.loadBalancer = this.originService.loadBalancer;
 
-    const versionPattern = props.environment?.IMAGE_CDN_VERSION_PATTERN;
+    const versionPattern = props.environment?.[envVar('versionPattern')];
     const caching = new AcceptAwareCachePolicy(this, 'CachePolicy', {
       ...(props.queryStringAllowList && { queryStringAllowList: props.queryStringAllowList }),
       grammars: url.grammars,

@@ -12,6 +12,8 @@ import { Construct } from 'constructs';
 import { acknowledge, wildcardResourceFinding } from './nag.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
 import { ALB_IDLE_TIMEOUT_MS } from '../../origin/src/http/keep-alive.js';
+import { envVar } from '../../origin/src/settings/registry.js';
+import { environmentFor } from '../../origin/src/settings/to-env.js';
 import { taskSecurityGroup } from './task-egress.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
 import {
@@ -215,8 +217,8 @@ export class ImageOriginService extends Construct {
     validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
     const urlOptions = resolveUrlOptions(this, props);
     const managed = Object.keys(props.environment ?? {}).find((name) => MANAGED_ORIGIN_SETTINGS.includes(name));
-    if (managed === 'IMAGE_CDN_SIGNING_KEYS') {
-      throw new ImageCdnValidationError(this, 'environment must not carry IMAGE_CDN_SIGNING_KEYS, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager');
+    if (managed === envVar('signingKeys')) {
+      throw new ImageCdnValidationError(this, `environment must not carry ${managed}, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager`);
     }
     if (managed !== undefined) {
       throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout)`);
@@ -257,20 +259,22 @@ export class ImageOriginService extends Construct {
       portMappings: [{ containerPort: ORIGIN_CONTAINER_PORT, name: 'http' }],
       environment: {
         ...props.environment,
-        PORT: String(ORIGIN_CONTAINER_PORT),
-        IMAGE_CDN_S3_BUCKET: props.bucket.bucketName,
-        ...(sourcePrefix !== '' && { IMAGE_CDN_S3_PREFIX: sourcePrefix }),
-        IMAGE_CDN_REQUEST_TIMEOUT_MS: String(this.requestTimeout.toMilliseconds()),
-        // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
-        IMAGE_CDN_LB_IDLE_TIMEOUT_MS: String(this.loadBalancerIdleTimeout.toMilliseconds()),
-        IMAGE_CDN_SOURCE_CACHE_MB: String(decodedSourceMiB),
+        ...environmentFor({
+          port: ORIGIN_CONTAINER_PORT,
+          s3Bucket: props.bucket.bucketName,
+          ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
+          requestTimeoutMs: this.requestTimeout.toMilliseconds(),
+          // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
+          loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
+          sourceCacheMiB: decodedSourceMiB,
+        }),
         ...urlOptionsEnvironment(urlOptions),
-        ...(props.cacheTagHeader !== undefined && { IMAGE_CDN_CACHE_TAG_HEADER: props.cacheTagHeader }),
+        ...(props.cacheTagHeader !== undefined && environmentFor({ cacheTagHeader: props.cacheTagHeader })),
         AWS_REGION: Stack.of(this).region,
         MALLOC_ARENA_MAX,
         NODE_ENV: 'production',
       },
-      ...(urlOptions.signing && { secrets: { IMAGE_CDN_SIGNING_KEYS: ecs.Secret.fromSecretsManager(urlOptions.signing.secret) } }),
+      ...(urlOptions.signing && { secrets: { [envVar('signingKeys')]: ecs.Secret.fromSecretsManager(urlOptions.signing.secret) } }),
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
         streamPrefix: 'origin',

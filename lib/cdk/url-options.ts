@@ -2,6 +2,8 @@ import { Token } from 'aws-cdk-lib';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 import { parseVariants } from '../../origin/src/pipeline/variants.js';
+import { envVar } from '../../origin/src/settings/registry.js';
+import { environmentFor } from '../../origin/src/settings/to-env.js';
 import { ImageCdnValidationError, imagekitEndpointProblem } from './validation.js';
 import { DEFAULT_URL_GRAMMARS, URL_GRAMMARS, type UrlGrammar } from './viewer-request-function.js';
 
@@ -121,27 +123,27 @@ export function resolveUrlOptions(scope: IConstruct, options: ImageUrlOptions): 
 
 /** The origin container's plain environment for these options (the signing keys go through ECS secrets). */
 export function urlOptionsEnvironment(resolved: ResolvedUrlOptions): Record<string, string> {
-  return {
-    IMAGE_CDN_GRAMMARS: resolved.grammars.join(','),
-    ...(resolved.imagekitEndpoint !== undefined && { IMAGE_CDN_IMAGEKIT_ENDPOINT: resolved.imagekitEndpoint }),
+  return environmentFor({
+    grammars: resolved.grammars,
+    ...(resolved.imagekitEndpoint !== undefined && { imagekitEndpoint: resolved.imagekitEndpoint }),
     // The origin reads a value starting with `{` as the table itself, so no file is needed in the image.
-    ...(resolved.variants !== undefined && { IMAGE_CDN_VARIANTS: JSON.stringify(resolved.variants) }),
-    ...(resolved.onlyVariants && { IMAGE_CDN_ONLY_VARIANTS: 'true' }),
-    ...(resolved.signing && { IMAGE_CDN_SIGNING: resolved.signing.mode }),
-    ...(resolved.signing?.exemptVariants && { IMAGE_CDN_SIGNING_EXEMPT_VARIANTS: 'true' }),
-  };
+    ...(resolved.variants !== undefined && { variants: resolved.variants }),
+    ...(resolved.onlyVariants && { onlyVariants: true }),
+    ...(resolved.signing && { signingMode: resolved.signing.mode }),
+    ...(resolved.signing?.exemptVariants && { signingExemptVariants: true }),
+  });
 }
 
 /** Settings the constructs own; `environment` may not set them, so props and container never disagree. */
-export const MANAGED_ORIGIN_SETTINGS: readonly string[] = [
-  'IMAGE_CDN_GRAMMARS',
-  'IMAGE_CDN_IMAGEKIT_ENDPOINT',
-  'IMAGE_CDN_VARIANTS',
-  'IMAGE_CDN_ONLY_VARIANTS',
-  'IMAGE_CDN_SIGNING',
-  'IMAGE_CDN_SIGNING_KEYS',
-  'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS',
-  'IMAGE_CDN_CACHE_TAG_HEADER',
-  'IMAGE_CDN_SOURCE_CACHE_MB',
-  'IMAGE_CDN_LB_IDLE_TIMEOUT_MS',
-];
+export const MANAGED_ORIGIN_SETTINGS: readonly string[] = ([
+  'grammars',
+  'imagekitEndpoint',
+  'variants',
+  'onlyVariants',
+  'signingMode',
+  'signingKeys',
+  'signingExemptVariants',
+  'cacheTagHeader',
+  'sourceCacheMiB',
+  'loadBalancerIdleTimeoutMs',
+] as const).map(envVar);

@@ -1,21 +1,19 @@
-import { DEFAULT_CACHE_CONTROL, DEFAULT_LIMITS, DEFAULT_VERSION_PATTERN, type OriginConfig } from './config.js';
-import os from 'node:os';
-import { ALB_IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS } from './http/keep-alive.js';
+import type { OriginConfig } from './config.js';
+import { groupOf, setPath } from './settings/paths.js';
+import { defaultOf, GROUPS, SETTING_NAMES, settingOf } from './settings/registry.js';
 
-/** Defaults for a whole origin; mounts are filled by settings, the config file or handler options. */
+/**
+ * Defaults for a whole origin, from the settings registry. Optional groups (`svg`, `signing`,
+ * `httpSource`) stay out: absent means off. Mounts are filled by settings, the config file or
+ * handler options.
+ */
 export function defaultConfig(): OriginConfig {
-  return {
-    host: '127.0.0.1',
-    port: 3000,
-    loadBalancerIdleTimeoutMs: ALB_IDLE_TIMEOUT_MS,
-    headersTimeoutMs: HEADERS_TIMEOUT_MS,
-    mounts: [],
-    limits: { ...DEFAULT_LIMITS, concurrency: os.availableParallelism() /* one transform per core */ },
-    cacheControl: DEFAULT_CACHE_CONTROL,
-    accessLog: true,
-    versionPattern: DEFAULT_VERSION_PATTERN,
-    grammars: ['cloudflare'],
-    imagekitEndpoint: '/',
-    onlyVariants: false,
-  };
+  const config: Record<string, unknown> = { mounts: [] };
+  for (const name of SETTING_NAMES) {
+    const path = settingOf(name).file;
+    const group = path === undefined ? undefined : groupOf(path);
+    const value = defaultOf(name);
+    if (path !== undefined && value !== undefined && !(group !== undefined && GROUPS[group]?.optional)) setPath(config, path, value);
+  }
+  return config as unknown as OriginConfig;
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigFileError, isS3BucketName, parseConfigFile } from './config-file.js';
+import { ConfigFileError, parseConfigFile } from './config-file.js';
 import {
   dropUndefined,
   resolveConfig,
@@ -16,6 +16,9 @@ import {
 import { defaultConfig } from './defaults.js';
 import { compileVersionPattern } from './http/handler.js';
 import type { OriginLogger } from './http/image-origin.js';
+import { readOrExplain } from './settings/errors.js';
+import { groupOf } from './settings/paths.js';
+import { type HandlerSettingKey, SETTING_NAMES, settingOf, type SettingName, type Settings } from './settings/registry.js';
 
 /**
  * What createImageHandler takes: the config file's keys (docs/sources.md), with the same
@@ -83,17 +86,26 @@ export class ImageHandlerOptionsError extends Error {
 /** What the config file's validation calls the options in its messages (then cut off). */
 const LABEL = 'options';
 
-const SOURCE_SHORTCUTS = ['root', 's3Bucket', 's3Prefix', 's3ForcePathStyle', 's3VerifyDigest'] as const;
-const CONFIG_KEYS = [
-  'mounts', 'httpSource', 'limits', 'cacheControl', 'accessLog', 'versionPattern', 'cacheTagHeader',
-  'grammars', 'imagekitEndpoint', 'variants', 'onlyVariants', 'signing', 'svg',
-] as const;
+/** The registry's settings by the key an option or config file has for them (`limits` for `limits.maxPixels`). */
+function topKeys(names: readonly SettingName[]): string[] {
+  const keys = names.map((name) => {
+    const file = settingOf(name).file;
+    return file === undefined ? name : (groupOf(file) ?? file);
+  });
+  return [...new Set(keys)];
+}
+
+/** Settings of the listening server: a handler listens on nothing. */
+const SERVER_KEYS = topKeys(SETTING_NAMES.filter((name) => settingOf(name).server));
+/** The CLI's one-source shortcuts: settings the config file has as `mounts`. */
+const SOURCE_SHORTCUTS = SETTING_NAMES.filter((name) => settingOf(name).file === undefined && !settingOf(name).server);
+const CONFIG_KEYS = [...topKeys(SETTING_NAMES.filter((name) => settingOf(name).file !== undefined && !settingOf(name).server)), 'mounts'];
 const EMBEDDER_KEYS = ['logger', 'processMetrics'] as const;
 const KNOWN_OPTIONS: readonly string[] = [...SOURCE_SHORTCUTS, ...CONFIG_KEYS, ...EMBEDDER_KEYS];
-// Compile-time: an option added to the type but not to the lists above would be refused at run time.
-type UncheckedOption = Exclude<keyof ImageHandlerOptions, (typeof SOURCE_SHORTCUTS | typeof CONFIG_KEYS | typeof EMBEDDER_KEYS)[number]>;
-const everyOptionChecked: [UncheckedOption] extends [never] ? true : never = true;
-void everyOptionChecked;
+// Compile-time: the options type and the registry name the same options, so none is refused or unchecked.
+type OptionName = HandlerSettingKey | 'mounts' | (typeof EMBEDDER_KEYS)[number];
+const sameOptions: [Exclude<keyof ImageHandlerOptions, OptionName> | Exclude<OptionName, keyof ImageHandlerOptions>] extends [never] ? true : never = true;
+void sameOptions;
 
 /** The configuration the options describe, over the origin's defaults. Throws ImageHandlerOptionsError naming the bad option and value. */
 export function resolveHandlerOptions(options: ImageHandlerOptions): ResolvedHandlerOptions {
@@ -111,41 +123,38 @@ function resolve(options: ImageHandlerOptions): ResolvedHandlerOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) fail(`options must be an object, got ${show(options)}`);
   for (const [key, value] of Object.entries(options)) {
     if (value === undefined || KNOWN_OPTIONS.includes(key)) continue;
-    if (key === 'host' || key === 'port') fail(`${key} is not an option: the handler listens on nothing; give it to your server`);
+    if (SERVER_KEYS.includes(key)) fail(`${key} is not an option: the handler listens on nothing; give it to your server`);
     fail(`${key} is not a known option; expected one of: ${KNOWN_OPTIONS.join(', ')}`);
   }
-  const { root, s3Bucket, s3Prefix, s3ForcePathStyle, s3VerifyDigest, logger, processMetrics, versionPattern, ...fileKeys } = options;
+  const { logger, processMetrics, ...settings } = options as ImageHandlerOptions & Record<string, unknown>;
+  const shortcuts = Object.fromEntries(SOURCE_SHORTCUTS.flatMap((name) => (settings[name] === undefined ? [] : [[name, settings[name]]])));
+  const fileKeys = Object.fromEntries(Object.entries(settings).filter(([key]) => !(SOURCE_SHORTCUTS as string[]).includes(key)));
   // The config file's validation, so an option fails exactly as the same key in a config file would.
   const file = parseConfigFile(dropUndefined(fileKeys), { file: LABEL, baseDir: process.cwd() });
-  // Unlike the file, an empty pattern is allowed here: it turns version segments off (as the CLI's flag does).
-  if (versionPattern !== undefined && typeof versionPattern !== 'string') fail(`versionPattern must be a string, got ${show(versionPattern)}`);
-  if (versionPattern) compileVersionPattern(versionPattern);
+  if (file.versionPattern) compileVersionPattern(file.versionPattern);
   if (logger !== undefined && logger !== false && !isLogger(logger)) fail('logger must be false or have info, warn and error methods (a pino logger)');
   if (processMetrics !== undefined && typeof processMetrics !== 'boolean') fail(`processMetrics must be true or false, got ${show(processMetrics)}`);
 
-  const mounts = sourceMounts({ root, s3Bucket, s3Prefix, s3ForcePathStyle, s3VerifyDigest }, file.mounts);
-  const config = resolveConfig({ defaults: defaultConfig(), file: { ...file, mounts } }, dropUndefined({ versionPattern }));
+  const config = resolveConfig({ defaults: defaultConfig(), file }, sourceShortcuts(shortcuts, file.mounts));
   return { config, ...(logger !== undefined && { logger }), processMetrics: processMetrics ?? false };
 }
 
-type Shortcuts = Pick<ImageHandlerOptions, (typeof SOURCE_SHORTCUTS)[number]>;
-
-/** Exactly one source: a file root, an S3 bucket, or a mount table. */
-function sourceMounts(shortcuts: Shortcuts, mounts: readonly MountConfig[] | undefined): readonly MountConfig[] {
-  const given = [shortcuts.root !== undefined && 'root', shortcuts.s3Bucket !== undefined && 's3Bucket', mounts !== undefined && 'mounts'].filter(Boolean);
+/** Exactly one source: a file root, an S3 bucket, or a mount table; the shortcuts become mounts in resolveConfig. */
+function sourceShortcuts(shortcuts: Readonly<Record<string, unknown>>, mounts: readonly MountConfig[] | undefined): Settings {
+  const given = [shortcuts['root'] !== undefined && 'root', shortcuts['s3Bucket'] !== undefined && 's3Bucket', mounts !== undefined && 'mounts'].filter(Boolean);
   if (given.length > 1) fail(`give one image source, not ${given.join(' and ')}`);
-  for (const name of ['s3Prefix', 's3ForcePathStyle', 's3VerifyDigest'] as const) {
-    if (shortcuts[name] !== undefined && shortcuts.s3Bucket === undefined) fail(`${name} needs s3Bucket`);
+  const settings: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(shortcuts)) {
+    if (name !== 'root' && name !== 's3Bucket' && shortcuts['s3Bucket'] === undefined) fail(`${name} needs s3Bucket`);
+    settings[name] = readOrExplain(name, () => settingOf(name as SettingName).kind.fromJson(value), (message) => new ImageHandlerOptionsError(message));
   }
-  if (shortcuts.root !== undefined) return [{ prefix: '/', source: { type: 'file', root: directory(shortcuts.root) } }];
-  if (shortcuts.s3Bucket !== undefined) return [s3Mount(shortcuts)];
-  if (mounts === undefined || mounts.length === 0) fail('no image source: give root, s3Bucket or mounts');
-  return mounts!;
+  if (shortcuts['root'] === undefined && shortcuts['s3Bucket'] === undefined && !mounts?.length) fail('no image source: give root, s3Bucket or mounts');
+  if (settings['root'] !== undefined) settings['root'] = directory(settings['root'] as string);
+  return settings as Settings;
 }
 
-function directory(root: unknown): string {
-  if (typeof root !== 'string' || root === '') fail(`root must be a directory path, got ${show(root)}`);
-  const absolute = path.resolve(root as string);
+function directory(root: string): string {
+  const absolute = path.resolve(root);
   let isDirectory = false;
   try {
     isDirectory = statSync(absolute).isDirectory();
@@ -154,26 +163,6 @@ function directory(root: unknown): string {
   }
   if (!isDirectory) fail(`root ${JSON.stringify(absolute)} is not a directory`);
   return absolute;
-}
-
-function s3Mount({ s3Bucket, s3Prefix, s3ForcePathStyle, s3VerifyDigest }: Shortcuts): MountConfig {
-  if (typeof s3Bucket !== 'string' || !isS3BucketName(s3Bucket)) {
-    fail(`s3Bucket ${show(s3Bucket)} is not a valid S3 bucket name (3-63 characters: a-z, 0-9, "." and "-")`);
-  }
-  if (s3Prefix !== undefined && typeof s3Prefix !== 'string') fail(`s3Prefix must be a string, got ${show(s3Prefix)}`);
-  for (const [name, value] of [['s3ForcePathStyle', s3ForcePathStyle], ['s3VerifyDigest', s3VerifyDigest]] as const) {
-    if (value !== undefined && typeof value !== 'boolean') fail(`${name} must be true or false, got ${show(value)}`);
-  }
-  return {
-    prefix: '/',
-    source: {
-      type: 's3',
-      bucket: s3Bucket!,
-      ...(s3Prefix && { prefix: s3Prefix }),
-      ...(s3ForcePathStyle !== undefined && { forcePathStyle: s3ForcePathStyle }),
-      ...(s3VerifyDigest !== undefined && { verifyDigest: s3VerifyDigest }),
-    },
-  };
 }
 
 const isLogger = (value: unknown): boolean =>

@@ -56,8 +56,8 @@ describe('the svg setting', () => {
     const env = settingsFromEnv({ IMAGE_CDN_SVG: 'true', IMAGE_CDN_SVG_MAX_BYTES: '4096' });
     expect(resolveConfig({ defaults: defaultConfig(), file }, env).svg).toEqual({ enabled: true, maxBytes: 4096, maxElements: 800 });
     expect(resolveConfig({ defaults: defaultConfig(), file }, env, { svg: false }).svg?.enabled).toBe(false);
-    expect(() => resolveConfig({ defaults: defaultConfig() }, { svg: true, svgMaxElements: 0 })).toThrow(/svg.maxElements must be a positive integer/);
-    expect(() => parseConfigFile({ svg: { enabled: 'yes' } }, { file: 'image-cdn.json', baseDir: '.' })).toThrow(/svg.enabled must be true or false/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { svg: true, svgMaxElements: 0 })).toThrow(/svg.maxElements must be an integer of at least 1/);
+    expect(() => parseConfigFile({ svg: { enabled: 'maybe' } }, { file: 'image-cdn.json', baseDir: '.' })).toThrow(/svg.enabled must be true or false/);
   });
 });
 

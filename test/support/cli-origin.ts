@@ -20,11 +20,23 @@ export interface CliOrigin {
 
 /** `image-cdn serve <args>` on 127.0.0.1, port chosen by the OS; resolves once it prints where it listens. */
 export async function startCliOrigin(args: readonly string[], env: NodeJS.ProcessEnv = process.env, cli = CLI): Promise<CliOrigin> {
-  const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  return startCliServe(['--host', '127.0.0.1', '--port', '0', ...args], env, cli);
+}
+
+/** A CliOrigin that also keeps what it wrote on stdout (its access log). */
+export interface CliOriginWithOutput extends CliOrigin {
+  stdout(): string;
+}
+
+/**
+ * `image-cdn serve <args>` exactly as given (no --host or --port added, so the environment and a
+ * config file can set them); resolves once it prints where it listens, on any address.
+ */
+export async function startCliServe(args: readonly string[], env: NodeJS.ProcessEnv, cli = CLI): Promise<CliOriginWithOutput> {
+  const child = spawn(process.execPath, [cli, 'serve', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout!.setEncoding('utf8');
+  child.stdout!.on('data', (chunk: string) => (stdout += chunk));
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -34,7 +46,7 @@ export async function startCliOrigin(args: readonly string[], env: NodeJS.Proces
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (chunk: string) => {
       stderr += chunk;
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+      const match = /listening on (http:\/\/\S+:\d+)/.exec(stderr);
       if (!match) return;
       clearTimeout(timer);
       resolve(match[1]!);
@@ -47,6 +59,7 @@ export async function startCliOrigin(args: readonly string[], env: NodeJS.Proces
   return {
     url,
     child,
+    stdout: () => stdout,
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       const exited = once(child, 'exit') as Promise<[number | null]>;

@@ -10,8 +10,7 @@ import { createHostAllowList } from './host-allow-list.js';
 import { readBounded, readStartOf } from './read-bounded.js';
 import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
 
-/** Defaults for the parts of HttpSourceConfig a config file may leave out. */
-export const DEFAULT_HTTP_SOURCE: Omit<HttpSourceConfig, 'allowHosts'> = { maxRedirects: 3, timeoutMs: 5_000 };
+export { DEFAULT_HTTP_SOURCE } from '../settings/constants.js';
 
 export interface HttpSourceOptions {
   /** Which resolved addresses may be connected to. Default: public unicast only. */
