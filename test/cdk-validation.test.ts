@@ -190,6 +190,11 @@ describe('URL grammars, variants and signing', () => {
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_GRAMMARS: 'imgix' } })), 'environment sets IMAGE_CDN_GRAMMARS');
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_CACHE_TAG_HEADER: 'Cache-Tag' } })), 'environment sets IMAGE_CDN_CACHE_TAG_HEADER');
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_SOURCE_CACHE_MB: '64' } })), 'environment sets IMAGE_CDN_SOURCE_CACHE_MB', 'decodedSourceMemory');
+    // Set from props too: a value in environment would be overwritten without a word.
+    expectInvalid(build(() => ({ environment: { PORT: '8080' } })), 'environment sets PORT', 'container port');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_S3_BUCKET: 'other-bucket' } })), 'environment sets IMAGE_CDN_S3_BUCKET', 'bucket');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_S3_PREFIX: 'other/' } })), 'environment sets IMAGE_CDN_S3_PREFIX', 'sourcePrefix');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_REQUEST_TIMEOUT_MS: '1000' } })), 'environment sets IMAGE_CDN_REQUEST_TIMEOUT_MS', 'requestTimeout');
   });
 
   it('rejects a version pattern the origin would refuse, naming it', () => {

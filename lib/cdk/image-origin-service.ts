@@ -221,7 +221,7 @@ export class ImageOriginService extends Construct {
       throw new ImageCdnValidationError(this, `environment must not carry ${managed}, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager`);
     }
     if (managed !== undefined) {
-      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout)`);
+      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout)`);
     }
     if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
       throw new ImageCdnValidationError(this, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);

@@ -136,6 +136,10 @@ export function urlOptionsEnvironment(resolved: ResolvedUrlOptions): Record<stri
 
 /** Settings the constructs own; `environment` may not set them, so props and container never disagree. */
 export const MANAGED_ORIGIN_SETTINGS: readonly string[] = ([
+  'port',
+  's3Bucket',
+  's3Prefix',
+  'requestTimeoutMs',
   'grammars',
   'imagekitEndpoint',
   'variants',
