@@ -15,6 +15,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { bundleOrigin, CONTAINER_BUNDLE_DIR } from '../origin/bundle.js';
+import { bundleModel, MODEL_FILE } from '../origin/src/playground/model-bundle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = path.join(ROOT, 'dist');
@@ -22,8 +23,11 @@ const DIST = path.join(ROOT, 'dist');
 /** Source folders compiled into dist/, and the files in them that are not part of the package. */
 const SOURCE_DIRS = ['lib', 'origin/src', 'bin'];
 const NOT_SHIPPED = new Set(['bin/app.ts', 'bin/app-settings.ts', 'origin/src/main.ts']);
-/** Plain files read at run time (the CloudFront Function's source is read as text at synth). */
-const COPIED = ['lib/cdk/edge/viewer-request.js'];
+/**
+ * Plain files read at run time (the CloudFront Function's source is read as text at synth; the
+ * playground's page files are served as they are, found through its CommonJS locator).
+ */
+const COPIED = ['lib/cdk/edge/viewer-request.js', 'origin/src/playground/here.cjs', 'origin/src/playground/page'];
 
 async function sourceFiles(): Promise<string[]> {
   const files: string[] = [];
@@ -63,7 +67,9 @@ async function compileJavaScript(files: readonly string[], outdir: string): Prom
     });
     if (result.errors.length > 0) throw new Error(`esbuild reported ${result.errors.length} errors`);
   }
-  for (const file of COPIED) await cp(path.join(ROOT, file), path.join(outdir, file));
+  for (const file of COPIED) await cp(path.join(ROOT, file), path.join(outdir, file), { recursive: true });
+  // The page's model, bundled for the browser once here rather than at every start (playground/model-bundle.ts).
+  await writeFile(path.join(outdir, 'origin/src/playground/page', MODEL_FILE), await bundleModel());
   // The repository is ESM ("type": "module"); everything under dist/ is CommonJS.
   await writeFile(path.join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
   await chmod(path.join(outdir, 'bin/image-cdn.js'), 0o755);

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { OriginConfig } from '../../origin/src/config.js';
 import { exampleUrl } from '../../origin/src/example-url.js';
 import { handleShutdownSignals } from '../../origin/src/shutdown.js';
 import { packageRoot } from '../../lib/cdk/package-files.js';
@@ -32,8 +33,15 @@ export function registerServeCommand(program: Command): void {
       throw error instanceof ImageHandlerOptionsError ? new UsageError(error.message) : error;
     });
     handleShutdownSignals(server);
-    process.stderr.write(`image-cdn origin listening on ${server.url}\ntry: ${exampleUrl(server.url, config)}\n`);
+    process.stderr.write(`image-cdn origin listening on ${server.url}\n${playgroundLine(server.url, config)}try: ${exampleUrl(server.url, config)}\n`);
   });
+}
+
+/** Where the playground is, or why it is not there when signatures are required. */
+function playgroundLine(url: string, config: OriginConfig): string {
+  if (config.playground) return `playground: ${url}/\n`;
+  if (config.signing?.mode === 'required') return 'playground: off, since this origin requires signed URLs (--playground lets the page sign them)\n';
+  return '';
 }
 
 async function loadConfig(file: string) {

@@ -113,6 +113,8 @@ export interface OriginConfig {
   readonly onlyVariants: boolean;
   /** Signed URLs; absent means signatures are neither required nor checked. */
   readonly signing?: SigningConfig;
+  /** The playground page at `/` and its read-only JSON calls (playground/); off unless asked, except in `serve`. */
+  readonly playground: boolean;
   /** SVG sources; absent means DEFAULT_SVG (refused). */
   readonly svg?: SvgConfig;
 }

@@ -58,6 +58,8 @@ export interface ImageHandlerOptions {
   readonly onlyVariants?: boolean;
   /** Signed URLs: `keys` (the first signs, all verify), `mode` (default `required`), `exemptVariants`. */
   readonly signing?: Pick<SigningConfig, 'keys'> & Partial<SigningConfig>;
+  /** The playground page at `/` (default false; see docs/playground.md). */
+  readonly playground?: boolean;
   /** SVG sources (off unless `enabled`). */
   readonly svg?: Partial<SvgConfig>;
   /**

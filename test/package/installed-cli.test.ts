@@ -88,4 +88,16 @@ describe('the installed CLI with sharp added', () => {
       expect(await origin.stop()).toBe(0);
     }
   });
+
+  it('serves the playground from the package: its page, the model the build bundled, the gallery', async () => {
+    const origin = await startCliOrigin(['--root', path.join(app, 'images')], env, cli);
+    try {
+      expect((await fetch(`${origin.url}/`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await (await fetch(`${origin.url}/.playground/model.js`)).text()).toMatch(/^\/\/ The image-cdn playground's model/);
+      const sources = (await (await fetch(`${origin.url}/.playground/api/sources`)).json()) as { entries: Array<{ path: string }> };
+      expect(sources.entries.map((entry) => entry.path)).toEqual(['fossa.jpg']);
+    } finally {
+      expect(await origin.stop()).toBe(0);
+    }
+  });
 });

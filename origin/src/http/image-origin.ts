@@ -9,6 +9,7 @@ import { errorResponse, internalError } from './error-response.js';
 import { OriginHandler, probeCapabilities } from './handler.js';
 import { OriginMetrics } from './metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
+import type { Playground } from '../playground/index.js';
 
 /** The log calls the origin makes: a pino logger, or anything shaped like one. */
 export type OriginLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -96,7 +97,14 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
     versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, node: process.versions.node },
   }));
   const sources = deps.sources ?? [];
-  const ready = Promise.all(sources.map((source) => source.ready)).then(() => undefined);
+  // The playground (playground/) is loaded only when it is on; it answers `/` and its own paths.
+  let playground: Playground | undefined;
+  const playgroundLoaded = config.playground
+    ? import('../playground/index.js').then(({ createPlayground }) => {
+        playground = createPlayground(config, { router: deps.router, variants: deps.variants ?? EMPTY_VARIANTS });
+      })
+    : undefined;
+  const ready = Promise.all([...sources.map((source) => source.ready), playgroundLoaded]).then(() => undefined);
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -105,7 +113,7 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
   async function respond(request: OriginRequest): Promise<OriginResponse> {
     if (request.url === HEALTH_PATH) return operational('application/json', health);
     if (request.url === METRICS_PATH) return operational(metrics.registry.contentType, Buffer.from(await metrics.registry.metrics()));
-    return handler.handle(request);
+    return playground?.answer(request) ?? handler.handle(request);
   }
 
   const isOwn = (request: OriginRequest, response: OriginResponse) =>

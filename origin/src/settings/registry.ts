@@ -150,6 +150,11 @@ export const SETTINGS = {
     flag: '--access-log', env: 'IMAGE_CDN_ACCESS_LOG', file: 'accessLog', default: true,
     doc: 'JSON access log lines on stdout',
   }),
+  playground: setting(yesNo, {
+    flag: '--playground', env: 'IMAGE_CDN_PLAYGROUND', file: 'playground', default: false,
+    defaultDoc: '`true` (`serve`, unless signing is `required`), `false` (container, handler)',
+    doc: 'the playground page at `/`: pick a source, set options, see the URL, the image, its bytes and headers ([playground.md](playground.md))',
+  }),
   versionPattern: setting(text({ emptyIsValue: true }), {
     flag: '--version-pattern <regex>', env: 'IMAGE_CDN_VERSION_PATTERN', file: 'versionPattern', default: DEFAULT_VERSION_PATTERN,
     doc: 'cache-busting path segment the origin ignores (starts with `^/`, ends with `/`; empty turns it off)',
