@@ -221,7 +221,11 @@ describe('AcceptAwareCachePolicy: the cache key follows the grammars and signed 
     const template = Template.fromStack(stack);
     const [, policy] = ofType(template, 'AWS::CloudFront::CachePolicy')[0]!;
     const [, fn] = ofType(template, 'AWS::CloudFront::Function')[0]!;
-    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({ ...(props.grammars && { grammars: props.grammars }) }));
+    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({
+      ...(props.grammars && { grammars: props.grammars }),
+      signing: props.signedUrls ?? false,
+      keepQueryStrings: props.queryStringAllowList ?? [],
+    }));
     return policy.Properties!.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig;
   };
 

@@ -484,6 +484,7 @@ describe('URL grammars, variants and signing', () => {
       imagekitEndpoint: '/my_imagekit_id/',
       autoFormatVariants: ['thumb', 'card'],
       versionPattern: '^/release-[0-9]+/',
+      signing: true,
     }));
     const [, defaultFn] = only(defaults, 'AWS::CloudFront::Function');
     expect((defaultFn.Properties!.FunctionCode as string).length).toBeLessThan((fn.Properties!.FunctionCode as string).length);

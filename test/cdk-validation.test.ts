@@ -200,6 +200,11 @@ describe('URL grammars, variants and signing', () => {
   it('rejects a version pattern the origin would refuse, naming it', () => {
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: 'v[0-9]+/' } })), "versionPattern 'v[0-9]+/'", "'^/'");
     expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v/' } })), "versionPattern '^/(v/'", 'not a regular expression');
+    // The CloudFront function runs it on every request: cloudfront-js-2.0 has no lookbehind, and a
+    // nested repetition can backtrack without bound on a hostile URL.
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(?<!x)v[0-9]+/' } })), "versionPattern '^/(?<!x)v[0-9]+/'", 'lookbehind');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v[0-9]+)+/' } })), "versionPattern '^/(v[0-9]+)+/'", 'repeats a group');
+    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(a|ab)*/' } })), "versionPattern '^/(a|ab)*/'", 'repeats a group');
   });
 
   it('rejects a cache key that would need more query strings than CloudFront allows, listing them', () => {

@@ -29,7 +29,14 @@ describe('imgix grammar: which URLs are imgix URLs', () => {
       width: 400,
       fit: 'contain',
     });
-    expect(options('/users/1.png', '?s=6797c24146142d5b40bde3141fd3600c')).toEqual({});
+    // Without a transform parameter the URL is the original, as imgix serves it.
+    expect(parseImgix('/users/1.png', '?s=6797c24146142d5b40bde3141fd3600c&ixlib=js-3.8.0')).toBeUndefined();
+  });
+
+  it('ignores analytics tags, Unsplash ids and cache busters: they neither claim a URL nor split the cache', () => {
+    expect(options('/a.jpg', '?w=400&utm_source=newsletter&utm_campaign=x&ixid=M3w&v=3&cb=1&_=17&cachebuster=2')).toEqual({ width: 400, fit: 'contain' });
+    expect(parseImgix('/a.jpg', '?utm_source=newsletter&v=3')).toBeUndefined();
+    expect(failure('?w=400&version=3').tag).toBe('unknown_option');
   });
 
   it('decodes the source path, including web-proxy sources that encode a whole URL', () => {
@@ -75,7 +82,9 @@ describe('imgix grammar: documented examples', () => {
     ['?fm=json', { format: 'json' }],
     ['?fm=png&auto=format', { format: 'auto' }],
     ['?q=0', { quality: 1 }],
-    ['?dpr=3&w=100', { width: 100, fit: 'contain', dpr: 2 }],
+    ['?dpr=3&w=100', { width: 100, fit: 'contain', dpr: 3 }],
+    ['?dpr=5&w=100', { width: 100, fit: 'contain', dpr: 5 }],
+    ['?dpr=8&w=100', { width: 100, fit: 'contain', dpr: 5 }],
     ['?blur=80', { blur: 10 }],
     ['?blur=2000', { blur: 250 }],
     ['?blur=0', {}],

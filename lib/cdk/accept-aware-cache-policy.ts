@@ -36,7 +36,8 @@ export interface AcceptAwareCachePolicyProps {
   readonly variants?: Readonly<Record<string, string>>;
   /**
    * The origin checks signed URLs: `sig` and `expires` (and ImageKit's `ik-s` and `ik-t`) join
-   * the cache key and reach the origin, and the function leaves signed URLs as they are.
+   * the cache key and reach the origin, and the function leaves signed URLs as they are. Without
+   * it, signature-like names carry nothing and the function writes every URL in canonical form.
    * @default false
    */
   readonly signedUrls?: boolean;
@@ -64,7 +65,7 @@ export interface AcceptAwareCachePolicyProps {
 
 /**
  * The cache policy and viewer-request function that together make the image CDN's cache key:
- * URL path (with the Cloudflare option list in canonical order) plus one normalised Accept
+ * the URL in each grammar's canonical form (edge/viewer-request.js) plus one normalised Accept
  * value; no cookies; only the query strings the grammars and signed URLs need (or are
  * allow-listed). TTLs follow the origin's Cache-Control within [minTtl, maxTtl].
  *
@@ -107,6 +108,8 @@ export class AcceptAwareCachePolicy extends Construct {
       ...(url.imagekitEndpoint !== undefined && { imagekitEndpoint: url.imagekitEndpoint }),
       autoFormatVariants: url.autoFormatVariants,
       ...(props.versionPattern !== undefined && { versionPattern: props.versionPattern }),
+      signing: props.signedUrls ?? false,
+      keepQueryStrings: props.queryStringAllowList ?? [],
     }).function;
   }
 

@@ -1,6 +1,7 @@
 import { Arn, ArnFormat, Duration, Token } from 'aws-cdk-lib';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import type { IConstruct } from 'constructs';
+import { regExpProblem } from './edge/regexp-safety.js';
 
 /**
  * Synth-time checks shared by the constructs. Each throws a ValidationError whose message
@@ -144,7 +145,7 @@ export function validateQueryStrings(scope: IConstruct, names: readonly string[]
   if (names.length > 10) fail(scope, `queryStringAllowList has ${names.length} names; a CloudFront cache policy allows at most 10`);
 }
 
-/** Why a version-segment pattern cannot be used (the origin's rules, plus a compile check), or undefined. */
+/** Why a version-segment pattern cannot be used (the origin's rules, a compile check, what the CloudFront function can run), or undefined. */
 export function versionPatternProblem(pattern: string): string | undefined {
   if (pattern === '') return undefined;
   if (!pattern.startsWith('^/') || !pattern.endsWith('/')) return `versionPattern '${pattern}' must start with '^/' and end with '/'`;
@@ -153,7 +154,9 @@ export function versionPatternProblem(pattern: string): string | undefined {
   } catch (error) {
     return `versionPattern '${pattern}' is not a regular expression: ${(error as Error).message}`;
   }
-  return undefined;
+  // The CloudFront function runs it on every request.
+  const unsafe = regExpProblem(pattern);
+  return unsafe === undefined ? undefined : `versionPattern '${pattern}' ${unsafe}`;
 }
 
 /** Why an ImageKit endpoint cannot be used, or undefined: a path prefix such as `/` or `/my_imagekit_id/`. */

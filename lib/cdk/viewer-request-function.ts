@@ -3,6 +3,10 @@ import { fileURLToPath } from 'node:url';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
 import { DEFAULT_VERSION_PATTERN, GRAMMAR_NAMES, type GrammarName } from '../../origin/src/config.js';
+import { VARIANT_NAME } from '../../origin/src/pipeline/variant-name.js';
+import { compactCode } from './edge/compact.js';
+import { enabledLines } from './edge/sections.js';
+import { edgeTables, TABLE_PROPERTIES } from './edge/tables.js';
 import { ImageCdnValidationError, imagekitEndpointProblem, versionPatternProblem } from './validation.js';
 
 /** The function's source: plain cloudfront-js-2.0 with every grammar section, configured at synth time. */
@@ -42,18 +46,30 @@ export interface ViewerRequestFunctionOptions {
    * @default '^/v[0-9]{1,6}/' (the origin's default)
    */
   readonly versionPattern?: string;
+  /**
+   * The origin checks signatures: signed URLs are left as they are. Without signing, names such
+   * as `s` or `sig` carry nothing and do not stop a URL's canonical form.
+   * @default false
+   */
+  readonly signing?: boolean;
+  /**
+   * Query parameters the cache policy keys on besides the grammars' (`queryStringAllowList`):
+   * the function keeps them as sent.
+   * @default - none
+   */
+  readonly keepQueryStrings?: readonly string[];
 }
 
 const CONFIG_LINE = /^var CONFIG = .*;$/;
-const SECTION_START = /^\/\/#if ((?:[a-z]+ ?)+)$/;
-const SECTION_END = '//#endif';
+const TABLES_LINE = /^var TABLES = .*;$/;
 
 /**
- * The function code for one configuration: CONFIG filled in, only the sections of enabled
- * grammars kept, and comments, blank lines and indentation dropped (a Cloudflare-only
- * distribution deploys the smallest function). Throws an Error naming a bad option.
+ * The function code for one configuration: CONFIG and TABLES filled in, only the sections of
+ * enabled grammars kept (a Cloudflare-only distribution deploys the smallest function), comments
+ * dropped and the rest compacted (edge/compact.ts; `mangle: false` keeps the names as written, for
+ * reading its tables in tests). Throws an Error naming a bad option.
  */
-export function viewerRequestFunctionCode(options: ViewerRequestFunctionOptions = {}): string {
+export function viewerRequestFunctionCode(options: ViewerRequestFunctionOptions = {}, { mangle = true } = {}): string {
   const grammars = new Set(options.grammars ?? DEFAULT_URL_GRAMMARS);
   for (const grammar of grammars) {
     if (!URL_GRAMMARS.includes(grammar)) throw new Error(`grammar '${grammar}' is not one of ${URL_GRAMMARS.join(', ')}`);
@@ -63,44 +79,42 @@ export function viewerRequestFunctionCode(options: ViewerRequestFunctionOptions 
   const problem = imagekitEndpointProblem(endpoint) ?? versionPatternProblem(pattern);
   if (problem) throw new Error(problem);
   const variants = options.autoFormatVariants ?? [];
-  const bad = variants.find((name) => !/^[a-z0-9_-]{1,64}$/.test(name));
+  const bad = variants.find((name) => !VARIANT_NAME.test(name));
   if (bad !== undefined) throw new Error(`variant name '${bad}' must be 1 to 64 of a-z, 0-9, '_' and '-'`);
+  const keep = options.keepQueryStrings ?? [];
+  const badName = keep.find((name) => !/^[A-Za-z0-9._~-]+$/.test(name));
+  if (badName !== undefined) throw new Error(`query string '${badName}' is not a plain query parameter name`);
 
   // JSON strings are ES5 string literals here: every value is checked to be plain ASCII above.
   const config = `var CONFIG = { version: ${pattern === '' ? 'null' : new RegExp(pattern).toString()}, `
-    + `imagekitEndpoint: ${JSON.stringify(endpoint)}, autoVariants: ${JSON.stringify(variants)} };`;
+    + `imagekitEndpoint: ${JSON.stringify(endpoint)}, autoVariants: ${JSON.stringify(variants)}, `
+    + `signing: ${options.signing === true}, keep: ${JSON.stringify(keep)} };`;
+  const tables = edgeTables(grammars);
+  const clash = Object.values(tables).flatMap(lookupKeys).find((key) => OWN_PROPERTIES.includes(key));
+  if (clash !== undefined) throw new Error(`the option table key '${clash}' is also a property name the function's code shortens`);
 
-  const kept: string[] = [];
-  let section: boolean | undefined;
-  let configLines = 0;
-  for (const line of readViewerRequestFunctionCode().split('\n')) {
-    const start = SECTION_START.exec(line);
-    if (start) {
-      if (section !== undefined) throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: '${line}' inside another section`);
-      const names = start[1]!.trim().split(' ') as UrlGrammar[];
-      const unknown = names.find((name) => !URL_GRAMMARS.includes(name));
-      if (unknown !== undefined) throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: section for unknown grammar '${unknown}'`);
-      section = names.some((name) => grammars.has(name));
-      continue;
-    }
-    if (line === SECTION_END) {
-      if (section === undefined) throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: ${SECTION_END} without #if`);
-      section = undefined;
-      continue;
-    }
-    // Indentation and comments cost bytes against the 10 KB limit and mean nothing to the runtime.
-    const code = line.trim();
-    if (section === false || code === '' || code.startsWith('//')) continue;
-    if (CONFIG_LINE.test(code)) {
-      configLines++;
-      kept.push(config);
-    } else {
-      kept.push(code);
-    }
+  const lines = enabledLines(readViewerRequestFunctionCode(), grammars, VIEWER_REQUEST_FUNCTION_PATH);
+  const where = (pattern: RegExp) => lines.flatMap((line, index) => (pattern.test(line) ? [index] : []));
+  const [configAt, tablesAt] = [where(CONFIG_LINE), where(TABLES_LINE)];
+  if (configAt.length !== 1 || tablesAt.length !== 1 || configAt[0] !== 0 || tablesAt[0] !== 1) {
+    throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: expected 'var CONFIG = …;' and 'var TABLES = …;' as the first two lines of code`);
   }
-  if (section !== undefined) throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: a section is not closed`);
-  if (configLines !== 1) throw new Error(`${VIEWER_REQUEST_FUNCTION_PATH}: expected one 'var CONFIG = …;' line, found ${configLines}`);
-  return `${kept.join('\n')}\n`;
+  const code = [`var TABLES = ${literal(tables)};`, ...lines.slice(2)].join('\n');
+  return `${config}\n${compactCode(code, { mangle, properties: OWN_PROPERTIES })}\n`;
+}
+
+/** Properties of the function's own objects: its URL (edge/viewer-request.js) and TABLES. */
+const OWN_PROPERTIES: readonly string[] = ['path', 'query', 'hints', 'target', 'qs', ...TABLE_PROPERTIES];
+
+/** The keys of the lookup maps inside a table (aliases), which stay as written. */
+function lookupKeys(table: unknown): string[] {
+  if (typeof table !== 'object' || table === null) return [];
+  return Object.entries(table).flatMap(([key, value]) => (key === 'aliases' ? Object.keys(value as object) : lookupKeys(value)));
+}
+
+/** A JavaScript object literal: JSON, without quotes around keys that are plain names. */
+function literal(value: unknown): string {
+  return JSON.stringify(value).replace(/"([A-Za-z_$][\w$]*)":/g, '$1:');
 }
 
 export interface ImageViewerRequestFunctionProps extends ViewerRequestFunctionOptions {
@@ -112,9 +126,9 @@ export interface ImageViewerRequestFunctionProps extends ViewerRequestFunctionOp
 }
 
 /**
- * The viewer-request function that normalises Accept (for URLs asking for format=auto in the
- * enabled grammars) and the Cloudflare option order, so the cache key holds only what changes
- * the response bytes. Signed URLs pass unchanged apart from Accept.
+ * The viewer-request function that writes every URL of the enabled grammars in one canonical
+ * spelling and normalises Accept (for URLs asking for format=auto), so the cache key holds only
+ * what changes the response bytes. Signed URLs pass unchanged apart from Accept.
  */
 export class ImageViewerRequestFunction extends Construct {
   readonly function: cloudfront.Function;
@@ -135,7 +149,7 @@ export class ImageViewerRequestFunction extends Construct {
     this.function = new cloudfront.Function(this, 'Resource', {
       code: cloudfront.FunctionCode.fromInline(this.code),
       runtime: cloudfront.FunctionRuntime.JS_2_0,
-      comment: 'image-cdn: canonical Cloudflare option order and normalised Accept',
+      comment: 'image-cdn: canonical URL per grammar and normalised Accept',
       ...(props.functionName !== undefined && { functionName: props.functionName }),
     });
   }

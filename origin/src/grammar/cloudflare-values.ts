@@ -53,7 +53,9 @@ const listed = (values: readonly string[]) => values.join(', ');
 const FITS = ['scale-down', 'contain', 'cover', 'crop', 'pad', 'squeeze'] as const;
 const FORMATS = ['auto', 'avif', 'webp', 'jpeg', 'baseline-jpeg', 'png', 'json'] as const;
 const METADATA = ['copyright', 'keep', 'none'] as const;
-const PRESETS: readonly QualityPreset[] = ['high', 'medium-high', 'medium-low', 'low'];
+/** The named qualities `quality` and `slow-connection-quality` accept besides 1–100. */
+export const QUALITY_PRESETS: readonly QualityPreset[] = ['high', 'medium-high', 'medium-low', 'low'];
+const PRESETS = QUALITY_PRESETS;
 const SIDES = ['left', 'right', 'top', 'bottom'] as const;
 const ROTATIONS = [0, 90, 180, 270] as const;
 
@@ -109,17 +111,25 @@ function parseBorder(text: string): Border | undefined {
   const sidesGiven = BORDER_SIDES.filter((side) => properties.has(side));
   const widthText = properties.get('width');
   if (widthText !== undefined) {
-    const width = sidesGiven.length === 0 ? parseInteger(widthText, 0, MAX_BORDER) : undefined;
+    const width = sidesGiven.length === 0 ? borderWidth(widthText) : undefined;
     return width === undefined ? undefined : { color, width };
   }
   if (sidesGiven.length === 0) return undefined;
   const edges: Partial<Record<keyof Edges, number>> = {};
   for (const side of BORDER_SIDES) {
-    const px = parseInteger(properties.get(side) ?? '0', 0, MAX_BORDER);
+    const px = borderWidth(properties.get(side) ?? '0');
     if (px === undefined) return undefined;
     edges[side] = px;
   }
   return { color, edges: edges as Edges };
+}
+
+/**
+ * A border width, without leading zeros: the CloudFront function cannot respell the numbers of a
+ * border (its colour may be hex digits), so `width:010` is refused rather than cached apart from `width:10`.
+ */
+function borderWidth(text: string): number | undefined {
+  return /^0\d/.test(text) ? undefined : parseInteger(text, 0, MAX_BORDER);
 }
 
 function formatBorder(border: Border): string {
@@ -130,7 +140,7 @@ function formatBorder(border: Border): string {
 
 const BORDER_ACCEPTS =
   `color:<CSS colour>;width:<0..${MAX_BORDER}>, or color:<CSS colour> with any of ` +
-  `top/right/bottom/left:<0..${MAX_BORDER}> separated by ";" (e.g. color:%23000000;width:10)`;
+  `top/right/bottom/left:<0..${MAX_BORDER}> separated by ";", no leading zeros (e.g. color:%23000000;width:10)`;
 
 function parseDpr(text: string): number | undefined {
   const dpr = parseDecimal(text, 0, Number.MAX_VALUE);

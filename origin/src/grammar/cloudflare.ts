@@ -3,6 +3,7 @@ import type { ImageOptions, ImageRequest } from '../pipeline/types.js';
 import { parseCloudflareSource } from './cloudflare-source.js';
 import { TRIM_KEYS, TrimBuilder, formatTrim, isTrimKey } from './cloudflare-trim.js';
 import { VALUE_CODECS, shown } from './cloudflare-values.js';
+import type { NumberSpelling } from './spelling.js';
 
 /**
  * Cloudflare's `/cdn-cgi/image/<options>/<source>` grammar (docs/url-grammar.md, "Cloudflare").
@@ -22,6 +23,17 @@ export const CLOUDFLARE_ALIASES: Readonly<Record<string, string>> = Object.freez
   scq: 'slow-connection-quality',
   w: 'width',
 });
+
+/**
+ * Options whose values hold numbers (spelling.ts), for the CloudFront function to write each in
+ * its shortest spelling: `width=0600` is `width=600`, `gravity=.5x1.0` is `gravity=0.5x1`. Colours
+ * and borders are not listed: their hex digits are not numbers.
+ */
+export const CLOUDFLARE_NUMBER_OPTIONS: Readonly<Record<string, NumberSpelling>> = {
+  width: 'i', height: 'i', quality: 'i', 'slow-connection-quality': 'i', trim: 'i', 'trim.left': 'i', 'trim.top': 'i',
+  'trim.width': 'i', 'trim.height': 'i', 'trim.border.keep': 'i', dpr: 'd', blur: 'd', sharpen: 'd', brightness: 'd',
+  contrast: 'd', gamma: 'd', saturation: 'd', gravity: 'd', 'trim.border.tolerance': 'd',
+};
 
 /** Every canonical option name, sorted; the aliases are in CLOUDFLARE_ALIASES. */
 export const CLOUDFLARE_OPTION_NAMES: readonly string[] = Object.freeze(
@@ -54,7 +66,11 @@ export function parseCloudflareOptions(optionString: string): Result<ImageOption
     }
     if (equals === 0) return fail(errors.malformedUrl(`option "${shown(token)}" has no name before "="`));
 
-    const written = token.slice(0, equals);
+    // Names are percent-decoded like values (`%77idth` is `width`), as the CloudFront function writes them.
+    const written = percentDecode(token.slice(0, equals));
+    if (written === undefined) {
+      return fail(errors.malformedUrl(`option name "${shown(token.slice(0, equals))}" has invalid percent-encoding (a % must start %XX of UTF-8)`));
+    }
     const name = ALIASES.get(written) ?? written;
     if (!KNOWN.has(name)) return fail(errors.unknownOption(shown(written), ACCEPTED));
     const earlier = seen.get(name);

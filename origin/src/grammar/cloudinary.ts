@@ -5,6 +5,7 @@ import { parseCssColor } from './color.js';
 import {
   blurFrom2000,
   CENTRE,
+  chainTooLong,
   compassGravity,
   composeTurns,
   decimalIn,
@@ -28,6 +29,7 @@ import {
   turnOptions,
   type Turn,
 } from './hosted.js';
+import type { NumberSpelling } from './spelling.js';
 
 /**
  * Cloudinary's grammar: `/<cloud>/image/upload/[s--SIG--/]<step>/<step>/[v123/]<public id>`,
@@ -39,10 +41,11 @@ import {
  */
 
 /** Every transformation key Cloudinary defines; a path segment made only of these is a step. */
-const KNOWN_KEYS = new Set([
+export const CLOUDINARY_KEYS: readonly string[] = [
   'a', 'ac', 'af', 'ar', 'b', 'bo', 'br', 'c', 'co', 'cs', 'd', 'dl', 'dn', 'dpr', 'du', 'e', 'eo', 'f', 'fl', 'fn',
   'fps', 'g', 'h', 'if', 'ki', 'l', 'o', 'p', 'pg', 'q', 'r', 'so', 'sp', 't', 'u', 'vc', 'vs', 'w', 'x', 'y', 'z',
-]);
+];
+const KNOWN_KEYS: ReadonlySet<string> = new Set(CLOUDINARY_KEYS);
 const SUPPORTED_KEYS = ['w', 'h', 'ar', 'c', 'g', 'x', 'y', 'f', 'q', 'dpr', 'e', 'a', 'b', 'bo', 'fl', 't'] as const;
 const SUPPORTED_SET: ReadonlySet<string> = new Set(SUPPORTED_KEYS);
 
@@ -108,20 +111,24 @@ export function parseCloudinary(pathname: string, _search: string): Result<Image
   }
   if (!DELIVERY_TYPES.has(type)) return undefined;
 
-  let rest = segments.slice(start + 2);
-  if (/^s--[A-Za-z0-9_-]+--$/.test(rest[0] ?? '')) rest = rest.slice(1);
+  // An index, not repeated slicing: a URL of many segments costs one pass.
+  let at = start + 2;
+  if (/^s--[A-Za-z0-9_-]+--$/.test(segments[at] ?? '')) at++;
   const steps: Step[] = [];
-  while (rest.length > 1 && isStep(rest[0] ?? '')) {
-    const text = decodePath(rest[0] ?? '');
-    if (text === undefined) return fail(errors.malformedUrl(`malformed percent-encoding in transformation "${rest[0]}"`));
-    const step = parseStep(text);
+  while (at < segments.length - 1 && isStep(segments[at] ?? '')) {
+    const text = decodePath(segments[at] ?? '');
+    if (text === undefined) return fail(errors.malformedUrl(`malformed percent-encoding in transformation "${segments[at]}"`));
+    const components = text.split(',');
+    const tooLong = chainTooLong(steps.length + 1, components.length);
+    if (tooLong) return fail(tooLong);
+    const step = parseStep(components);
     if (!step.ok) return step;
     steps.push({ text, options: step.value });
-    rest = rest.slice(1);
+    at++;
   }
-  if (rest.length > 1 && /^v\d+$/.test(rest[0] ?? '')) rest = rest.slice(1);
+  if (at < segments.length - 1 && /^v\d+$/.test(segments[at] ?? '')) at++;
 
-  const source = cloudinarySource(type, rest.join('/'));
+  const source = cloudinarySource(type, segments.slice(at).join('/'));
   if (!source.ok) return source;
   const options = mergeSteps(steps);
   if (!options.ok) return options;
@@ -156,9 +163,9 @@ interface Components {
   readonly values: ReadonlyMap<string, string>;
 }
 
-function parseStep(text: string): Result<ImageOptions> {
+function parseStep(components: readonly string[]): Result<ImageOptions> {
   const values = new Map<string, string>();
-  for (const component of text.split(',')) {
+  for (const component of components) {
     if (component.startsWith('$')) return unsupported(component, 'Cloudinary user variables are not supported');
     const separator = component.indexOf('_');
     const key = component.slice(0, separator);
@@ -368,3 +375,13 @@ const namedTransformation: Apply = ({ values }, draft) => {
 };
 
 export const CLOUDINARY_PARAMETERS: readonly string[] = SUPPORTED_KEYS;
+
+/**
+ * Keys whose values this grammar reads as numbers, for the CloudFront function to write each
+ * number in its shortest spelling (`w_0600` is `w_600`). `i`: the digit runs are integers (a dot
+ * separates, as in `a_90.hflip`); `d`: decimals; `p`: only the leading number (`bo_5px_solid_…`,
+ * whose colour may be digits too).
+ */
+export const CLOUDINARY_NUMBER_KEYS: Readonly<Record<string, NumberSpelling>> = {
+  w: 'i', h: 'i', x: 'i', y: 'i', q: 'i', e: 'i', a: 'i', ar: 'd', dpr: 'd', bo: 'p',
+};

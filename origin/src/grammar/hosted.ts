@@ -3,7 +3,7 @@ import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
 import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
 import { absoluteUrl } from './cloudflare-source.js';
 import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
-import { MAX_DIMENSION, MAX_DPR } from './cloudflare-values.js';
+import { MAX_DIMENSION } from './cloudflare-values.js';
 
 /**
  * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
@@ -34,12 +34,32 @@ export function decimalIn(text: string, min: number, max: number): number | unde
 export { MAX_BORDER, MAX_DIMENSION } from './cloudflare-values.js';
 export { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
 
-/** A device pixel ratio: greater than 0, served as at most MAX_DPR (as Cloudflare does). */
+/**
+ * imgix, Cloudinary and ImageKit serve device pixel ratios up to 5 (imgix's own srcset asks for
+ * 1–5); Cloudflare documents 2. The output limits apply to the size after dpr either way.
+ */
+export const MAX_HOSTED_DPR = 5;
+
+/** A device pixel ratio: greater than 0, served as at most MAX_HOSTED_DPR. */
 export function dprValue(text: string): number | undefined {
   const value = decimalIn(text, 0, Number.MAX_VALUE);
-  return value === undefined || value === 0 ? undefined : Math.min(value, MAX_DPR);
+  return value === undefined || value === 0 ? undefined : Math.min(value, MAX_HOSTED_DPR);
 }
-export const DPR_ACCEPTS = `a number greater than 0 (values above ${MAX_DPR} are served as ${MAX_DPR})`;
+export const DPR_ACCEPTS = `a number greater than 0 (values above ${MAX_HOSTED_DPR} are served as ${MAX_HOSTED_DPR})`;
+
+/**
+ * Chained steps in one URL, and components in one step. Real URLs use a handful; the bound keeps
+ * the work of reading a URL small here and in the CloudFront function, which reads no further.
+ */
+export const MAX_STEPS = 10;
+export const MAX_STEP_COMPONENTS = 32;
+
+/** Refuses a chain or a step longer than the bounds above; undefined when within them. */
+export function chainTooLong(steps: number, components: number): ImageCdnError | undefined {
+  if (steps > MAX_STEPS) return errors.operationTooCostly(`more than ${MAX_STEPS} chained transformation steps`);
+  if (components > MAX_STEP_COMPONENTS) return errors.operationTooCostly(`more than ${MAX_STEP_COMPONENTS} components in one transformation step`);
+  return undefined;
+}
 
 /**
  * imgix and Cloudinary express brightness, contrast, gamma and saturation as a level in

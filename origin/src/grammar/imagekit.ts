@@ -3,6 +3,7 @@ import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } 
 import { parseCssColor } from './color.js';
 import {
   CENTRE,
+  chainTooLong,
   compassGravity,
   composeTurns,
   decimalIn,
@@ -26,6 +27,7 @@ import {
   type Turn,
   variantParameter,
 } from './hosted.js';
+import type { NumberSpelling } from './spelling.js';
 
 /**
  * ImageKit's grammar: `<endpoint>tr:w-600,h-400,c-maintain_ratio/<source>` or
@@ -120,10 +122,14 @@ export function parseImageKit(
   const source = hostedSource(decoded);
   if (!source.ok) return source;
 
+  const texts = transformations.flatMap((t) => decodePath(t)?.split(':') ?? [undefined]);
   const steps: Step[] = [];
-  for (const text of transformations.flatMap((t) => decodePath(t)?.split(':') ?? [undefined])) {
+  for (const text of texts) {
     if (text === undefined) return fail(errors.malformedUrl('malformed percent-encoding in ImageKit transformation'));
-    const step = parseStep(text);
+    const components = text.split(',');
+    const tooLong = chainTooLong(texts.length, components.length);
+    if (tooLong) return fail(tooLong);
+    const step = parseStep(text, components);
     if (!step.ok) return step;
     steps.push({ text, options: step.value });
   }
@@ -140,9 +146,9 @@ function splitComponent(component: string): [string, string | undefined] {
   return dash < 0 ? [component, undefined] : [component.slice(0, dash), component.slice(dash + 1)];
 }
 
-function parseStep(text: string): Result<ImageOptions> {
+function parseStep(text: string, components: readonly string[]): Result<ImageOptions> {
   const values = new Map<string, string | undefined>();
-  for (const component of text.split(',')) {
+  for (const component of components) {
     if (component === '') return invalid('tr', text, 'comma-separated transformations such as w-300,h-200');
     const [key, value] = splitComponent(component);
     if (!SUPPORTED_SET.has(key)) {
@@ -354,3 +360,8 @@ const trim: Apply = (values, draft) => {
 const named: Apply = variantParameter('n', 'n-', 'a named transformation (variant) name');
 
 export const IMAGEKIT_PARAMETERS: readonly string[] = SUPPORTED_KEYS;
+
+/** Keys whose values hold numbers (spelling.ts): `w-0600` is `w-600`, `b-05_…` is `b-5_…`. */
+export const IMAGEKIT_NUMBER_KEYS: Readonly<Record<string, NumberSpelling>> = {
+  w: 'i', h: 'i', x: 'i', y: 'i', q: 'i', bl: 'i', rt: 'i', t: 'i', ar: 'd', dpr: 'd', 'e-sharpen': 'd', b: 'p',
+};

@@ -24,6 +24,7 @@ import {
   type Turn,
   variantParameter,
 } from './hosted.js';
+import type { NumberSpelling } from './spelling.js';
 
 /**
  * imgix's grammar: `/<source>?w=600&h=400&fit=crop&crop=faces&auto=format,compress&q=70`.
@@ -40,8 +41,19 @@ const SUPPORTED = [
   'pad-right', 'pad-bottom', 'pad-left', 'rect', 'variant',
 ] as const;
 
-/** Parameters that carry no transform: imgix's signature and expiry, and the client-library tag. */
-const IGNORED = new Set(['s', 'expires', 'ixlib']);
+/**
+ * Parameters that carry no transform, and are ignored: imgix's signature and expiry, the tags its
+ * client libraries and Unsplash add, and common cache busters (this origin's cache buster is the
+ * version segment, `/v2/…`). They neither make a URL imgix's nor split the cache.
+ */
+export const IMGIX_IGNORED_PARAMETERS: readonly string[] = ['s', 'expires', 'ixlib', 'ixid', 'v', 'cb', '_', 'cachebuster'];
+/** Prefixes of ignored parameters: analytics tags (`utm_source`). */
+export const IMGIX_IGNORED_PREFIXES: readonly string[] = ['utm_'];
+const IGNORED: ReadonlySet<string> = new Set(IMGIX_IGNORED_PARAMETERS);
+const isIgnored = (name: string) => IGNORED.has(name) || IMGIX_IGNORED_PREFIXES.some((prefix) => name.startsWith(prefix));
+
+/** Another spelling of a parameter: `or` is `orient` (which wins when both are given). */
+export const IMGIX_ALIASES: Readonly<Record<string, string>> = { or: 'orient' };
 
 /** imgix parameters with no faithful Cloudflare equivalent: refused by name rather than ignored. */
 const UNSUPPORTED = new Set([
@@ -92,7 +104,8 @@ export function parseImgix(pathname: string, search: string): Result<ImageReques
   if (query === '') return undefined;
   const params = new URLSearchParams(query);
   const names = [...params.keys()];
-  const isImgix = names.some((name) => SUPPORTED_SET.has(name) || UNSUPPORTED.has(name) || IGNORED.has(name));
+  // Only a transform parameter (or a refused one) makes a URL imgix's: `?ixlib=…` alone is an original.
+  const isImgix = names.some((name) => SUPPORTED_SET.has(name) || UNSUPPORTED.has(name));
   if (!isImgix) return undefined;
 
   const source = imgixSource(pathname);
@@ -116,7 +129,7 @@ function imgixSource(pathname: string): Result<string> {
 function collectParams(params: URLSearchParams): Result<ReadonlyMap<string, string>> {
   const values = new Map<string, string>();
   for (const [name, value] of params) {
-    if (IGNORED.has(name)) continue;
+    if (isIgnored(name)) continue;
     if (UNSUPPORTED.has(name)) return unsupported(name, `imgix parameter "${name}" has no equivalent on this origin`);
     if (!SUPPORTED_SET.has(name)) return fail(errors.unknownOption(name, ACCEPTED));
     const previous = values.get(name);
@@ -407,3 +420,10 @@ const variant: Apply = variantParameter('variant', 'variant', 'a variant name');
 
 /** For tests and docs: every parameter name this grammar translates. */
 export const IMGIX_PARAMETERS: readonly string[] = SUPPORTED;
+
+/** Parameters whose values hold numbers (spelling.ts): `w=0600` is `w=600`, `rect=010,0,5,5` is `rect=10,0,5,5`. */
+export const IMGIX_NUMBER_PARAMETERS: Readonly<Record<string, NumberSpelling>> = {
+  w: 'i', h: 'i', q: 'i', blur: 'i', bri: 'i', con: 'i', gam: 'i', sat: 'i', orient: 'i', or: 'i', rect: 'i', pad: 'i',
+  'pad-top': 'i', 'pad-right': 'i', 'pad-bottom': 'i', 'pad-left': 'i',
+  ar: 'd', dpr: 'd', 'fp-x': 'd', 'fp-y': 'd', sharp: 'd', rot: 'd', 'trim-tol': 'd',
+};
