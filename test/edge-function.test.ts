@@ -24,6 +24,7 @@ import { imgixSignature } from '../origin/src/signing/imgix.js';
 import { signPath } from '../origin/src/signing/native.js';
 import { verifyRequest } from '../origin/src/signing/verify.js';
 import { acceptedImageTypes } from '../origin/src/transform/negotiate.js';
+import { viewerRequest } from './support/edge.js';
 import { es5Problems } from './support/es5.js';
 
 interface HeaderValue { value: string; multiValue?: Array<{ value: string }> }
@@ -56,41 +57,9 @@ const ACCEPT = {
   curl: '*/*',
 } as const;
 
-/** The query object CloudFront hands a function: values as sent, repeated names in multiValue. */
-function querystring(query: string): Record<string, HeaderValue> {
-  const grouped = new Map<string, string[]>();
-  for (const part of query === '' ? [] : query.split('&')) {
-    const eq = part.indexOf('=');
-    const name = eq < 0 ? part : part.slice(0, eq);
-    grouped.set(name, [...(grouped.get(name) ?? []), eq < 0 ? '' : part.slice(eq + 1)]);
-  }
-  return Object.fromEntries([...grouped].map(([name, values]) => [name, values.length > 1
-    ? { value: values[0]!, multiValue: values.map((value) => ({ value })) }
-    : { value: values[0]! }]));
-}
-
-/** A CloudFront viewer-request event for `target` (path and query); header names arrive lower-cased. */
-function event(target: string, headers: Record<string, string | string[]> = {}) {
-  const converted: Record<string, HeaderValue> = {};
-  for (const [name, value] of Object.entries(headers)) {
-    const values = Array.isArray(value) ? value : [value];
-    converted[name.toLowerCase()] = values.length > 1
-      ? { value: values[0]!, multiValue: values.map((v) => ({ value: v })) }
-      : { value: values[0]! };
-  }
-  const queryAt = target.indexOf('?');
-  const uri = queryAt < 0 ? target : target.slice(0, queryAt);
-  return {
-    version: '1.0',
-    context: { distributionDomainName: 'd111111abcdef8.cloudfront.net', distributionId: 'EDFDVBD6EXAMPLE', eventType: 'viewer-request', requestId: 'req' },
-    viewer: { ip: '198.51.100.7' },
-    request: { method: 'GET', uri, querystring: querystring(queryAt < 0 ? '' : target.slice(queryAt + 1)), headers: converted, cookies: {} },
-  };
-}
-
 /** Runs a function and returns a plain copy of the request it forwards. */
 function runWith(handler: Handler, target: string, headers: Record<string, string | string[]> = {}): ViewerRequest {
-  return JSON.parse(JSON.stringify(handler(event(target, headers)))) as ViewerRequest;
+  return JSON.parse(JSON.stringify(handler(viewerRequest(target, headers)))) as ViewerRequest;
 }
 
 /** The Cloudflare-only function every distribution gets by default. */
@@ -457,7 +426,7 @@ describe('signed URLs pass unchanged apart from Accept', () => {
   it.each(cases)('%s: the origin still verifies what the function forwards', (_scheme, target) => {
     expect(verify(target).ok).toBe(true);
     const request = runWith(all.handler, target, { Accept: ACCEPT.chrome, 'Save-Data': 'on' });
-    const original = event(target).request;
+    const original = viewerRequest(target).request;
     expect(request.uri).toBe(original.uri);
     expect(request.querystring).toEqual(original.querystring);
     expect(acceptOf(request)).toBe('image/avif,image/webp');
