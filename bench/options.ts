@@ -25,6 +25,12 @@ export interface BenchOptions {
   readonly bursts: boolean;
   /** Print the encoder settings table instead of the side-by-side run. */
   readonly encoders: boolean;
+  /** The CPU-per-first-time-transform case (bench/cpu-per-transform.ts), the cost table's input. */
+  readonly cpuCost: boolean;
+  /** Run only that case. */
+  readonly cpuCostOnly: boolean;
+  /** Passes over its mix (each pass is every image × width × format once). */
+  readonly cpuCostPasses: number;
   /** Extra `serve` flags for the origin, for tuning experiments (e.g. "--concurrency 4"). */
   readonly originArgs: readonly string[];
   readonly command: string;
@@ -33,7 +39,7 @@ export interface BenchOptions {
 const USAGE = `usage: npm run bench -- [--quick] [--images DIR] [--cases jpeg,webp,avif,cover,auto]
                        [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-bursts] [--no-overload]
                        [--overload-connections N] [--origin-args "--concurrency 4"]
-                       [--encoders]`;
+                       [--encoders] [--cpu-cost] [--no-cpu-cost] [--cpu-cost-passes N]`;
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const { values } = parseArgs({
@@ -49,6 +55,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-bursts': { type: 'boolean', default: false },
       'overload-connections': { type: 'string' },
       encoders: { type: 'boolean', default: false },
+      'cpu-cost': { type: 'boolean', default: false },
+      'no-cpu-cost': { type: 'boolean', default: false },
+      'cpu-cost-passes': { type: 'string' },
       'origin-args': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
@@ -89,6 +98,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       ? undefined
       : { connections: values['overload-connections'] ? positiveInteger('--overload-connections')(values['overload-connections']) : 128, seconds: quick ? 6 : 20 },
     encoders: values.encoders,
+    cpuCost: !values['no-cpu-cost'],
+    cpuCostOnly: values['cpu-cost'],
+    cpuCostPasses: values['cpu-cost-passes'] ? positiveInteger('--cpu-cost-passes')(values['cpu-cost-passes']) : quick ? 1 : 5,
     originArgs: values['origin-args']?.split(' ').filter(Boolean) ?? [],
     command: `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`,
   };

@@ -1,4 +1,5 @@
 import { ENCODER_DEFAULTS } from '../origin/src/transform/encoder-settings.js';
+import { type CpuPerTransformResult, renderCpuPerTransform } from './cpu-per-transform.js';
 import type { Machine } from './machine.js';
 import type { BenchOptions } from './options.js';
 import type { OverloadResult } from './overload.js';
@@ -12,6 +13,8 @@ export interface BenchResults {
   readonly versions: Record<TransformContender, Versions>;
   readonly transforms: Measurement<TransformContender>[];
   readonly cheap: Measurement<CheapContender>[];
+  /** CPU per first-time transform, the cost table's input (absent with --no-cpu-cost). */
+  readonly cpuPerTransform?: CpuPerTransformResult | undefined;
   readonly overload: OverloadResult | undefined;
   readonly loadAverageAfter: number;
   readonly seconds: number;
@@ -63,6 +66,7 @@ export function renderReport(results: BenchResults): string {
         '(node:http, undici) then do not reuse the connection: every HEAD here pays for a new TCP connection. curl reuses it.',
     );
   }
+  if (results.cpuPerTransform) sections.push('## CPU per first-time transform (cost input)', renderCpuPerTransform(results.cpuPerTransform));
   if (results.overload) sections.push('## Overload', overloadTable(results.overload));
   sections.push('## Contenders', versionsTable(results.versions));
   return `${sections.join('\n\n')}\n`;

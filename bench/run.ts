@@ -3,10 +3,11 @@
  * (floor), side by side on the same inputs, transforms and concurrency. Every contender and
  * the load generator is its own process. See BENCHMARKS.md.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runBursts, servedRoot } from './bursts.js';
+import { renderCpuPerTransform, runCpuPerTransform } from './cpu-per-transform.js';
 import { runEncoderTable } from './encoder-table.js';
 import { startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
 import { describeMachine } from './machine.js';
@@ -25,6 +26,28 @@ async function main(): Promise<void> {
   const given = parseOptions(process.argv.slice(2));
   if (given.encoders) {
     await runEncoderTable(given, log, OUT_DIR);
+    return;
+  }
+  const meanSourceBytes = given.images.reduce((sum, file) => sum + statSync(path.join(given.root, file)).size, 0) / given.images.length;
+  if (given.cpuCostOnly) {
+    const machine = describeMachine();
+    log(`${given.images.length} images from ${given.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
+    const load = startLoad();
+    try {
+      const result = await runCpuPerTransform(given, load, log, meanSourceBytes);
+      const report = [
+        `# CPU per first-time transform — ${machine.date.slice(0, 10)}`,
+        `Command: \`${given.command}\`. Machine: ${machine.nproc} × ${machine.cpu} (${os.arch()}), ${machine.memoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}, Node ${machine.node}, commit ${machine.commit}.`,
+        renderCpuPerTransform(result),
+      ].join('\n\n');
+      mkdirSync(OUT_DIR, { recursive: true });
+      writeFileSync(path.join(OUT_DIR, 'cpu-per-transform.md'), `${report}\n`);
+      writeFileSync(path.join(OUT_DIR, 'cpu-per-transform.json'), JSON.stringify({ machine, arch: os.arch(), ...result }, null, 2));
+      process.stdout.write(`${report}\n`);
+      log(`written to ${path.relative(process.cwd(), OUT_DIR)}/cpu-per-transform.{md,json}`);
+    } finally {
+      load.stop();
+    }
     return;
   }
   // Contenders serve a scratch copy of the images, beside which the burst case adds new uploads.
@@ -56,6 +79,8 @@ async function main(): Promise<void> {
     // The overload case gets a fresh origin and the machine to itself.
     await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
     ceiling.stop();
+    // Like the overload case, the cost case gets its own origin and the machine to itself.
+    const cpuPerTransform = options.cpuCost ? await runCpuPerTransform(options, load, log, meanSourceBytes) : undefined;
     const overload = options.overload ? await runOverload(options, load, log) : undefined;
 
     const results: BenchResults = {
@@ -64,6 +89,7 @@ async function main(): Promise<void> {
       versions,
       transforms,
       cheap,
+      cpuPerTransform,
       overload,
       loadAverageAfter: os.loadavg()[0]!,
       seconds: (performance.now() - started) / 1000,
