@@ -4,6 +4,7 @@
  *   dist/                    CommonJS JavaScript and .d.ts for lib/, origin/src/ and the CLI in bin/,
  *                            one file per source file (readable stack traces, no duplicated modules)
  *   origin/container/bundle/ the origin as the container runs it: one ESM file made by esbuild
+ *   origin/lambda/bundle/    the origin as the Lambda function runs it: one ESM file, handler.mjs
  *
  * CommonJS because that is what CDK apps load: ts-node and Jest set up by `cdk init` `require()`
  * their dependencies, and Node's ESM `import` of a CommonJS module still gets named exports.
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { bundleOrigin, CONTAINER_BUNDLE_DIR } from '../origin/bundle.js';
+import { bundleLambdaHandler, bundleOrigin, CONTAINER_BUNDLE_DIR, LAMBDA_BUNDLE_DIR } from '../origin/bundle.js';
 import { bundleModel, MODEL_FILE } from '../origin/src/playground/model-bundle.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +24,8 @@ const DIST = path.join(ROOT, 'dist');
 /** Source folders compiled into dist/, and the files in them that are not part of the package. */
 const SOURCE_DIRS = ['lib', 'origin/src', 'bin'];
 const NOT_SHIPPED = new Set(['bin/app.ts', 'bin/app-settings.ts', 'origin/src/main.ts']);
+/** Entry points that only their bundles carry (the Lambda handler needs the Lambda runtime's globals). */
+const BUNDLED_ONLY = 'origin/src/lambda/';
 /**
  * Plain files read at run time (the CloudFront Function's source is read as text at synth; the
  * playground's page files are served as they are, found through its CommonJS locator).
@@ -35,7 +38,7 @@ async function sourceFiles(): Promise<string[]> {
     for (const entry of await readdir(path.join(ROOT, dir), { recursive: true, withFileTypes: true })) {
       if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
       const file = path.relative(ROOT, path.join(entry.parentPath, entry.name));
-      if (!NOT_SHIPPED.has(file)) files.push(file);
+      if (!NOT_SHIPPED.has(file) && !file.startsWith(BUNDLED_ONLY)) files.push(file);
     }
   }
   return files.sort();
@@ -92,7 +95,7 @@ export async function buildPackage(): Promise<void> {
   await mkdir(staging, { recursive: true });
   try {
     const files = await sourceFiles();
-    await Promise.all([compileJavaScript(files, staging), emitDeclarations(staging), bundleOrigin(CONTAINER_BUNDLE_DIR)]);
+    await Promise.all([compileJavaScript(files, staging), emitDeclarations(staging), bundleOrigins()]);
     const previous = `${DIST}.previous-${process.pid}`;
     await rename(DIST, previous).catch(() => undefined);
     await rename(staging, DIST);
@@ -102,10 +105,17 @@ export async function buildPackage(): Promise<void> {
   }
 }
 
+/** The origin's two bundles: the container's and the Lambda function's. */
+export async function bundleOrigins(): Promise<void> {
+  await Promise.all([bundleOrigin(CONTAINER_BUNDLE_DIR), bundleLambdaHandler(LAMBDA_BUNDLE_DIR)]);
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const started = performance.now();
   const only = process.argv[2];
   if (only === 'container') await bundleOrigin(CONTAINER_BUNDLE_DIR);
+  else if (only === 'lambda') await bundleLambdaHandler(LAMBDA_BUNDLE_DIR);
+  else if (only === 'bundles') await bundleOrigins();
   else await buildPackage();
   process.stdout.write(`built ${only ?? 'package'} in ${Math.round(performance.now() - started)} ms\n`);
 }

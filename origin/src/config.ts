@@ -52,6 +52,11 @@ export interface Limits {
    * pad, border). Each side under 12,000 px still allows 144 MP; this bounds memory and time.
    */
   readonly maxOutputPixels: number;
+  /**
+   * Largest response body (bytes): a transform's encoded output, or an original. Unset: no limit
+   * beyond the others. The Lambda origin sets it, because its streamed responses have a ceiling.
+   */
+  readonly maxResponseBytes?: number;
   readonly requestTimeoutMs: number;
   /** Transforms running at once (each uses libvips threads). */
   readonly concurrency: number;
@@ -117,6 +122,20 @@ export interface OriginConfig {
   readonly playground: boolean;
   /** SVG sources; absent means DEFAULT_SVG (refused). */
   readonly svg?: SvgConfig;
+  /** Metrics as CloudWatch embedded-metric-format lines on stdout; absent means DEFAULT_EMF (off). */
+  readonly emf?: EmfConfig;
+}
+
+/** CloudWatch embedded-metric-format output (observability/emf.ts); the metric names are in observability/emf-catalogue.ts. */
+export interface EmfConfig {
+  /** Write the lines to stdout, where the awslogs driver (or Lambda) sends them to CloudWatch Logs. */
+  readonly enabled: boolean;
+  /** CloudWatch namespace of every metric. */
+  readonly namespace: string;
+  /** Value of the `Service` dimension: one per deployment, so two stacks in one account never mix their numbers. */
+  readonly service: string;
+  /** How often the batched lines are written (ms): at most one line per metric set per interval. */
+  readonly intervalMs: number;
 }
 
 /** SVG sources (docs/url-grammar.md, "SVG sources"): off unless enabled. */

@@ -16,6 +16,7 @@ export type ErrorTag =
   | 'unsupported_source_format'
   | 'source_too_large'
   | 'output_too_large'
+  | 'response_too_large'
   | 'request_timeout'
   | 'source_fetch_error'
   | 'source_integrity_error'
@@ -61,6 +62,9 @@ export const errors = {
     new ImageCdnError('unsupported_source_format', 415, `source "${path}" is not a decodable image`),
   sourceTooLarge: (what: string) => new ImageCdnError('source_too_large', 413, what),
   outputTooLarge: (what: string) => new ImageCdnError('output_too_large', 400, what),
+  /** The answer itself (a transform's output, or an original) is over `maxResponseBytes`. */
+  responseTooLarge: (bytes: number, max: number) =>
+    new ImageCdnError('response_too_large', 413, `the answer is ${bytes} bytes; the limit is ${max} (maxResponseBytes)`),
   operationTooCostly: (what: string) => new ImageCdnError('operation_too_costly', 400, what),
   uriTooLong: (length: number, max: number) =>
     new ImageCdnError('uri_too_long', 414, `the request target is ${length} bytes; the limit is ${max}`),

@@ -5,6 +5,7 @@ import {
   dropUndefined,
   resolveConfig,
   type CacheControlConfig,
+  type EmfConfig,
   type GrammarName,
   type HttpSourceConfig,
   type Limits,
@@ -62,6 +63,11 @@ export interface ImageHandlerOptions {
   readonly playground?: boolean;
   /** SVG sources (off unless `enabled`). */
   readonly svg?: Partial<SvgConfig>;
+  /**
+   * Metrics as CloudWatch embedded-metric-format lines on stdout (off unless `enabled`):
+   * `namespace`, `service` (the `Service` dimension) and `intervalMs` between batches.
+   */
+  readonly emf?: Partial<EmfConfig>;
   /**
    * Where access-log lines and unexpected errors go: a pino logger or alike. `false`: no access
    * log. Default: JSON lines on stdout.

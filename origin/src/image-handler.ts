@@ -5,6 +5,8 @@ import { ImageHandlerOptionsError, resolveHandlerOptions, type ImageHandlerOptio
 import { createFetchDoor, type FetchHandler } from './http/fetch-door.js';
 import { createImageOrigin, type ImageOrigin, type OriginLogger } from './http/image-origin.js';
 import { createNodeDoor, type NodeRequestHandler } from './http/node-door.js';
+import type { EmfFlusher } from './observability/emf.js';
+import { stdoutLines } from './observability/stdout.js';
 import { EMPTY_VARIANTS, loadVariants } from './pipeline/variants.js';
 import { tuneRuntime } from './runtime.js';
 import { checkSigningKeys } from './signing/keys.js';
@@ -33,6 +35,15 @@ export interface ImageHandler extends NodeRequestHandler {
   readonly ready: Promise<void>;
   /** This handler's Prometheus registry: its own, never prom-client's global one (merge it, or serve it). */
   readonly metrics: Registry;
+  /**
+   * The CloudWatch embedded-metric-format publisher when the `emf` option turns it on, else
+   * undefined. It writes its batched lines to stdout every `emf.intervalMs` on its own, and
+   * `close()` writes the rest. `flush()` writes now; `flushIfDue()` writes only when an interval
+   * has passed: call it at the end of each invocation where the process may be frozen between
+   * requests (Lambda), since a frozen process runs no timers. Both resolve once the lines are
+   * handed to the stdout stream (await them before the invocation ends).
+   */
+  readonly emf: EmfFlusher | undefined;
   /**
    * Refuses new requests (503), waits for the ones being answered (bounded by the request
    * timeout), then drops the decoded-source cache and closes source connections. Call it once
@@ -91,6 +102,7 @@ export function imageHandlerOf(origin: ImageOrigin): ImageHandler {
     fetch: createFetchDoor(origin),
     ready: origin.ready,
     metrics: origin.metrics.registry,
+    emf: origin.emf,
     close: () => origin.close(),
     origin,
   });
@@ -98,7 +110,7 @@ export function imageHandlerOf(origin: ImageOrigin): ImageHandler {
 
 /** What a source does not tell the client (a refused address) is logged, with or without an access log. */
 const sourceLogger = (logger: OriginLogger | false | undefined): { logger?: OriginLogger } =>
-  logger === false ? {} : { logger: logger ?? pino({ base: undefined }) };
+  logger === false ? {} : { logger: logger ?? pino({ base: undefined }, stdoutLines()) };
 
 /** Variants and signing keys are options too: their failures name the problem as the others do. */
 function orThrow<T>(result: Result<T>): T {

@@ -25,12 +25,14 @@ export { ImageHandlerOptionsError, type ImageHandlerOptions } from './handler-op
 export type { FetchHandler } from './http/fetch-door.js';
 export type { NextFunction, NodeRequestHandler } from './http/node-door.js';
 export type { OriginLogger } from './http/image-origin.js';
+export type { EmfFlusher } from './observability/emf.js';
 export { ERROR_TAG_HEADER } from './http/error-response.js';
 export { ImageCdnError, isImageCdnError, type ErrorTag } from './errors.js';
 export {
   DEFAULT_CACHE_CONTROL,
   GRAMMAR_NAMES,
   type CacheControlConfig,
+  type EmfConfig,
   type GrammarName,
   type HttpSourceConfig,
   type Limits,

@@ -92,4 +92,14 @@ describe('the packed tarball', () => {
     }
     expect(files.filter((file) => file.includes('node_modules'))).toEqual([]);
   });
+
+  it('carries the Lambda origin\'s bundle, which its asset completes with sharp from the container\'s lockfile', () => {
+    expect(files.filter((file) => file.startsWith('origin/lambda/')).sort()).toEqual([
+      'origin/lambda/bundle/handler.mjs',
+      'origin/lambda/bundle/handler.mjs.LEGAL.txt',
+      'origin/lambda/bundle/handler.mjs.map',
+    ]);
+    // Bundled only: the handler needs the Lambda runtime's globals, so dist/ has no copy of it.
+    expect(files.filter((file) => file.startsWith('dist/origin/src/lambda/'))).toEqual([]);
+  });
 });

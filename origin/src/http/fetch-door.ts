@@ -7,6 +7,15 @@ import type { OriginRequest, OriginResponse } from './types.js';
 /** Request in, Response out: Hono, Next.js route handlers, Bun and Deno style servers. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
+/**
+ * The fetch door as an adapter that receives the raw request target uses it: `target` is the path
+ * and query exactly as received. A Request's URL has been through WHATWG URL parsing, which
+ * resolves dot segments (`/a/../b`, `/a/%2e%2e/b`) and turns backslashes into slashes, where the
+ * origin judges the target as sent (400 `source_forbidden` for a dot segment). A `target` that is
+ * not a string (a framework's own second argument) is ignored.
+ */
+export type TargetedFetchHandler = (request: Request, target?: string) => Promise<Response>;
+
 type ResponseBody = ConstructorParameters<typeof Response>[0];
 
 /** Statuses whose Response must not have a body (the Fetch standard's null body statuses). */
@@ -18,10 +27,10 @@ const NULL_BODY_STATUSES: ReadonlySet<number> = new Set([101, 103, 204, 205, 304
  * request target is the URL's path and query, so a framework that mounts the handler under a
  * path must hand it the URL with that path removed (Hono's `app.mount` does).
  */
-export function createFetchDoor(origin: ImageOrigin): FetchHandler {
-  return async (request) => {
+export function createFetchDoor(origin: ImageOrigin): TargetedFetchHandler {
+  return async (request, target) => {
     const started = performance.now();
-    const originRequest = originRequestOf(request);
+    const originRequest = originRequestOf(request, typeof target === 'string' ? target : undefined);
     const { response } = await origin.answer(originRequest);
     const logSent = origin.account(originRequest, response, started);
     try {
@@ -39,11 +48,11 @@ export function createFetchDoor(origin: ImageOrigin): FetchHandler {
   };
 }
 
-function originRequestOf(request: Request): OriginRequest {
+function originRequestOf(request: Request, target: string | undefined): OriginRequest {
   const { pathname, search } = new URL(request.url);
   return {
     method: request.method,
-    url: `${pathname}${search}`,
+    url: target ?? `${pathname}${search}`,
     // Headers.get joins repeated headers with ", ", as the core expects.
     header: (name) => request.headers.get(name) ?? undefined,
   };

@@ -113,10 +113,7 @@ export class OriginHandler {
       {
         onCoalesced: () => deps.metrics.coalesced.inc(),
         onDropped: () => deps.metrics.dropped.inc(),
-        onDepthChange: (waiting, running) => {
-          deps.metrics.queueWaiting.set(waiting);
-          deps.metrics.queueRunning.set(running);
-        },
+        onDepthChange: (waiting, running) => deps.metrics.setQueueDepth(waiting, running),
       },
     );
   }
@@ -144,6 +141,7 @@ export class OriginHandler {
   private failure(error: unknown, request: OriginRequest): OriginResponse {
     if (error instanceof ImageCdnError) {
       if (error.tag === 'overloaded') this.deps.metrics.rejected.inc();
+      if (error.tag === 'request_timeout') this.deps.metrics.timedOut.inc();
       return errorResponse(error, this.deps.config.cacheControl, request.method === 'HEAD');
     }
     this.deps.onBug?.(error, request);
@@ -278,6 +276,7 @@ export class OriginHandler {
         deadline,
       );
       const result = await job.promise;
+      checkResponseSize(result.data.length, config.limits.maxResponseBytes);
       return {
         status: 200,
         headers: {
@@ -310,9 +309,12 @@ export class OriginHandler {
       open: async () => {
         const opening = performance.now();
         const signal = AbortSignal.timeout(Math.max(1, Math.ceil(deadline - opening)));
-        const body = await resolved.open({ signal, maxBytes: limits.maxSourceBytes });
-        fetchMs = performance.now() - opening;
-        return body;
+        try {
+          return await resolved.open({ signal, maxBytes: limits.maxSourceBytes });
+        } finally {
+          fetchMs = performance.now() - opening;
+          this.deps.metrics.observeSourceFetch(fetchMs);
+        }
       },
       // The ETag seed changes with the bytes; the source path keeps two mounts' equal seeds apart.
       decoded: {
@@ -339,9 +341,8 @@ export class OriginHandler {
       data = output.data;
       timings = { header: output.timings.header, transform: output.timings.pipeline };
     }
-    const elapsed = (performance.now() - started) / 1000;
     this.deps.metrics.transforms.inc({ format });
-    this.deps.metrics.transformDuration.observe(elapsed);
+    this.deps.metrics.observeTransform(performance.now() - started);
     return { data, timings: { fetch: fetchMs, ...timings } };
   }
 
@@ -366,6 +367,8 @@ export class OriginHandler {
     // The same key as the decoded-source cache's (execute), so a transform's sniff serves here too.
     const version = sourceVersionKey(sourcePath, meta.etagSeed);
     const bodyless = request.method === 'HEAD' || request.header('if-none-match') !== undefined || request.header('if-modified-since') !== undefined;
+    // Known from the metadata: refused before a byte is read.
+    if (!bodyless) checkResponseSize(meta.size, config.limits.maxResponseBytes);
     let opened: OpenedOriginal | undefined = bodyless ? undefined : await openOriginal(version, resolved, read);
     try {
       const sniffed = opened?.sniffed ?? (await sniffOriginal(version, resolved, read));
@@ -385,6 +388,7 @@ export class OriginHandler {
       if (request.method === 'HEAD') return { status: 200, headers, outcome: 'head' };
       opened ??= await openOriginal(version, resolved, read);
       if (opened.sniffed.format !== sniffed.format) throw errors.fetchFailed(sourcePath, 'it changed while being read; retry');
+      checkResponseSize(opened.length ?? meta.size, config.limits.maxResponseBytes);
       const served = opened;
       opened = undefined; // the response owns the body now
       return {
@@ -419,6 +423,11 @@ function decodePath(pathname: string): string {
   } catch {
     throw errors.malformedUrl(`invalid percent-encoding in "${pathname.slice(0, 200)}"`);
   }
+}
+
+/** An answer over `maxResponseBytes` (when set) is a 413, decided before any of it is sent. */
+function checkResponseSize(bytes: number | undefined, max: number | undefined): void {
+  if (max !== undefined && bytes !== undefined && bytes > max) throw errors.responseTooLarge(bytes, max);
 }
 
 /** RFC 9110 §15.4.5: a 304 carries the validators and caching headers, not the content ones. */

@@ -2,6 +2,8 @@ import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
 import type { OriginConfig } from '../config.js';
 import { errors } from '../errors.js';
+import { EmfPublisher, type EmfFlusher } from '../observability/emf.js';
+import { stdoutLines } from '../observability/stdout.js';
 import { EMPTY_VARIANTS, type VariantTable } from '../pipeline/variants.js';
 import type { MountTable } from '../sources/mounts.js';
 import type { Source } from '../sources/types.js';
@@ -29,6 +31,8 @@ export interface ImageOriginDeps {
   readonly logger?: OriginLogger | false;
   /** Also report the process (CPU, memory, event loop, GC) in this origin's registry. */
   readonly processMetrics?: boolean;
+  /** Where EMF lines go when `config.emf` turns them on, one whole line per call; default: stdout. */
+  readonly emfWrite?: (line: string) => void;
 }
 
 /** Liveness and Prometheus: answered by every door, on these exact targets (no query). */
@@ -47,6 +51,8 @@ export interface ImageOrigin {
   readonly config: OriginConfig;
   readonly handler: OriginHandler;
   readonly metrics: OriginMetrics;
+  /** The CloudWatch EMF publisher, when `config.emf` turns it on. */
+  readonly emf: EmfFlusher | undefined;
   /** Settles once every source can serve; rejects with why one never will. */
   readonly ready: Promise<void>;
   /** The response to one request; never rejects (an unexpected failure becomes a tagged 500). */
@@ -77,9 +83,12 @@ export interface ImageOrigin {
 export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): ImageOrigin {
   const metrics = new OriginMetrics({ processMetrics: deps.processMetrics ?? false });
   const capabilities = probeCapabilities();
-  const accessLog = deps.logger === false ? undefined : deps.logger ?? (config.accessLog ? pino({ base: undefined }) : undefined);
+  const accessLog = deps.logger === false ? undefined : deps.logger ?? (config.accessLog ? pino({ base: undefined }, stdoutLines()) : undefined);
   let bugLog: OriginLogger | undefined = accessLog;
-  const reportBug = (error: unknown, url: string) => (bugLog ??= pino()).error({ err: error, url }, 'unexpected error');
+  const reportBug = (error: unknown, url: string) => (bugLog ??= pino({}, stdoutLines())).error({ err: error, url }, 'unexpected error');
+  const emf = config.emf?.enabled
+    ? new EmfPublisher(metrics, { ...config.emf, ...(deps.emfWrite && { write: deps.emfWrite }), onError: (error) => reportBug(error, 'emf') })
+    : undefined;
 
   const handler = new OriginHandler({
     config,
@@ -123,6 +132,7 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
     config,
     handler,
     metrics,
+    emf,
     ready,
     reportBug,
     async answer(request) {
@@ -162,6 +172,8 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
         if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
         handler.decoded.clear();
         await Promise.allSettled(sources.map((source) => source.close?.()));
+        // Last: every answer has been counted by now.
+        await emf?.close();
       })();
       return closing;
     },

@@ -2,12 +2,16 @@
  * The defaults and bounds the settings registry uses, on their own so that config.ts can re-export
  * them while it also re-exports modules built on the registry (no import cycle).
  */
-import type { CacheControlConfig, HttpSourceConfig, Limits, SvgConfig } from '../config.js';
+import type { CacheControlConfig, EmfConfig, HttpSourceConfig, Limits, SvgConfig } from '../config.js';
+import { EMF_DEFAULT_NAMESPACE } from '../observability/emf-catalogue.js';
 
 export type GrammarName = 'cloudflare' | 'imgix' | 'cloudinary' | 'imagekit';
 export const GRAMMAR_NAMES: readonly GrammarName[] = ['cloudflare', 'imgix', 'cloudinary', 'imagekit'];
 
 export const DEFAULT_SVG: SvgConfig = { enabled: false, maxBytes: 256 * 1024, maxElements: 5_000 };
+
+/** Metrics as CloudWatch embedded-metric-format lines: off unless asked (the CDK constructs turn them on). */
+export const DEFAULT_EMF: EmfConfig = { enabled: false, namespace: EMF_DEFAULT_NAMESPACE, service: 'image-cdn', intervalMs: 10_000 };
 
 export const DEFAULT_VERSION_PATTERN = '^/v[0-9]{1,6}/';
 

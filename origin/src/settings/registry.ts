@@ -9,8 +9,10 @@
  */
 import os from 'node:os';
 import { ALB_IDLE_TIMEOUT_MS, HEADERS_TIMEOUT_MS } from '../http/keep-alive.js';
+import { EMF_SERVICE_DIMENSION } from '../observability/emf-catalogue.js';
 import {
   DEFAULT_CACHE_CONTROL,
+  DEFAULT_EMF,
   DEFAULT_HTTP_SOURCE,
   DEFAULT_LIMITS,
   DEFAULT_SVG,
@@ -52,6 +54,23 @@ const cacheControlValue = text({
   expects: 'a non-empty Cache-Control value',
   // eslint-disable-next-line no-control-regex
   check: (value) => (/[\u0000-\u001f\u007f]/.test(value) ? 'must not contain control characters or line breaks' : undefined),
+});
+
+/** CloudWatch's rules for a namespace: 1-255 of these characters, not starting with ":", and never "AWS/" (AWS's own). */
+const cloudWatchNamespace = text({
+  expects: 'a CloudWatch namespace',
+  check: (name) =>
+    !/^[0-9A-Za-z._\-/#: ]{1,255}$/.test(name) || name.startsWith(':')
+      ? 'must be 1-255 characters of A-Z, a-z, 0-9, ".", "-", "_", "/", "#", ":" and space, not starting with ":"'
+      : name.startsWith('AWS/')
+        ? 'must not start with "AWS/", which is reserved for AWS services'
+        : undefined,
+});
+
+/** CloudWatch's rules for a dimension value: 1-1024 printable ASCII characters. */
+const dimensionValue = text({
+  expects: 'a CloudWatch dimension value',
+  check: (value) => (/^[\x20-\x7e]{1,1024}$/.test(value) ? undefined : 'must be 1-1024 printable ASCII characters'),
 });
 
 /** Ordered as the docs table shows them; within a config-file object, as its errors list the keys. */
@@ -113,6 +132,11 @@ export const SETTINGS = {
     flag: '--max-output-pixels <n>', env: 'IMAGE_CDN_MAX_OUTPUT_PIXELS', file: 'limits.maxOutputPixels', default: DEFAULT_LIMITS.maxOutputPixels,
     doc: 'largest output, width × height × frames, after resize, pad and border → 400 `output_too_large`',
   }),
+  maxResponseBytes: setting(integer(1), {
+    flag: '--max-response-bytes <n>', env: 'IMAGE_CDN_MAX_RESPONSE_BYTES', file: 'limits.maxResponseBytes',
+    defaultDoc: 'none (the Lambda origin sets its streamed-response limit)',
+    doc: 'largest response body in bytes, a transform\'s output or an original → 413 `response_too_large`',
+  }),
   requestTimeoutMs: setting(integer(1), {
     flag: '--request-timeout <ms>', env: 'IMAGE_CDN_REQUEST_TIMEOUT_MS', file: 'limits.requestTimeoutMs', default: DEFAULT_LIMITS.requestTimeoutMs,
     doc: 'request deadline (ms) → 504',
@@ -149,6 +173,23 @@ export const SETTINGS = {
   accessLog: setting(yesNo, {
     flag: '--access-log', env: 'IMAGE_CDN_ACCESS_LOG', file: 'accessLog', default: true,
     doc: 'JSON access log lines on stdout',
+  }),
+  emf: setting(yesNo, {
+    flag: '--emf', env: 'IMAGE_CDN_EMF', file: 'emf.enabled', default: DEFAULT_EMF.enabled,
+    defaultDoc: '`false` (the CDK constructs turn it on)',
+    doc: 'metrics as CloudWatch embedded-metric-format lines on stdout, batched ([architecture.md](architecture.md#metrics-in-cloudwatch-emf))',
+  }),
+  emfNamespace: setting(cloudWatchNamespace, {
+    flag: '--emf-namespace <name>', env: 'IMAGE_CDN_EMF_NAMESPACE', file: 'emf.namespace', default: DEFAULT_EMF.namespace,
+    doc: 'CloudWatch namespace of the EMF metrics',
+  }),
+  emfService: setting(dimensionValue, {
+    flag: '--emf-service <name>', env: 'IMAGE_CDN_EMF_SERVICE', file: 'emf.service', default: DEFAULT_EMF.service,
+    doc: `value of the \`${EMF_SERVICE_DIMENSION}\` dimension every EMF metric carries: one per deployment`,
+  }),
+  emfIntervalMs: setting(integer(1_000, 60_000), {
+    flag: '--emf-interval <ms>', env: 'IMAGE_CDN_EMF_INTERVAL_MS', file: 'emf.intervalMs', default: DEFAULT_EMF.intervalMs,
+    doc: 'how often EMF lines are written (ms): at most one line per metric set per interval, none when nothing changed',
   }),
   playground: setting(yesNo, {
     flag: '--playground', env: 'IMAGE_CDN_PLAYGROUND', file: 'playground', default: false,
@@ -243,6 +284,7 @@ export const GROUPS: Readonly<Record<string, { readonly optional: boolean }>> = 
   svg: { optional: true },
   signing: { optional: true },
   httpSource: { optional: true },
+  emf: { optional: true },
 };
 
 type TopKey<P> = P extends `${infer Head}.${string}` ? Head : P;
