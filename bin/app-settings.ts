@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from 'aws-cdk-lib';
 import type { ImageCdnStackProps } from '../lib/cdk/image-cdn-stack.js';
+import { OriginCompute, type OriginComputeKind } from '../lib/cdk/origin-compute.js';
 import { URL_GRAMMARS, type UrlGrammar } from '../lib/cdk/viewer-request-function.js';
 import { envVar } from '../origin/src/settings/registry.js';
 import { readYesNo } from '../origin/src/settings/yes-no.js';
@@ -18,6 +19,7 @@ export const APP_SETTINGS = {
   domainName: { context: 'domainName', env: 'IMAGE_CDN_DOMAIN_NAME' },
   certificateArn: { context: 'certificateArn', env: 'IMAGE_CDN_CERTIFICATE_ARN' },
   originShieldRegion: { context: 'originShieldRegion', env: 'IMAGE_CDN_ORIGIN_SHIELD_REGION' },
+  compute: { context: 'compute', env: 'IMAGE_CDN_COMPUTE' },
   cpu: { context: 'taskCpu', env: 'IMAGE_CDN_TASK_CPU' },
   memoryLimitMiB: { context: 'taskMemory', env: 'IMAGE_CDN_TASK_MEMORY' },
   minTasks: { context: 'minTasks', env: 'IMAGE_CDN_MIN_TASKS' },
@@ -37,6 +39,9 @@ export const APP_SETTINGS = {
 
 type SettingName = keyof typeof APP_SETTINGS;
 const NUMERIC: ReadonlySet<SettingName> = new Set(['cpu', 'memoryLimitMiB', 'minTasks', 'maxTasks']);
+const COMPUTES: readonly OriginComputeKind[] = ['fargate', 'lambda'];
+/** The settings of the Fargate origin's network and tasks, which a Lambda origin does not have. */
+const FARGATE_SETTINGS: readonly SettingName[] = ['cpu', 'memoryLimitMiB', 'minTasks', 'maxTasks', 'vpcId'];
 
 export interface AppSettings {
   readonly stackName: string;
@@ -114,6 +119,17 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
   };
   for (const name of NUMERIC) integer(name);
 
+  const compute = text('compute');
+  if (compute !== undefined && !COMPUTES.includes(compute as OriginComputeKind)) {
+    throw new AppSettingsError(`${where('compute')} must be 'fargate' or 'lambda', got '${compute}'`);
+  }
+  if (compute === 'lambda') {
+    const fargateOnly = FARGATE_SETTINGS.find((name) => raw(name) !== undefined);
+    if (fargateOnly !== undefined) {
+      throw new AppSettingsError(`${where(fargateOnly)} is a setting of the Fargate origin, but ${where('compute')} is 'lambda'; leave it out`);
+    }
+  }
+
   const vpcId = text('vpcId');
   // A VPC lookup needs a concrete environment; otherwise stay environment-agnostic so synth needs no credentials.
   const account = text('account') ?? (vpcId !== undefined ? env.CDK_DEFAULT_ACCOUNT : undefined);
@@ -133,6 +149,7 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
   }
 
   const imageCdn = {
+    ...optional('compute', compute === undefined ? undefined : compute === 'lambda' ? OriginCompute.lambda() : OriginCompute.fargate()),
     ...optional('grammars', grammarList()),
     ...optional('imagekitEndpoint', text('imagekitEndpoint')),
     ...optional('variants', variantTable()),

@@ -56,7 +56,7 @@ export class ImageCdnStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ImageCdnStackProps = {}) {
     super(scope, id, {
-      description: 'image-cdn: CloudFront + sharp origin on ECS Fargate + S3 sources',
+      description: `image-cdn: CloudFront + sharp origin on ${props.imageCdn?.compute?.kind === 'lambda' ? 'AWS Lambda' : 'ECS Fargate'} + S3 sources`,
       ...props,
     });
     const bucket = props.bucketName !== undefined ? s3.Bucket.fromBucketName(this, 'SourceBucket', props.bucketName) : undefined;

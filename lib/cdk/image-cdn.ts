@@ -5,15 +5,21 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AcceptAwareCachePolicy } from './accept-aware-cache-policy.js';
 import { DEFAULT_CACHE_TAG_HEADER } from '../../origin/src/cache-tag.js';
 import { envVar } from '../../origin/src/settings/registry.js';
 import { CloudFrontIngress } from './cloudfront-ingress.js';
+import { allowInvocationThroughUrl, functionUrlOrigin } from './function-url-access.js';
+import { ImageOriginFunction } from './image-origin-function.js';
 import { type ImageOriginOptions, ImageOriginService, ORIGIN_LISTENER_PORT } from './image-origin-service.js';
 import { ImageResponseHeaders, type ImageResponseHeadersOptions } from './image-response-headers.js';
+import { ImageCdnMonitoring, type ImageCdnMonitoringOptions } from './monitoring/index.js';
 import { acknowledge } from './nag.js';
+import { FargateCompute, fargateSettings, LambdaCompute, OriginCompute, type OriginComputeKind, rejectFargateSettings } from './origin-compute.js';
 import { grantSourcePut } from './source-put-grant.js';
 import { type ImageUrlOptions, resolveUrlOptions } from './url-options.js';
 import { ImageCdnValidationError, ORIGIN_READ_TIMEOUT_MARGIN, validateDomain, validateOriginShieldRegion } from './validation.js';
@@ -31,6 +37,15 @@ const PRIVATE_BUCKET: s3.BucketProps = {
 };
 
 export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions, ImageResponseHeadersOptions {
+  /**
+   * Where the origin runs: `OriginCompute.fargate()` (tasks behind an internal load balancer) or
+   * `OriginCompute.lambda()` (a function behind a streaming function URL, nothing running while
+   * idle). The Fargate-only props (`vpc`, `cluster`, `image`, `cpuArchitecture`, `cpu`,
+   * `memoryLimitMiB`, `minTasks`, `maxTasks`, the scaling targets, `loadBalancerIdleTimeout`,
+   * `readonlyRootFilesystem`, `cloudFrontPrefixListId`) are errors under Lambda.
+   * @default OriginCompute.fargate()
+   */
+  readonly compute?: OriginCompute;
   /**
    * An existing bucket to serve sources from. The origin gets read access to `sourcePrefix`
    * in it and nothing else; its policy and encryption are left as they are.
@@ -98,37 +113,64 @@ export interface ImageCdnProps extends ImageOriginOptions, ImageUrlOptions, Imag
    * @default - admit only CloudFront's VPC-origin security group of this VPC
    */
   readonly cloudFrontPrefixListId?: string;
+  /**
+   * A CloudWatch dashboard, five alarms (each tunable, with an optional SNS topic for their
+   * actions), the distribution's additional metrics and saved access-log queries; the origin writes
+   * its metrics as EMF lines either way. docs/operations.md says what each shows and what to do.
+   * @default - all of them, with their defaults
+   */
+  readonly monitoring?: ImageCdnMonitoringOptions | false;
 }
 
 /**
  * A complete image CDN: CloudFront (HTTP/2 and HTTP/3, Accept-aware cache key, viewer-request
- * function, cache tags, CORS and security response headers) in front of an internal load
- * balancer reached only through a CloudFront VPC origin, in front of the sharp origin on ECS
- * Fargate reading sources from S3. The URL grammars, variants and signed URLs configure the
- * origin, the function and the cache key alike.
+ * function, cache tags, CORS and security response headers) in front of the sharp origin reading
+ * sources from S3. The origin runs on ECS Fargate behind an internal load balancer reached only
+ * through a CloudFront VPC origin, or (`compute: OriginCompute.lambda()`) in a Lambda function
+ * behind a streaming function URL reached only through an origin access control. The URL grammars,
+ * variants and signed URLs configure the origin, the function and the cache key alike.
  */
 export class ImageCdn extends Construct {
   readonly bucket: s3.IBucket;
   readonly distribution: cloudfront.Distribution;
-  readonly originService: ImageOriginService;
-  readonly service: ecs.FargateService;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /**
+   * Where the origin runs. `'fargate'`: `originService`, `service`, `loadBalancer` and `vpcOrigin`
+   * are set. `'lambda'`: `lambdaOrigin` and `originFunction` are set.
+   */
+  readonly compute: OriginComputeKind;
+  /** The Fargate origin (service, load balancer, VPC, logs), under `OriginCompute.fargate()`. */
+  readonly originService?: ImageOriginService;
+  readonly service?: ecs.FargateService;
+  readonly loadBalancer?: elbv2.ApplicationLoadBalancer;
+  readonly vpcOrigin?: cloudfront.VpcOrigin;
+  /** The Lambda origin (function, function URL, logs, derived deadline), under `OriginCompute.lambda()`. */
+  readonly lambdaOrigin?: ImageOriginFunction;
+  readonly originFunction?: lambda.Function;
+  /** Where the origin logs (the JSON access log, errors and, under Lambda, its EMF metrics), whichever the compute. */
+  readonly originLogGroup: logs.ILogGroup;
+  /** The origin's own deadline for one request, whichever the compute. */
+  readonly requestTimeout: Duration;
   readonly cachePolicy: cloudfront.CachePolicy;
   readonly edgeFunction: cloudfront.Function;
-  readonly vpcOrigin: cloudfront.VpcOrigin;
   /** The response headers policy on the distribution's behaviour, unless every header is switched off. */
   readonly responseHeadersPolicy?: cloudfront.IResponseHeadersPolicy;
   readonly accessLogsBucket?: s3.IBucket;
   readonly sourcePrefix: string;
   /** The response header carrying cache tags, when `cacheTags` is on. */
   readonly cacheTagHeader?: string;
+  /** The dashboard, alarms and saved queries, unless `monitoring: false`. */
+  readonly monitoring?: ImageCdnMonitoring;
 
   constructor(scope: Construct, id: string, props: ImageCdnProps = {}) {
     super(scope, id);
+    const compute = props.compute ?? OriginCompute.fargate();
+    this.compute = compute.kind;
     validateDomain(this, props.domainName, props.certificate?.certificateArn);
     if (props.originShieldRegion !== undefined) validateOriginShieldRegion(this, props.originShieldRegion);
-    if (props.loadBalancerIdleTimeout !== undefined && props.loadBalancerIdleTimeout.toMilliseconds() <= ORIGIN_KEEPALIVE_TIMEOUT.toMilliseconds()) {
-      throw new ImageCdnValidationError(this, `loadBalancerIdleTimeout ${props.loadBalancerIdleTimeout.toMilliseconds() / 1000} s must be longer than CloudFront's ${ORIGIN_KEEPALIVE_TIMEOUT.toSeconds()} s keep-alive to the load balancer`);
+    const fargate = compute instanceof FargateCompute ? fargateSettings(this, props, compute) : undefined;
+    if (!fargate) rejectFargateSettings(this, props);
+    if (fargate?.loadBalancerIdleTimeout !== undefined && fargate.loadBalancerIdleTimeout.toMilliseconds() <= ORIGIN_KEEPALIVE_TIMEOUT.toMilliseconds()) {
+      throw new ImageCdnValidationError(this, `loadBalancerIdleTimeout ${fargate.loadBalancerIdleTimeout.toMilliseconds() / 1000} s must be longer than CloudFront's ${ORIGIN_KEEPALIVE_TIMEOUT.toSeconds()} s keep-alive to the load balancer`);
     }
     this.sourcePrefix = props.sourcePrefix ?? '';
     const url = resolveUrlOptions(this, props);
@@ -138,19 +180,32 @@ export class ImageCdn extends Construct {
     this.bucket = props.bucket ?? this.createSourceBucket(props.bucketRemovalPolicy ?? RemovalPolicy.RETAIN);
 
     // The origin's own options pass straight through; the rest are this construct's choices, resolved above.
-    this.originService = new ImageOriginService(this, 'Origin', {
-      ...props,
+    const resolved = {
       bucket: this.bucket,
-      accessLogsBucket: this.accessLogsBucket,
       grammars: url.grammars,
       imagekitEndpoint: url.imagekitEndpoint,
       variants: url.variants,
       onlyVariants: url.onlyVariants,
       signing: url.signing,
       cacheTagHeader: this.cacheTagHeader,
-    });
-    this.service = this.originService.service;
-    this.loadBalancer = this.originService.loadBalancer;
+    };
+    if (fargate) {
+      this.originService = new ImageOriginService(this, 'Origin', { ...props, ...fargate, accessLogsBucket: this.accessLogsBucket, ...resolved });
+      this.service = this.originService.service;
+      this.loadBalancer = this.originService.loadBalancer;
+      this.originLogGroup = this.originService.logGroup;
+      this.requestTimeout = this.originService.requestTimeout;
+    } else {
+      const { sourcePrefix, decodedSourceMemory, requestTimeout, logRetention, environment } = props;
+      this.lambdaOrigin = new ImageOriginFunction(this, 'Origin', {
+        sourcePrefix, decodedSourceMemory, requestTimeout, logRetention, environment,
+        ...(compute as LambdaCompute).props,
+        ...resolved,
+      });
+      this.originFunction = this.lambdaOrigin.function;
+      this.originLogGroup = this.lambdaOrigin.logGroup;
+      this.requestTimeout = this.lambdaOrigin.requestTimeout;
+    }
 
     const versionPattern = props.environment?.[envVar('versionPattern')];
     const caching = new AcceptAwareCachePolicy(this, 'CachePolicy', {
@@ -164,19 +219,24 @@ export class ImageCdn extends Construct {
     this.cachePolicy = caching.cachePolicy;
     this.edgeFunction = caching.edgeFunction;
 
-    // HTTP inside the VPC: CloudFront terminates viewer TLS, and VPC-origin traffic never leaves AWS's network.
-    this.vpcOrigin = new cloudfront.VpcOrigin(this, 'VpcOrigin', {
-      endpoint: cloudfront.VpcOriginEndpoint.applicationLoadBalancer(this.loadBalancer),
-      httpPort: ORIGIN_LISTENER_PORT,
-      protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
-      // VPC origin names are account-wide, like cache policy names: the region keeps a stack deployable twice.
-      vpcOriginName: `${Names.uniqueResourceName(this, { maxLength: 40 })}-${Stack.of(this).region}`,
-    });
-    const origin = origins.VpcOrigin.withVpcOrigin(this.vpcOrigin, {
-      readTimeout: this.originService.requestTimeout.plus(ORIGIN_READ_TIMEOUT_MARGIN),
-      keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
-      ...(props.originShieldRegion !== undefined && { originShieldRegion: props.originShieldRegion }),
-    });
+    let origin: cloudfront.IOrigin;
+    if (this.loadBalancer) {
+      // HTTP inside the VPC: CloudFront terminates viewer TLS, and VPC-origin traffic never leaves AWS's network.
+      this.vpcOrigin = new cloudfront.VpcOrigin(this, 'VpcOrigin', {
+        endpoint: cloudfront.VpcOriginEndpoint.applicationLoadBalancer(this.loadBalancer),
+        httpPort: ORIGIN_LISTENER_PORT,
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTP_ONLY,
+        // VPC origin names are account-wide, like cache policy names: the region keeps a stack deployable twice.
+        vpcOriginName: `${Names.uniqueResourceName(this, { maxLength: 40 })}-${Stack.of(this).region}`,
+      });
+      origin = origins.VpcOrigin.withVpcOrigin(this.vpcOrigin, {
+        readTimeout: this.requestTimeout.plus(ORIGIN_READ_TIMEOUT_MARGIN),
+        keepaliveTimeout: ORIGIN_KEEPALIVE_TIMEOUT,
+        ...(props.originShieldRegion !== undefined && { originShieldRegion: props.originShieldRegion }),
+      });
+    } else {
+      origin = functionUrlOrigin(this, this.lambdaOrigin!, props.originShieldRegion);
+    }
 
     this.responseHeadersPolicy = new ImageResponseHeaders(this, 'ResponseHeaders', props).policy;
 
@@ -204,19 +264,40 @@ export class ImageCdn extends Construct {
       cfnDistribution.addPropertyOverride('DistributionConfig.CacheTagConfig', { HeaderName: this.cacheTagHeader });
     }
 
-    new CloudFrontIngress(this, 'CloudFrontIngress', {
-      vpc: this.originService.vpc,
-      target: this.loadBalancer,
-      port: ORIGIN_LISTENER_PORT,
-      after: this.distribution,
-      ...(props.cloudFrontPrefixListId !== undefined && { prefixListId: props.cloudFrontPrefixListId }),
-    });
+    if (this.originService && this.loadBalancer) {
+      new CloudFrontIngress(this, 'CloudFrontIngress', {
+        vpc: this.originService.vpc,
+        target: this.loadBalancer,
+        port: ORIGIN_LISTENER_PORT,
+        after: this.distribution,
+        ...(props.cloudFrontPrefixListId !== undefined && { prefixListId: props.cloudFrontPrefixListId }),
+      });
+    } else {
+      allowInvocationThroughUrl(this.distribution, this.originFunction!);
+    }
 
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId, description: 'CloudFront distribution id (for invalidations)' });
     new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: 'CloudFront domain name serving the images' });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'S3 bucket holding the source images' });
 
     this.acknowledgeDistributionFindings(props);
+    if (props.monitoring !== false) this.monitoring = this.createMonitoring(props.monitoring ?? {});
+  }
+
+  /** Reads the metrics the origin writes, under whichever compute: the origin construct names them. */
+  private createMonitoring(options: ImageCdnMonitoringOptions): ImageCdnMonitoring {
+    const origin = this.originService ?? this.lambdaOrigin!;
+    return new ImageCdnMonitoring(this, 'Monitoring', {
+      ...options,
+      distribution: this.distribution,
+      compute: this.originService
+        ? { service: this.originService.service, targetGroup: this.originService.targetGroup }
+        : { function: this.originFunction! },
+      namespace: origin.metricsNamespace,
+      service: origin.metricsService,
+      requestTimeout: this.requestTimeout,
+      logGroup: this.originLogGroup,
+    });
   }
 
   /** Lets `grantee` invalidate cached paths and follow the invalidation until it completes. */

@@ -1,21 +1,22 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Names, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { acknowledge, wildcardResourceFinding } from './nag.js';
+import { acknowledge } from './nag.js';
+import { originEnvironment, validateOriginSettings } from './origin-environment.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
 import { ALB_IDLE_TIMEOUT_MS } from '../../origin/src/http/keep-alive.js';
+import { EMF_DEFAULT_NAMESPACE } from '../../origin/src/observability/emf-catalogue.js';
 import { envVar } from '../../origin/src/settings/registry.js';
-import { environmentFor } from '../../origin/src/settings/to-env.js';
+import { grantSourceRead } from './source-read-grant.js';
 import { taskSecurityGroup } from './task-egress.js';
-import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions, urlOptionsEnvironment } from './url-options.js';
+import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions } from './url-options.js';
 import {
   ImageCdnValidationError,
   validatePercent,
@@ -154,6 +155,12 @@ export interface ImageOriginServiceProps extends ImageOriginOptions, ImageUrlOpt
    */
   readonly cacheTagHeader?: string;
   /**
+   * The `Service` dimension of the origin's CloudWatch embedded-metric-format metrics (EMF, on for
+   * the tasks: `IMAGE_CDN_EMF`), which `ImageCdnMonitoring` reads.
+   * @default - a name unique to this construct (its path)
+   */
+  readonly metricsService?: string;
+  /**
    * Subnets for the tasks and the internal load balancer; they must be private.
    * @default - the VPC's private subnets with egress
    */
@@ -192,6 +199,9 @@ export class ImageOriginService extends Construct {
   readonly requestTimeout: Duration;
   /** The load balancer's idle timeout, which the origin's keep-alive outlasts. */
   readonly loadBalancerIdleTimeout: Duration;
+  /** The CloudWatch namespace and `Service` dimension of the origin's EMF metrics. */
+  readonly metricsNamespace: string;
+  readonly metricsService: string;
 
   constructor(scope: Construct, id: string, props: ImageOriginServiceProps) {
     super(scope, id);
@@ -216,19 +226,13 @@ export class ImageOriginService extends Construct {
     validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
     validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
     const urlOptions = resolveUrlOptions(this, props);
-    const managed = Object.keys(props.environment ?? {}).find((name) => MANAGED_ORIGIN_SETTINGS.includes(name));
-    if (managed === envVar('signingKeys')) {
-      throw new ImageCdnValidationError(this, `environment must not carry ${managed}, which would put the keys in the template; pass signing.secret so ECS reads them from Secrets Manager`);
-    }
-    if (managed !== undefined) {
-      throw new ImageCdnValidationError(this, `environment sets ${managed}, which this construct sets from its props (bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout)`);
-    }
-    if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
-      throw new ImageCdnValidationError(this, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);
-    }
-    if (sourcePrefix.startsWith('/')) {
-      throw new ImageCdnValidationError(this, `sourcePrefix '${sourcePrefix}' must not start with '/'; S3 keys have no leading slash`);
-    }
+    validateOriginSettings(this, { ...props, sourcePrefix }, {
+      names: [...MANAGED_ORIGIN_SETTINGS, ...(['emf', 'emfNamespace', 'emfService'] as const).map(envVar)],
+      setFrom: 'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout, metricsService',
+      keysFrom: 'pass signing.secret so ECS reads them from Secrets Manager',
+    });
+    this.metricsNamespace = EMF_DEFAULT_NAMESPACE;
+    this.metricsService = props.metricsService ?? Names.uniqueResourceName(this, { maxLength: 255 });
     if (props.vpc && props.cluster && props.vpc !== props.cluster.vpc && !Token.isUnresolved(props.vpc.vpcId)
       && !Token.isUnresolved(props.cluster.vpc.vpcId) && props.vpc.vpcId !== props.cluster.vpc.vpcId) {
       throw new ImageCdnValidationError(this, `vpc '${props.vpc.vpcId}' is not the cluster's VPC '${props.cluster.vpc.vpcId}'`);
@@ -258,8 +262,7 @@ export class ImageOriginService extends Construct {
       essential: true,
       portMappings: [{ containerPort: ORIGIN_CONTAINER_PORT, name: 'http' }],
       environment: {
-        ...props.environment,
-        ...environmentFor({
+        ...originEnvironment(props.environment, {
           port: ORIGIN_CONTAINER_PORT,
           s3Bucket: props.bucket.bucketName,
           ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
@@ -267,9 +270,11 @@ export class ImageOriginService extends Construct {
           // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
           loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
           sourceCacheMiB: decodedSourceMiB,
-        }),
-        ...urlOptionsEnvironment(urlOptions),
-        ...(props.cacheTagHeader !== undefined && environmentFor({ cacheTagHeader: props.cacheTagHeader })),
+          // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
+          emf: true,
+          emfNamespace: this.metricsNamespace,
+          emfService: this.metricsService,
+        }, urlOptions, props.cacheTagHeader),
         AWS_REGION: Stack.of(this).region,
         MALLOC_ARENA_MAX,
         NODE_ENV: 'production',
@@ -289,7 +294,7 @@ export class ImageOriginService extends Construct {
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
     });
     if (props.readonlyRootFilesystem ?? true) this.mountScratchVolume();
-    this.grantSourceRead(props.bucket, sourcePrefix);
+    grantSourceRead(this.taskDefinition.taskRole, props.bucket, sourcePrefix);
 
     this.securityGroup = taskSecurityGroup(this, 'ServiceSecurityGroup', this.vpc);
     this.service = new ecs.FargateService(this, 'Service', {
@@ -367,21 +372,6 @@ export class ImageOriginService extends Construct {
       acknowledge(this.loadBalancer, 'AwsSolutions-ELB2',
         'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.');
     }
-  }
-
-  /** GetObject under the prefix, and ListBucket on that prefix only so a missing key is a 404 rather than a 403. */
-  private grantSourceRead(bucket: s3.IBucket, sourcePrefix: string): void {
-    const role = this.taskDefinition.taskRole;
-    const objects = bucket.arnForObjects(`${sourcePrefix}*`);
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': `${sourcePrefix}*` } },
-    }));
-    bucket.encryptionKey?.grantDecrypt(role);
-    acknowledge(role, wildcardResourceFinding(this, objects),
-      'Sources are content-addressed objects whose keys are not known at deploy time; read access is limited to GetObject under the configured source prefix of this one bucket.');
   }
 
   /**

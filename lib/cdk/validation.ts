@@ -63,10 +63,10 @@ export function validatePositiveInteger(scope: IConstruct, name: string, value: 
 }
 
 /** Decoded sources share the task's memory with the decodes themselves: at most half of it. */
-export function validateDecodedSourceMemory(scope: IConstruct, mebibytes: number, memoryLimitMiB: number): void {
+export function validateDecodedSourceMemory(scope: IConstruct, mebibytes: number, memoryLimitMiB: number, memoryProp = 'memoryLimitMiB'): void {
   if (Token.isUnresolved(mebibytes)) return;
   if (!Number.isInteger(mebibytes) || mebibytes < 0 || mebibytes > memoryLimitMiB / 2) {
-    fail(scope, `decodedSourceMemory ${mebibytes} MiB must be a whole number of MiB from 0 to half of memoryLimitMiB ${memoryLimitMiB}`);
+    fail(scope, `decodedSourceMemory ${mebibytes} MiB must be a whole number of MiB from 0 to half of ${memoryProp} ${memoryLimitMiB}`);
   }
 }
 

@@ -1,0 +1,61 @@
+import type { IConstruct } from 'constructs';
+import { envVar, type EnvSettingName, type Settings } from '../../origin/src/settings/registry.js';
+import { environmentFor } from '../../origin/src/settings/to-env.js';
+import { type ResolvedUrlOptions, urlOptionsEnvironment } from './url-options.js';
+import { ImageCdnValidationError } from './validation.js';
+
+/** What both origin constructs (the Fargate service and the Lambda function) take alike and check alike. */
+export interface OriginSettingsToCheck {
+  readonly environment?: Readonly<Record<string, string>>;
+  readonly cacheTagHeader?: string;
+  readonly sourcePrefix: string;
+}
+
+/** How a construct describes, in its errors, where the settings it owns come from. */
+export interface ManagedSettings {
+  /** The variables `environment` may not set, because the construct sets them. */
+  readonly names: readonly string[];
+  /** The props (and other sources) that set them, for the message. */
+  readonly setFrom: string;
+  /** How the signing keys reach the origin instead of `environment`. */
+  readonly keysFrom: string;
+}
+
+/**
+ * `environment` may not set what the construct sets from its props (a value there would be
+ * overwritten without a word), least of all the signing keys (they would be in the template); the
+ * cache tag header must be a header name; S3 keys have no leading slash. Each error names the value.
+ */
+export function validateOriginSettings(scope: IConstruct, props: OriginSettingsToCheck, managed: ManagedSettings): void {
+  const name = Object.keys(props.environment ?? {}).find((variable) => managed.names.includes(variable));
+  if (name === envVar('signingKeys')) {
+    throw new ImageCdnValidationError(scope, `environment must not carry ${name}, which would put the keys in the template; ${managed.keysFrom}`);
+  }
+  if (name !== undefined) {
+    throw new ImageCdnValidationError(scope, `environment sets ${name}, which this construct sets from its props (${managed.setFrom})`);
+  }
+  if (props.cacheTagHeader !== undefined && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(props.cacheTagHeader)) {
+    throw new ImageCdnValidationError(scope, `cacheTagHeader '${props.cacheTagHeader}' is not an HTTP header name`);
+  }
+  if (props.sourcePrefix.startsWith('/')) {
+    throw new ImageCdnValidationError(scope, `sourcePrefix '${props.sourcePrefix}' must not start with '/'; S3 keys have no leading slash`);
+  }
+}
+
+/**
+ * The origin's environment, the same under every compute: `environment` first, then the settings
+ * the construct owns (so its values win), the URL options and the cache tag header.
+ */
+export function originEnvironment(
+  environment: Readonly<Record<string, string>> | undefined,
+  settings: Pick<Settings, EnvSettingName>,
+  urlOptions: ResolvedUrlOptions,
+  cacheTagHeader: string | undefined,
+): Record<string, string> {
+  return {
+    ...environment,
+    ...environmentFor(settings),
+    ...urlOptionsEnvironment(urlOptions),
+    ...(cacheTagHeader !== undefined && environmentFor({ cacheTagHeader })),
+  };
+}
