@@ -45,7 +45,18 @@ export interface ConsumerApp {
   /** The stack the app synthesises, as named in cdk.out. */
   readonly stackName: string;
   readonly directory: string;
+  /** A second entry of the same app: the composition under `OriginCompute.lambda()`, for `cdk synth --app`. */
+  readonly lambda?: LambdaEntry;
 }
+
+/** The Lambda entry of an app: the command `cdk synth --app` runs, and the stack it synthesises. */
+export interface LambdaEntry {
+  readonly command: string;
+  readonly stackName: string;
+}
+
+/** The stack every Lambda entry synthesises. */
+export const LAMBDA_STACK = 'ConsumerLambda';
 
 const appDirectory = (name: string) => path.join(PACKAGE_CACHE, 'apps', name);
 
@@ -127,6 +138,33 @@ app.synth();
 `;
 }
 
+/**
+ * The same composition under `compute: OriginCompute.lambda()`: no VPC (the function has none), its
+ * own bucket, a domain with a certificate, grantPut on a role.
+ */
+function lambdaComposition(moduleSystem: 'typescript' | 'esm'): string {
+  const typed = moduleSystem === 'typescript';
+  return `import { App, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { ImageCdn, ${typed ? 'type ImageCdnProps, ' : ''}OriginCompute } from 'image-cdn';
+
+const app = new App();
+const stack = new Stack(app, '${LAMBDA_STACK}');
+const uploads = new s3.Bucket(stack, 'Uploads', { enforceSSL: true });
+const props${typed ? ': ImageCdnProps' : ''} = {
+  compute: OriginCompute.lambda(),
+  bucket: uploads,
+  domainName: '${DOMAIN_NAME}',
+  certificate: acm.Certificate.fromCertificateArn(stack, 'Certificate', '${CERTIFICATE_ARN}'),
+};
+const images = new ImageCdn(stack, 'Images', props);
+images.grantPut(new iam.Role(stack, 'Uploader', { assumedBy: new iam.AccountRootPrincipal() }));
+app.synth();
+`;
+}
+
 /** Which of image-cdn's modules and which packages `require('image-cdn')` loads, recorded before anything else is required. */
 const LOAD_RECORDER = `const before = new Set(Object.keys(require.cache));
 const { ImageCdn } = require('image-cdn');
@@ -178,12 +216,13 @@ async function handWrittenApp(
   name: string,
   manifest: Record<string, unknown>,
   files: Record<string, string>,
+  lambda?: LambdaEntry,
 ): Promise<ConsumerApp> {
   const directory = appDirectory(directoryName);
   await mkdir(directory, { recursive: true });
   await writeFiles(directory, { 'package.json': JSON.stringify(withTarball({ private: true, ...manifest }), null, 2), ...files });
   await install(directory);
-  return { name, stackName: 'Consumer', directory };
+  return { name, stackName: 'Consumer', directory, ...(lambda && { lambda }) };
 }
 
 const cdkDependencies = (awsCdkLib: string, constructs: string) => ({ 'aws-cdk-lib': awsCdkLib, constructs });
@@ -216,16 +255,20 @@ export const commonJsApp = (versions: AppVersions) =>
     { 'cdk.json': JSON.stringify({ app: 'node bin/app.js' }), 'bin/app.js': `${LOAD_RECORDER}${composition('commonjs')}` },
   );
 
-/** 4: plain ESM JavaScript ("type": "module"). */
+/** 4: plain ESM JavaScript ("type": "module"); bin/lambda.js is its Lambda entry. */
 export const esmApp = (versions: AppVersions) =>
   handWrittenApp(
     'javascript-esm',
     'JavaScript, ESM',
     { type: 'module', dependencies: cdkDependencies(versions.awsCdkLib, versions.constructs) },
-    { 'cdk.json': JSON.stringify({ app: 'node bin/app.js' }), 'bin/app.js': composition('esm') },
+    { 'cdk.json': JSON.stringify({ app: 'node bin/app.js' }), 'bin/app.js': composition('esm'), 'bin/lambda.js': lambdaComposition('esm') },
+    { command: 'node bin/lambda.js', stackName: LAMBDA_STACK },
   );
 
-/** 6: TypeScript (NodeNext, full lib check) pinned to the oldest aws-cdk-lib the peer range allows. */
+/**
+ * 6: TypeScript (NodeNext, full lib check) pinned to the oldest aws-cdk-lib the peer range allows;
+ * bin/lambda.ts, compiled with bin/app.ts, is its Lambda entry.
+ */
 export const oldestAwsCdkLibApp = (versions: AppVersions) =>
   handWrittenApp(
     'oldest-aws-cdk-lib',
@@ -241,5 +284,7 @@ export const oldestAwsCdkLibApp = (versions: AppVersions) =>
       }),
       'cdk.json': JSON.stringify({ app: 'node build/bin/app.js' }),
       'bin/app.ts': composition('typescript'),
+      'bin/lambda.ts': lambdaComposition('typescript'),
     },
+    { command: 'node build/bin/lambda.js', stackName: LAMBDA_STACK },
   );
