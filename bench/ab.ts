@@ -29,7 +29,7 @@ const { values } = parseArgs({
     images: { type: 'string' },
   },
 });
-const options = parseOptions([...(values.images ? ['--images', values.images] : []), '--cases', values.cases!, ...(values.concurrency ? ['--concurrency', values.concurrency] : [])]);
+const options = parseOptions([...(values.images ? ['--images', values.images] : []), '--cases', values.cases, ...(values.concurrency ? ['--concurrency', values.concurrency] : [])]);
 const rounds = Number(values.rounds);
 const env = (spec: string | undefined) => Object.fromEntries((spec ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const args = (spec: string | undefined) => (spec ?? '').split(' ').filter(Boolean);

@@ -103,8 +103,9 @@ const CLOCK_TICKS_PER_SECOND = (() => {
  * CPU time (user + system, all threads) a process has used, in ms. Unlike wall-clock time it
  * hardly moves when other work shares the cores, so per-image CPU is the steadier comparison.
  */
-export function cpuTimeMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+export function cpuTimeMs(pid: number, thread?: number): number {
+  // A thread's own times are in its task entry (the main thread's id is the process id).
+  const stat = readFileSync(thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;

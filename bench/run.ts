@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     const report = renderReport(results);
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(path.join(OUT_DIR, 'latest.md'), report);
-    writeFileSync(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, (key, value) => (key === 'latenciesMs' ? undefined : value), 2));
+    writeFileSync(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, (key, value: unknown) => (key === 'latenciesMs' ? undefined : value), 2));
     process.stdout.write(report);
     log(`written to ${path.relative(process.cwd(), OUT_DIR)}/latest.{md,json}`);
   } finally {

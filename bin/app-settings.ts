@@ -80,13 +80,13 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
     const value = raw(name);
     if (value === undefined) return undefined;
     const read = readYesNo(value);
-    if (read === undefined) throw new AppSettingsError(`${where(name)} must be true or false (or yes/no, on/off, 1/0), got '${String(value)}'`);
+    if (read === undefined) throw new AppSettingsError(`${where(name)} must be true or false (or yes/no, on/off, 1/0), got '${typeof value === 'string' ? value : JSON.stringify(value)}'`);
     return read;
   };
   const grammarList = (): UrlGrammar[] | undefined => {
     const value = raw('grammars');
     if (value === undefined) return undefined;
-    const names = Array.isArray(value) ? value.map(String) : String(value).split(',').map((name) => name.trim()).filter(Boolean);
+    const names = Array.isArray(value) ? value.map(String) : (typeof value === 'string' ? value : JSON.stringify(value)).split(',').map((name) => name.trim()).filter(Boolean);
     const unknown = names.find((name) => !URL_GRAMMARS.includes(name as UrlGrammar));
     if (unknown !== undefined) throw new AppSettingsError(`${where('grammars')}: '${unknown}' is not a URL grammar; use ${URL_GRAMMARS.join(', ')}`);
     return names as UrlGrammar[];
@@ -144,7 +144,7 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
   if (signingSecret === undefined && (signingMode !== undefined || signingExemptVariants !== undefined)) {
     throw new AppSettingsError(`${signingMode !== undefined ? where('signingMode') : where('signingExemptVariants')} needs ${where('signingSecret')}: the Secrets Manager secret holding the signing keys`);
   }
-  if (signingMode !== undefined && signingMode !== 'required' && signingMode !== 'optional') {
+  if (signingMode !== undefined && !isSigningMode(signingMode)) {
     throw new AppSettingsError(`${where('signingMode')} must be 'required' or 'optional', got '${signingMode}'`);
   }
 
@@ -173,7 +173,7 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
       ...(signingSecret !== undefined && {
         signing: {
           secret: signingSecret,
-          ...optional('mode', signingMode as 'required' | 'optional' | undefined),
+          ...optional('mode', signingMode),
           ...optional('exemptVariants', signingExemptVariants),
         },
       }),
@@ -193,3 +193,5 @@ function readVariantsFile(file: string, setting: string): string {
     throw new AppSettingsError(`${setting}: cannot read variants file ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
 }
+
+const isSigningMode = (mode: string): mode is 'required' | 'optional' => mode === 'required' || mode === 'optional';

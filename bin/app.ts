@@ -10,7 +10,7 @@ const settings = readAppSettings((key) => app.node.tryGetContext(key), process.e
 new ImageCdnStack(app, settings.stackName, settings.stackProps);
 
 // `-c nag=true` runs cdk-nag's AwsSolutions pack (a dev dependency) during synth.
-const nag = app.node.tryGetContext('nag');
+const nag: unknown = app.node.tryGetContext('nag');
 if (nag === true || nag === 'true') {
   const { AwsSolutionsChecks } = await import('cdk-nag');
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -49,7 +49,7 @@ interface ErrorShape {
   readonly cause?: unknown;
 }
 
-const shapeOf = (error: unknown): ErrorShape => (typeof error === 'object' && error !== null ? (error as ErrorShape) : {});
+const shapeOf = (error: unknown): ErrorShape => (typeof error === 'object' && error !== null ? error : {});
 
 const isListenError = (error: unknown): boolean => shapeOf(error).syscall === 'listen';
 
@@ -107,7 +107,7 @@ const isOwnError = (error: Error): boolean =>
 
 function describeListenError(error: ErrorShape, message: string): string {
   const address = typeof error.address === 'string' ? error.address : 'the address';
-  const where = error.port === undefined ? address : `${address.includes(':') ? `[${address}]` : address}:${String(error.port)}`;
+  const where = error.port === undefined ? address : `${address.includes(':') ? `[${address}]` : address}:${typeof error.port === 'string' ? error.port : JSON.stringify(error.port)}`;
   switch (error.code) {
     case 'EADDRINUSE':
       return `${where} is already in use (pick another --port, or 0 for any free one)`;

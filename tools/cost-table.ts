@@ -7,7 +7,7 @@
  *   npx tsx tools/cost-table.ts --write   write it between the markers in docs/deployment.md
  *   npx tsx tools/cost-table.ts --check   exit 1 if the document's block differs
  *
- * test/cost-table.test.ts fails when the document and this script disagree.
+ * test/tools/cost-table.test.ts fails when the document and this script disagree.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 /**
  * The settings table of docs/configuration.md, made from the registry: `npm run docs:settings`
- * writes it between the markers, and test/settings-docs.test.ts fails when the two differ.
+ * writes it between the markers, and test/tools/settings-docs.test.ts fails when the two differ.
  */
 import { defaultOf, type Setting, SETTING_NAMES, settingOf } from '../origin/src/settings/registry.js';
 

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import { Construct } from 'constructs';
 import { DEFAULT_VERSION_PATTERN, GRAMMAR_NAMES, type GrammarName } from '../../origin/src/config.js';
-import { VARIANT_NAME } from '../../origin/src/pipeline/variant-name.js';
+import { VARIANT_NAME } from '../../origin/src/grammar/variant-name.js';
 import { compactCode } from './edge/compact.js';
 import { enabledLines } from './edge/sections.js';
 import { edgeTables, TABLE_PROPERTIES } from './edge/tables.js';

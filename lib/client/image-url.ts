@@ -1,5 +1,5 @@
 import { formatCloudflareOptions } from '../../origin/src/grammar/cloudflare.js';
-import type { ImageOptions } from '../../origin/src/pipeline/types.js';
+import type { ImageOptions } from '../../origin/src/grammar/image-options.js';
 
 /**
  * URLs for apps that render `<img src srcset>`: the canonical Cloudflare-grammar URL, so every

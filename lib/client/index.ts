@@ -3,4 +3,4 @@
  * no sharp, so it bundles for a browser as well as for a server or a Lambda function.
  */
 export { imageSrcset, imageUrl, type ImageUrlSettings } from './image-url.js';
-export type { ImageOptions } from '../../origin/src/pipeline/types.js';
+export type { ImageOptions } from '../../origin/src/grammar/image-options.js';

@@ -169,13 +169,13 @@ async function waitForCompletion(context: {
   const waitStartedMs = Date.now();
   const deadlineMs = waitStartedMs + context.maxWaitSeconds * 1000;
   const abort = new AbortController();
-  let permanentError: unknown;
+  let permanent: { readonly error: unknown } | undefined;
 
   // The SDK waiter treats every failed poll as "not yet", so a 403 or 404 would only show up as a
   // timeout. Watching its calls lets a permanent error stop the wait at once, and gives progress.
   const watchedClient = new Proxy(client, {
     get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver);
+      if (property !== 'send') return Reflect.get(target, property, receiver) as unknown;
       return async (command: GetInvalidationCommand): Promise<GetInvalidationCommandOutput> => {
         try {
           const output = await target.send(command);
@@ -187,7 +187,7 @@ async function waitForCompletion(context: {
           return output;
         } catch (error) {
           if (isPermanentClientError(error)) {
-            permanentError ??= error;
+            permanent ??= { error };
             abort.abort();
           }
           throw error;
@@ -215,7 +215,7 @@ async function waitForCompletion(context: {
     }),
   );
 
-  if (permanentError !== undefined) throw permanentError;
+  if (permanent !== undefined) throw permanent.error;
   const failures = outcomes.filter((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failures.some((failure) => (failure.reason as { name?: unknown } | null)?.name === 'TimeoutError')) {
     throw context.onTimeout();

@@ -76,7 +76,7 @@ interface SdkErrorShape {
 }
 
 const asSdkError = (error: unknown): SdkErrorShape =>
-  typeof error === 'object' && error !== null ? (error as SdkErrorShape) : {};
+  typeof error === 'object' && error !== null ? error : {};
 
 export function isThrottlingError(error: unknown): boolean {
   const shape = asSdkError(error);

@@ -1,11 +1,11 @@
 import { readFile, stat } from 'node:fs/promises';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { DEFAULT_CACHE_CONTROL } from '../../origin/src/config.js';
+import { DEFAULT_CACHE_CONTROL } from '../../origin/src/settings/constants.js';
 import { sha256Hex } from '../../origin/src/sources/content-address.js';
 import { contentTypeFromPath } from '../../origin/src/sources/content-type.js';
 import { createS3Client } from '../../origin/src/sources/s3-client.js';
-import { type ClientLimits, type ResolvedClientLimits, resolveClientLimits } from '../aws/client-limits.js';
+import { type ClientLimits, resolveClientLimits } from '../aws/client-limits.js';
 import { watchEndpoint } from '../aws/endpoint-watch.js';
 import { asServiceTimeout } from '../aws/timeout-error.js';
 import { DEFAULT_UPLOAD_LIMITS, DEFAULT_UPLOAD_PREFIX, UploadError } from './settings.js';

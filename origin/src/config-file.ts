@@ -146,7 +146,7 @@ function validators(fail: (at: string, problem: string) => never) {
           fail(where, `is not a known key; expected one of: ${allowed.join(', ')}`);
         }
       }
-      return value as Partial<Record<K, unknown>>;
+      return value;
     },
     array(value: unknown, at: string): unknown[] {
       return Array.isArray(value) ? value : fail(at, `must be an array, got ${show(value)}`);

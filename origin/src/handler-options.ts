@@ -112,8 +112,10 @@ const EMBEDDER_KEYS = ['logger', 'processMetrics'] as const;
 const KNOWN_OPTIONS: readonly string[] = [...SOURCE_SHORTCUTS, ...CONFIG_KEYS, ...EMBEDDER_KEYS];
 // Compile-time: the options type and the registry name the same options, so none is refused or unchecked.
 type OptionName = HandlerSettingKey | 'mounts' | (typeof EMBEDDER_KEYS)[number];
-const sameOptions: [Exclude<keyof ImageHandlerOptions, OptionName> | Exclude<OptionName, keyof ImageHandlerOptions>] extends [never] ? true : never = true;
-void sameOptions;
+const noUnknownOption: [Exclude<keyof ImageHandlerOptions, OptionName>] extends [never] ? true : never = true;
+const noMissingOption: [Exclude<OptionName, keyof ImageHandlerOptions>] extends [never] ? true : never = true;
+void noUnknownOption;
+void noMissingOption;
 
 /** The configuration the options describe, over the origin's defaults. Throws ImageHandlerOptionsError naming the bad option and value. */
 export function resolveHandlerOptions(options: ImageHandlerOptions): ResolvedHandlerOptions {
@@ -158,7 +160,7 @@ function sourceShortcuts(shortcuts: Readonly<Record<string, unknown>>, mounts: r
   }
   if (shortcuts['root'] === undefined && shortcuts['s3Bucket'] === undefined && !mounts?.length) fail('no image source: give root, s3Bucket or mounts');
   if (settings['root'] !== undefined) settings['root'] = directory(settings['root'] as string);
-  return settings as Settings;
+  return settings;
 }
 
 function directory(root: string): string {

@@ -3,16 +3,17 @@ import type { Registry } from 'prom-client';
 import type { Result } from './errors.js';
 import { ImageHandlerOptionsError, resolveHandlerOptions, type ImageHandlerOptions } from './handler-options.js';
 import { createFetchDoor, type FetchHandler } from './http/fetch-door.js';
-import { createImageOrigin, type ImageOrigin, type OriginLogger } from './http/image-origin.js';
+import type { OriginConfig } from './config-types.js';
+import { createImageOrigin, type ImageOrigin, type ImageOriginDeps, type OriginLogger } from './http/image-origin.js';
 import { createNodeDoor, type NodeRequestHandler } from './http/node-door.js';
 import type { EmfFlusher } from './observability/emf.js';
 import { stdoutLines } from './observability/stdout.js';
-import { EMPTY_VARIANTS, loadVariants } from './pipeline/variants.js';
+import { EMPTY_VARIANTS, loadVariants, type VariantTable } from './pipeline/variants.js';
 import { tuneRuntime } from './runtime.js';
 import { checkSigningKeys } from './signing/keys.js';
 import { createHttpSource } from './sources/http.js';
 import { createSource } from './sources/index.js';
-import { createMountTable } from './sources/mounts.js';
+import { createMountTable, type MountTable } from './sources/mounts.js';
 import type { Source } from './sources/types.js';
 
 /**
@@ -75,9 +76,12 @@ export function createImageHandler(options: ImageHandlerOptions): ImageHandler {
       ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes, ...sourceLogger(logger) })
       : undefined;
     if (httpSource) sources.push(httpSource);
+    const router = createMountTable(mounted);
+    const pages = playgroundPages(config, { router, variants });
     const origin = createImageOrigin(config, {
-      router: createMountTable(mounted),
+      router,
       variants,
+      ...(pages && { pages }),
       ...(httpSource && { httpSource }),
       sourceKinds: [...new Set(sources.map((source) => source.kind))],
       sources,
@@ -106,6 +110,16 @@ export function imageHandlerOf(origin: ImageOrigin): ImageHandler {
     close: () => origin.close(),
     origin,
   });
+}
+
+/**
+ * @internal The playground's pages when `config.playground` turns it on, else undefined: its
+ * modules are loaded only then, and the origin's `ready` waits for them.
+ */
+export function playgroundPages(config: OriginConfig, deps: { router: MountTable; variants?: VariantTable }): ImageOriginDeps['pages'] {
+  if (!config.playground) return undefined;
+  const variants = deps.variants ?? EMPTY_VARIANTS;
+  return () => import('./playground/index.js').then(({ createPlayground }) => createPlayground(config, { router: deps.router, variants }));
 }
 
 /** What a source does not tell the client (a refused address) is logged, with or without an access log. */

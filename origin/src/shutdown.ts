@@ -1,4 +1,4 @@
-import type { OriginServer } from './http/server.js';
+import type { OriginServer } from './server.js';
 
 /** How long transforms still running after the server closed get to stop by their own deadlines. */
 const WORK_GRACE_MS = 2_000;

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { OriginConfig } from './config.js';
-import { listenOrigin, type OriginServer } from './http/server.js';
+import { listenOrigin, type OriginServer } from './server.js';
 import { createImageHandler } from './image-handler.js';
 
 export { defaultConfig } from './defaults.js';

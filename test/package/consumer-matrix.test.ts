@@ -285,7 +285,7 @@ describe('plain CommonJS JavaScript', () => {
     };
     expect([...new Set(loaded.map(packageOf))].sort()).toEqual(['aws-cdk-lib', 'constructs', 'image-cdn']);
     const ownModules = loaded.filter((file) => packageOf(file) === 'image-cdn').map((file) => path.relative(path.join(app.directory, 'node_modules/image-cdn'), file));
-    for (const module of ownModules) expect(module).toMatch(/^(dist\/lib\/cdk\/|dist\/origin\/src\/(config|cache-tag|errors|grammar\/|http\/keep-alive|pipeline\/|settings\/|observability\/emf-catalogue|signing\/keys-secret|sources\/content-address|transform\/negotiate)|package\.json$)/);
+    for (const module of ownModules) expect(module).toMatch(/^(dist\/lib\/cdk\/|dist\/origin\/src\/(config|cache-tag|errors|limits|grammar\/|http\/keep-alive|pipeline\/|settings\/|observability\/emf-catalogue|signing\/keys-secret|sources\/content-address|transform\/negotiate)|package\.json$)/);
   });
 });
 

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { startTestOrigin } from '../support/origin.js';
 
 let upstream: http.Server;

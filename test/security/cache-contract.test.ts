@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CACHE_CONTROL } from '../../origin/src/config.js';
 import { successCacheControl } from '../../origin/src/http/cache-control.js';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { signPath } from '../../origin/src/signing/native.js';
 import { SAMPLES, startTestOrigin } from '../support/origin.js';
 

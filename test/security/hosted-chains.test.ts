@@ -4,7 +4,7 @@
  * before any source I/O or pixel work, and keeps answering.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { MAX_STEP_COMPONENTS, MAX_STEPS } from '../../origin/src/grammar/hosted.js';
 import { startTestOrigin } from '../support/origin.js';
 

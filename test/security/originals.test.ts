@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { startS3Origin, type S3Origin } from '../support/s3-origin.js';
 import type { S3TestServer } from '../support/s3-server.js';
 import { startTestOrigin, tempDir } from '../support/origin.js';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { createS3Source } from '../../origin/src/sources/s3.js';
 import { SAMPLES } from '../support/origin.js';
 import { S3_ORIGIN_BUCKET as BUCKET, startS3Origin, type S3Origin } from '../support/s3-origin.js';

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { cloudinarySignature } from '../../origin/src/signing/cloudinary.js';
 import { imagekitSignature } from '../../origin/src/signing/imagekit.js';
 import { imgixSignature } from '../../origin/src/signing/imgix.js';

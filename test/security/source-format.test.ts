@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { sniffImageFormat } from '../../origin/src/sources/image-format.js';
 import { allowOnlyImageDecoders } from '../../origin/src/transform/decoders.js';
 import { startTestOrigin, tempDir } from '../support/origin.js';

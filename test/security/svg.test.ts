@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SVG, resolveConfig, settingsFromEnv } from '../../origin/src/config.js';
 import { parseConfigFile } from '../../origin/src/config-file.js';
 import { defaultConfig } from '../../origin/src/start.js';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { createImageUrlParser } from '../../origin/src/grammar/index.js';
 import { normalise } from '../../origin/src/pipeline/normalise.js';
 import { renderScale } from '../../origin/src/transform/svg-render.js';

@@ -35,16 +35,16 @@ export interface CliOriginWithOutput extends CliOrigin {
 export async function startCliServe(args: readonly string[], env: NodeJS.ProcessEnv, cli = CLI): Promise<CliOriginWithOutput> {
   const child = spawn(process.execPath, [cli, 'serve', ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (stdout += chunk));
   let stderr = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`image-cdn serve did not start within 30 s:\n${stderr}`));
     }, 30_000);
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (chunk: string) => {
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk: string) => {
       stderr += chunk;
       const match = /listening on (http:\/\/\S+:\d+)/.exec(stderr);
       if (!match) return;
@@ -74,8 +74,8 @@ export async function startCliServe(args: readonly string[], env: NodeJS.Process
 export async function runCliServeToExit(args: readonly string[], env: NodeJS.ProcessEnv, cli = CLI): Promise<CliRun> {
   const child = spawn(process.execPath, [cli, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], { cwd: REPO, env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);

@@ -71,7 +71,7 @@ export function emfProblems(line: string): string[] {
         if (!Array.isArray(set) || set.length > MAX_DIMENSION_KEYS) return void problem(`${at}.Dimensions[${s}] is not an array of at most ${MAX_DIMENSION_KEYS} keys`);
         for (const key of set) {
           if (typeof key !== 'string' || key.length === 0) problem(`${at}.Dimensions[${s}] has a key that is no string`);
-          else if (typeof root[key] !== 'string' || (root[key] as string).length === 0) problem(`dimension ${key} has no string value at the top level`);
+          else if (typeof root[key] !== 'string' || (root[key]).length === 0) problem(`dimension ${key} has no string value at the top level`);
         }
       });
     }

@@ -1,12 +1,16 @@
 /**
- * Vitest global setup: builds the package once (dist/ and the container bundle, about 5 s) and packs
- * it, so the CLI tests run the built `dist/bin/image-cdn.js` that `npm pack` ships, never a stale
- * build, and the package tests install the tarball of this very source.
+ * Vitest global setup of both projects: builds the package (dist/ and the container and Lambda
+ * bundles) so the CLI tests run the built `dist/bin/image-cdn.js` that `npm pack` ships, never a
+ * stale build.
+ *
+ * Each project loads its global setup files on its own, so a run of both would build twice; the
+ * build is shared through the process instead.
  */
 import { buildPackage } from '../../tools/build.js';
-import { packTarball } from './package-tarball.js';
+
+const run = globalThis as { imageCdnBuild?: Promise<void> };
 
 export default async function setup(): Promise<void> {
-  await buildPackage();
-  await packTarball();
+  run.imageCdnBuild ??= buildPackage();
+  await run.imageCdnBuild;
 }

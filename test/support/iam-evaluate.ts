@@ -28,7 +28,7 @@ export type Intrinsics = Readonly<Record<string, string>>;
 export function resolveIntrinsic(value: unknown, intrinsics: Intrinsics): string {
   if (typeof value === 'string') return value;
   const node = value as Record<string, unknown>;
-  if (node.Ref !== undefined) return lookup(String(node.Ref), intrinsics);
+  if (typeof node.Ref === 'string') return lookup(node.Ref, intrinsics);
   if (Array.isArray(node['Fn::GetAtt'])) return lookup((node['Fn::GetAtt'] as string[]).join('.'), intrinsics);
   if (Array.isArray(node['Fn::Join'])) {
     const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
@@ -67,7 +67,7 @@ function conditionsHold(statement: PolicyStatement, context: Readonly<Record<str
     Object.entries(tests).every(([key, expected]) => {
       const actual = context[key];
       if (actual === undefined) return false;
-      const values = list(expected as unknown).map(String);
+      const values = list(expected).map(String);
       switch (operator) {
         case 'StringEquals': return values.includes(actual);
         case 'StringLike': return values.some((v) => wildcard(v, false).test(actual));

@@ -32,5 +32,5 @@ export const KEY_FAMILIES: readonly KeyFamily[] = [
 ];
 
 /** The table as docs/architecture.md shows it, between its markers. */
-export const TABLE_START = '<!-- cache-key-table: test/cache-keys.test.ts checks this table -->';
+export const TABLE_START = '<!-- cache-key-table: test/cdk/edge/cache-keys.slow.test.ts checks this table -->';
 export const TABLE_END = '<!-- /cache-key-table -->';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { OriginConfig } from '../../origin/src/config.js';
 import type { Logger } from 'pino';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { defaultConfig, startOrigin } from '../../origin/src/start.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

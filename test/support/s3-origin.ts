@@ -1,5 +1,5 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { OriginServer } from '../../origin/src/http/server.js';
+import type { OriginServer } from '../../origin/src/server.js';
 import { startTestOrigin, type ConfigOverrides } from './origin.js';
 import { startS3Server, useS3Environment, type S3TestServer } from './s3-server.js';
 

@@ -27,7 +27,7 @@ export function compactCode(code: string, { mangle = true, properties = [] }: Co
   const taken = new Set(tokens.filter((token) => token.kind === 'word').map((token) => token.text));
   const names = mangle ? shortNames(tokens, taken) : new Map<string, string>();
   const fresh = freshNames(taken);
-  const propertyNames = new Map(mangle ? properties.map((name) => [name, fresh.next().value!]) : []);
+  const propertyNames = new Map(mangle ? properties.map((name) => [name, fresh.next().value]) : []);
   let out = '';
   // Adjacent `var` statements of one block become one (`var a=1,b=2;`): depth counts open brackets,
   // varDepth is the depth of the `var` statement being written, endedVar that one just ended.
@@ -155,19 +155,19 @@ function shortNames(tokens: readonly Token[], taken: ReadonlySet<string>): Map<s
   const names = new Map<string, string>();
   const fresh = freshNames(taken);
   const byUse = [...uses].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  let short = fresh.next().value!;
+  let short = fresh.next().value;
   for (const [name] of byUse) {
     // A name no longer than the next free one stays as it is.
     if (short.length >= name.length) continue;
     names.set(name, short);
-    short = fresh.next().value!;
+    short = fresh.next().value;
   }
   return names;
 }
 
 const isName = (word: string | undefined): boolean => word !== undefined && /^[A-Za-z_$][\w$]*$/.test(word) && !KEYWORDS.has(word);
 
-function* freshNames(taken: ReadonlySet<string>): Generator<string> {
+function* freshNames(taken: ReadonlySet<string>): Generator<string, never> {
   const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
   for (let length = 1; ; length++) {
     const count = letters.length ** length;

@@ -270,7 +270,7 @@ function writtenSteps(steps, separator, between) {
 //#endif
 
 //#if cloudinary
-SIGNED_PATH = /\/s--[^\/]*--\//;
+SIGNED_PATH = /\/s--[^/]*--\//;
 
 // A component as { k, v }, or null when it has no Cloudinary key: a segment made only of keyed
 // components (or `$` variables) is a step, as at the origin.
@@ -413,7 +413,7 @@ GRAMMARS.push(function (url) {
 function isOperational(uri) {
   var path = uri;
   for (var i = 0; i < 3 && path.indexOf('%') >= 0; i++) path = decode(path) || path;
-  var parts = path.toLowerCase().split(/[\/\\]/);
+  var parts = path.toLowerCase().split(/[/\\]/);
   var kept = [];
   for (i = 0; i < parts.length; i++) {
     var part = parts[i].trim();

@@ -1,7 +1,7 @@
 import { errors, type ImageCdnError } from '../errors.js';
-import type { Edges, Rgba, Trim } from '../pipeline/types.js';
+import type { Edges, Rgba, Trim } from './image-options.js';
 import { CSS_COLOR_ACCEPTS, formatHexColor, parseCssColor } from './color.js';
-import { formatDecimal, parseDecimal, parseInteger } from './cloudflare-numbers.js';
+import { formatDecimal, parseDecimal, parseInteger } from './numbers.js';
 import { shown } from './cloudflare-values.js';
 
 /**

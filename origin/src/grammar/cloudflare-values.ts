@@ -1,7 +1,8 @@
-import type { Border, Edges, Gravity, ImageOptions, QualityPreset } from '../pipeline/types.js';
-import { VARIANT_NAME } from '../pipeline/variant-name.js';
+import { CENTRE } from './gravity.js';
+import type { Border, Edges, Gravity, ImageOptions, QualityPreset } from './image-options.js';
+import { VARIANT_NAME } from './variant-name.js';
 import { CSS_COLOR_ACCEPTS, formatHexColor, parseCssColor } from './color.js';
-import { formatDecimal, parseDecimal, parseInteger } from './cloudflare-numbers.js';
+import { formatDecimal, parseDecimal, parseInteger } from './numbers.js';
 
 /**
  * Value syntax of every Cloudflare option except the trim family (cloudflare-trim.ts):
@@ -72,7 +73,7 @@ const formatQuality = (value: number | QualityPreset) => String(value);
 function parseGravity(text: string): Gravity | undefined {
   if (text === 'auto' || text === 'face') return { mode: text };
   // Cloudflare's Workers options name the centre, the default, explicitly.
-  if (text === 'center') return { mode: 'point', x: 0.5, y: 0.5 };
+  if (text === 'center') return CENTRE;
   const side = oneOf(SIDES)(text);
   if (side) return { mode: 'side', side };
   const point = /^([^x]*)x([^x]*)$/.exec(text);
@@ -218,6 +219,7 @@ export function shown(text: string, limit = 64): string {
   const chars = Array.from(text);
   const cut = chars.length > limit ? `${chars.slice(0, limit).join('')}…` : text;
   return cut.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what this escapes
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );

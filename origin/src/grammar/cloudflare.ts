@@ -1,5 +1,5 @@
 import { errors, fail, ok, type Result } from '../errors.js';
-import type { ImageOptions, ImageRequest } from '../pipeline/types.js';
+import type { ImageOptions, ImageRequest } from './image-options.js';
 import { parseCloudflareSource } from './cloudflare-source.js';
 import { TRIM_KEYS, TrimBuilder, formatTrim, isTrimKey } from './cloudflare-trim.js';
 import { VALUE_CODECS, shown } from './cloudflare-values.js';

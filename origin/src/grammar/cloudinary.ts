@@ -1,19 +1,17 @@
 import { errors, fail, ok, type Result } from '../errors.js';
-import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from '../pipeline/types.js';
+import { CENTRE } from './gravity.js';
+import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from './image-options.js';
 import { absoluteUrl } from './cloudflare-source.js';
 import { parseCssColor } from './color.js';
 import {
   blurFrom2000,
-  CENTRE,
   chainTooLong,
   compassGravity,
   composeTurns,
-  decimalIn,
   decodePath,
   dprValue,
   DPR_ACCEPTS,
   hexColor,
-  integerIn,
   isAbsoluteUrl,
   levelToMultiplier,
   MAX_BORDER,
@@ -29,6 +27,7 @@ import {
   turnOptions,
   type Turn,
 } from './hosted.js';
+import { parseSignedDecimal, parseSignedInteger } from './numbers.js';
 import type { NumberSpelling } from './spelling.js';
 
 /**
@@ -239,7 +238,7 @@ const resize: Apply = ({ values }, draft) => {
 
 function aspectRatio(text: string): number | undefined {
   const pair = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(text);
-  const ratio = pair ? Number(pair[1]) / Number(pair[2]) : decimalIn(text, 0, 1000);
+  const ratio = pair ? Number(pair[1]) / Number(pair[2]) : parseSignedDecimal(text, 0, 1000);
   return ratio !== undefined && Number.isFinite(ratio) && ratio > 0 ? ratio : undefined;
 }
 
@@ -265,7 +264,7 @@ const quality: Apply = ({ values }, draft) => {
     draft.quality = preset;
     return done;
   }
-  const value = integerIn(text, 1, 100);
+  const value = parseSignedInteger(text, 1, 100);
   if (value === undefined) return invalid('q_', text, `an integer from 1 to 100, or ${Object.keys(QUALITY_PRESETS).join(', ')}`);
   draft.quality = value;
   return done;
@@ -287,7 +286,7 @@ const effect: Apply = ({ values }, draft) => {
   if (text === undefined) return done;
   const [name = '', levelText, ...extra] = text.split(':');
   const level = (min: number, max: number, fallback: number): number | undefined =>
-    levelText === undefined ? fallback : extra.length > 0 ? undefined : integerIn(levelText, min, max);
+    levelText === undefined ? fallback : extra.length > 0 ? undefined : parseSignedInteger(levelText, min, max);
   const ranges: Record<string, readonly [number, number, number]> = {
     blur: [1, 2000, 100],
     sharpen: [1, 2000, 100],
@@ -321,7 +320,7 @@ const angle: Apply = ({ values }, draft) => {
     if (part === 'hflip') turn = composeTurns(turn, { mirror: true, angle: 0 });
     else if (part === 'vflip') turn = composeTurns(turn, { mirror: true, angle: 180 });
     else {
-      const degrees = integerIn(part, -3600, 3600);
+      const degrees = parseSignedInteger(part, -3600, 3600);
       const quarter = degrees === undefined ? undefined : quarterTurn(degrees);
       if (quarter === undefined) {
         if (degrees !== undefined || /^auto_(left|right)$|^ignore$|^exif$/.test(part)) {
@@ -358,7 +357,7 @@ const border: Apply = ({ values }, draft) => {
   const text = values.get('bo');
   if (text === undefined) return done;
   const match = /^(\d+)px_solid_(.+)$/.exec(text);
-  const width = match ? integerIn(match[1] ?? '', 1, MAX_BORDER) : undefined;
+  const width = match ? parseSignedInteger(match[1] ?? '', 1, MAX_BORDER) : undefined;
   const color = match ? cloudinaryColor(match[2] ?? '') : undefined;
   if (width === undefined || !color) return invalid('bo_', text, `<width>px_solid_<colour>, colour as ${COLOR_ACCEPTS}`);
   draft.border = { color, width };

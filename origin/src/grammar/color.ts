@@ -1,4 +1,4 @@
-import type { Rgba } from '../pipeline/types.js';
+import type { Rgba } from './image-options.js';
 
 /**
  * CSS colour values (CSS Color 4) → Rgba with 8-bit channels and alpha quantised to 1/255.

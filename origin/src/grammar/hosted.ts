@@ -1,34 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
-import type { Gravity, ImageOptions, Rgba } from '../pipeline/types.js';
 import { absoluteUrl } from './cloudflare-source.js';
+import { CENTRE } from './gravity.js';
+import type { Gravity, ImageOptions, Rgba } from './image-options.js';
 import { MAX_TRIM_PIXELS } from './cloudflare-trim.js';
 import { MAX_DIMENSION } from './cloudflare-values.js';
+import { parseSignedDecimal, parseSignedInteger } from './numbers.js';
 
 /**
- * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): number
- * syntax, the scales those services use for effects, sizes and the rectangle crop, orientation
+ * Pieces shared by the grammars of hosted image services (imgix, Cloudinary, ImageKit): the
+ * bounds, the scales those services use for effects, sizes and the rectangle crop, orientation
  * arithmetic and the merging of chained transformation steps into one set of ImageOptions.
  */
 
 export type OptionsDraft = { -readonly [K in keyof ImageOptions]: ImageOptions[K] };
-
-const INTEGER = /^-?\d+$/;
-const DECIMAL = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
-
-/** A decimal integer (optionally negative) within [min, max]. */
-export function integerIn(text: string, min: number, max: number): number | undefined {
-  if (!INTEGER.test(text)) return undefined;
-  const value = Number(text);
-  return value >= min && value <= max ? value : undefined;
-}
-
-/** A plain decimal number (no exponent) within [min, max]. */
-export function decimalIn(text: string, min: number, max: number): number | undefined {
-  if (!DECIMAL.test(text)) return undefined;
-  const value = Number(text);
-  return Number.isFinite(value) && value >= min && value <= max ? value : undefined;
-}
 
 // The same bounds as the Cloudflare grammar, so a transform is accepted in every grammar or none.
 export { MAX_BORDER, MAX_DIMENSION } from './cloudflare-values.js';
@@ -42,7 +27,7 @@ export const MAX_HOSTED_DPR = 5;
 
 /** A device pixel ratio: greater than 0, served as at most MAX_HOSTED_DPR. */
 export function dprValue(text: string): number | undefined {
-  const value = decimalIn(text, 0, Number.MAX_VALUE);
+  const value = parseSignedDecimal(text, 0, Number.MAX_VALUE);
   return value === undefined || value === 0 ? undefined : Math.min(value, MAX_HOSTED_DPR);
 }
 export const DPR_ACCEPTS = `a number greater than 0 (values above ${MAX_HOSTED_DPR} are served as ${MAX_HOSTED_DPR})`;
@@ -75,8 +60,6 @@ export function levelToMultiplier(level: number): number {
 export function blurFrom2000(strength: number): number {
   return Math.min(250, Math.max(1, Math.round(strength / 8)));
 }
-
-export const CENTRE: Gravity = { mode: 'point', x: 0.5, y: 0.5 };
 
 /** Compass positions shared by the services (imgix `crop`, Cloudinary `g_`, ImageKit `fo-`). */
 export function compassGravity(vertical: 'top' | 'bottom' | undefined, horizontal: 'left' | 'right' | undefined): Gravity {
@@ -112,10 +95,10 @@ export function requestedSize(
 
 function pixels(spelling: SizeSpelling, key: 'w' | 'h', text: string | undefined): Result<number | undefined> {
   if (text === undefined) return ok(undefined);
-  const value = integerIn(text, 1, MAX_DIMENSION);
+  const value = parseSignedInteger(text, 1, MAX_DIMENSION);
   if (value !== undefined) return ok(value);
   const name = `${key}${spelling.separator}`;
-  if (decimalIn(text, 0, spelling.relativeUpTo) !== undefined) {
+  if (parseSignedDecimal(text, 0, spelling.relativeUpTo) !== undefined) {
     return fail(errors.unsupportedOption(name, 'a size relative to the source needs the source dimensions; give pixels'));
   }
   return fail(errors.invalidOption(name, text, `an integer number of pixels, 1 to ${MAX_DIMENSION}${key === 'w' ? ', or auto' : ''}`));
@@ -159,7 +142,7 @@ export function rectangleCrop(
   }
   const coordinate = (key: 'x' | 'y') => {
     const text = values.get(key);
-    return text === undefined ? 0 : integerIn(text, 0, MAX_TRIM_PIXELS);
+    return text === undefined ? 0 : parseSignedInteger(text, 0, MAX_TRIM_PIXELS);
   };
   const left = coordinate('x');
   const top = coordinate('y');

@@ -1,17 +1,15 @@
 import { errors, fail, ok, type Result } from '../errors.js';
-import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from '../pipeline/types.js';
+import { CENTRE } from './gravity.js';
+import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from './image-options.js';
 import { parseCssColor } from './color.js';
 import {
-  CENTRE,
   chainTooLong,
   compassGravity,
   composeTurns,
-  decimalIn,
   decodePath,
   dprValue,
   DPR_ACCEPTS,
   hexColor,
-  integerIn,
   hostedSource,
   MAX_BORDER,
   mergeSteps,
@@ -27,6 +25,7 @@ import {
   type Turn,
   variantParameter,
 } from './hosted.js';
+import { parseSignedDecimal, parseSignedInteger } from './numbers.js';
 import type { NumberSpelling } from './spelling.js';
 
 /**
@@ -239,7 +238,7 @@ const output: Apply = (values, draft) => {
   }
   const qualityText = values.get('q');
   if (qualityText !== undefined) {
-    const quality = integerIn(qualityText, 1, 100);
+    const quality = parseSignedInteger(qualityText, 1, 100);
     if (quality === undefined) return invalid('q-', qualityText, 'an integer from 1 to 100');
     draft.quality = quality;
   }
@@ -256,14 +255,14 @@ const output: Apply = (values, draft) => {
 const effects: Apply = (values, draft) => {
   const blurText = values.get('bl');
   if (blurText !== undefined) {
-    const blur = integerIn(blurText, 1, 100);
+    const blur = parseSignedInteger(blurText, 1, 100);
     if (blur === undefined) return invalid('bl-', blurText, 'an integer from 1 to 100');
     // ImageKit's blur runs 1..100, Cloudflare's 1..250.
     draft.blur = Math.round(blur * 2.5);
   }
   if (values.has('e-sharpen')) {
     const text = values.get('e-sharpen');
-    const amount = text === undefined ? 1 : decimalIn(text, 0, 10);
+    const amount = text === undefined ? 1 : parseSignedDecimal(text, 0, 10);
     if (amount === undefined) return invalid('e-sharpen', text ?? '', 'e-sharpen or e-sharpen-<0 to 10>');
     if (amount > 0) draft.sharpen = amount;
   }
@@ -280,7 +279,7 @@ const rotation: Apply = (values, draft) => {
   if (rotate !== undefined) {
     if (rotate === 'auto') return unsupported('rt-', 'rt-auto: EXIF orientation is always applied here');
     // ImageKit rotates clockwise; N90 means 90 counter-clockwise.
-    const degrees = integerIn(rotate.replace(/^N/, '-'), -360, 360);
+    const degrees = parseSignedInteger(rotate.replace(/^N/, '-'), -360, 360);
     const quarter = degrees === undefined ? undefined : quarterTurn(degrees);
     if (quarter === undefined) return invalid('rt-', rotate, '0, 90, 180, 270, 360 or N90, N180, N270');
     turn = { mirror: false, angle: quarter };
@@ -335,7 +334,7 @@ const border: Apply = (values, draft) => {
   const text = values.get('b');
   if (text === undefined) return done;
   const [widthText = '', colorText = ''] = text.split('_');
-  const width = integerIn(widthText, 1, MAX_BORDER);
+  const width = parseSignedInteger(widthText, 1, MAX_BORDER);
   const color = imagekitColor(colorText);
   if (width === undefined || !color) return invalid('b-', text, `<width>_<colour>, colour as ${COLOR_ACCEPTS}`);
   draft.border = { color, width };
@@ -350,7 +349,7 @@ const trim: Apply = (values, draft) => {
     draft.trim = { mode: 'border' };
     return done;
   }
-  const tolerance = integerIn(text, 1, 99);
+  const tolerance = parseSignedInteger(text, 1, 99);
   if (tolerance === undefined) return invalid('t-', text, 'true, false or a threshold from 1 to 99');
   draft.trim = { mode: 'border', tolerance };
   return done;

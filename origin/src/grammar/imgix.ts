@@ -1,17 +1,15 @@
 import { errors, fail, ok, type Result } from '../errors.js';
-import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from '../pipeline/types.js';
+import type { Fit, Gravity, ImageOptions, ImageRequest, RequestedFormat, Rgba } from './image-options.js';
 import { parseCssColor } from './color.js';
 import {
   blurFrom2000,
   compassGravity,
   composeTurns,
-  decimalIn,
   decodePath,
   dprValue,
   DPR_ACCEPTS,
   exifTurn,
   hexColor,
-  integerIn,
   hostedSource,
   levelToMultiplier,
   MAX_BORDER,
@@ -24,6 +22,7 @@ import {
   type Turn,
   variantParameter,
 } from './hosted.js';
+import { parseSignedDecimal, parseSignedInteger } from './numbers.js';
 import type { NumberSpelling } from './spelling.js';
 
 /**
@@ -161,9 +160,9 @@ const size: Apply = (params, draft) => {
   for (const name of ['w', 'h'] as const) {
     const text = params.get(name);
     if (text === undefined) continue;
-    const value = integerIn(text, 1, MAX_DIMENSION);
+    const value = parseSignedInteger(text, 1, MAX_DIMENSION);
     if (value === undefined) {
-      if (decimalIn(text, 0, 1) !== undefined) return unsupported(name, 'a fraction of the source size needs the source dimensions; give pixels');
+      if (parseSignedDecimal(text, 0, 1) !== undefined) return unsupported(name, 'a fraction of the source size needs the source dimensions; give pixels');
       return invalid(name, text, `an integer number of pixels, 1 to ${MAX_DIMENSION}`);
     }
     box[name === 'w' ? 'width' : 'height'] = value;
@@ -212,8 +211,8 @@ function aspectRatio(text: string): number | undefined {
 const gravity: Apply = (params, draft) => {
   const fx = params.get('fp-x');
   const fy = params.get('fp-y');
-  const x = fx === undefined ? 0.5 : decimalIn(fx, 0, 1);
-  const y = fy === undefined ? 0.5 : decimalIn(fy, 0, 1);
+  const x = fx === undefined ? 0.5 : parseSignedDecimal(fx, 0, 1);
+  const y = fy === undefined ? 0.5 : parseSignedDecimal(fy, 0, 1);
   if (x === undefined) return invalid('fp-x', fx ?? '', 'a number from 0 to 1');
   if (y === undefined) return invalid('fp-y', fy ?? '', 'a number from 0 to 1');
   const text = params.get('crop');
@@ -255,7 +254,7 @@ const format: Apply = (params, draft) => {
 const quality: Apply = (params, draft) => {
   const text = params.get('q');
   if (text === undefined) return done;
-  const value = integerIn(text, 0, 100);
+  const value = parseSignedInteger(text, 0, 100);
   if (value === undefined) return invalid('q', text, 'an integer from 0 to 100');
   draft.quality = Math.max(1, value);
   return done;
@@ -264,13 +263,13 @@ const quality: Apply = (params, draft) => {
 const adjustments: Apply = (params, draft) => {
   const blur = params.get('blur');
   if (blur !== undefined) {
-    const value = integerIn(blur, 0, 2000);
+    const value = parseSignedInteger(blur, 0, 2000);
     if (value === undefined) return invalid('blur', blur, 'an integer from 0 to 2000');
     if (value > 0) draft.blur = blurFrom2000(value);
   }
   const sharp = params.get('sharp');
   if (sharp !== undefined) {
-    const value = decimalIn(sharp, 0, 100);
+    const value = parseSignedDecimal(sharp, 0, 100);
     if (value === undefined) return invalid('sharp', sharp, 'a number from 0 to 100');
     if (value > 0) draft.sharpen = value / 10;
   }
@@ -278,7 +277,7 @@ const adjustments: Apply = (params, draft) => {
   for (const [name, key] of levels) {
     const text = params.get(name);
     if (text === undefined) continue;
-    const level = integerIn(text, -100, 100);
+    const level = parseSignedInteger(text, -100, 100);
     if (level === undefined) return invalid(name, text, 'an integer from -100 to 100');
     if (level !== 0) draft[key] = key === 'saturation' ? (100 + level) / 100 : levelToMultiplier(level);
   }
@@ -291,13 +290,13 @@ const orientation: Apply = (params, draft) => {
   if (orient !== undefined) {
     const name = params.has('orient') ? 'orient' : 'or';
     const aliases: Record<string, number> = { '90': 6, '180': 3, '270': 8 };
-    const exif = exifTurn(aliases[orient] ?? integerIn(orient, 1, 8) ?? 0);
+    const exif = exifTurn(aliases[orient] ?? parseSignedInteger(orient, 1, 8) ?? 0);
     if (!exif) return invalid(name, orient, '1 to 8 (EXIF orientation), 90, 180 or 270');
     turn = exif;
   }
   const rot = params.get('rot');
   if (rot !== undefined) {
-    const degrees = decimalIn(rot, 0, 359);
+    const degrees = parseSignedDecimal(rot, 0, 359);
     if (degrees === undefined) return invalid('rot', rot, 'degrees from 0 to 359');
     // imgix's rot turns the picture inside a fixed frame (zooming to fill it); only a half turn keeps that frame.
     if (degrees !== 0 && degrees !== 180) return unsupported('rot', 'only rot=180 is supported; use orient for quarter turns');
@@ -348,7 +347,7 @@ const sameColor = (a: Rgba, b: Rgba) => a.r === b.r && a.g === b.g && a.b === b.
 const trimming: Apply = (params, draft) => {
   const rect = params.get('rect');
   if (rect !== undefined) {
-    const parts = rect.split(',').map((p) => integerIn(p, 0, MAX_TRIM_PIXELS));
+    const parts = rect.split(',').map((p) => parseSignedInteger(p, 0, MAX_TRIM_PIXELS));
     const [left, top, width, height] = parts;
     if (parts.length !== 4 || left === undefined || top === undefined || !width || !height) {
       return invalid('rect', rect, 'x,y,w,h in source pixels');
@@ -370,7 +369,7 @@ const trimming: Apply = (params, draft) => {
     if (!color) return invalid('trim-color', colorText, COLOR_ACCEPTS);
   }
   const tolText = params.get('trim-tol');
-  const tolerance = tolText === undefined ? undefined : decimalIn(tolText, 0, 255);
+  const tolerance = tolText === undefined ? undefined : parseSignedDecimal(tolText, 0, 255);
   if (tolText !== undefined && tolerance === undefined) return invalid('trim-tol', tolText, 'a number from 0 to 255');
   draft.trim = { mode: 'border', ...(color && { color }), ...(tolerance !== undefined && { tolerance }) };
   return done;
@@ -387,7 +386,7 @@ const padding: Apply = (params, draft) => {
   for (const name of names) {
     const text = params.get(name);
     if (text === undefined) continue;
-    const value = integerIn(text, 0, MAX_BORDER);
+    const value = parseSignedInteger(text, 0, MAX_BORDER);
     if (value === undefined) return invalid(name, text, `an integer number of pixels, 0 to ${MAX_BORDER}`);
     sizes[name] = value;
   }

@@ -1,6 +1,6 @@
-import type { GrammarName } from '../config.js';
+import type { GrammarName } from './names.js';
 import type { Result } from '../errors.js';
-import type { ImageRequest } from '../pipeline/types.js';
+import type { ImageRequest } from './image-options.js';
 import { parseCloudflarePath } from './cloudflare.js';
 import { parseCloudinary } from './cloudinary.js';
 import { parseImageKit } from './imagekit.js';

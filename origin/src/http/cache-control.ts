@@ -1,4 +1,4 @@
-import type { CacheControlConfig } from '../config.js';
+import type { CacheControlConfig } from '../config-types.js';
 import type { SourceMeta } from '../sources/types.js';
 
 /**
@@ -65,13 +65,19 @@ function parseCacheControl(policy: string): Directive[] {
     .map((text) => {
       const eq = text.indexOf('=');
       if (eq < 0) return { name: text.toLowerCase(), text };
-      return { name: text.slice(0, eq).trim().toLowerCase(), value: text.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1'), text };
+      return {
+        name: text.slice(0, eq).trim().toLowerCase(),
+        value: text
+          .slice(eq + 1)
+          .trim()
+          .replace(/^"(.*)"$/, '$1'),
+        text,
+      };
     });
 }
 
 /** A malformed or missing number counts as forever: the cut then replaces it. */
-const seconds = (directive: Directive): number =>
-  directive.value !== undefined && /^\d+$/.test(directive.value) ? Number(directive.value) : Infinity;
+const seconds = (directive: Directive): number => (directive.value !== undefined && /^\d+$/.test(directive.value) ? Number(directive.value) : Infinity);
 
 /** The longest any cache may treat the response as fresh; unbounded without max-age or s-maxage. */
 function freshness(directives: readonly Directive[]): number {

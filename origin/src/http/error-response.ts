@@ -1,4 +1,4 @@
-import type { CacheControlConfig } from '../config.js';
+import type { CacheControlConfig } from '../config-types.js';
 import { ImageCdnError } from '../errors.js';
 import { errorCacheControl } from './cache-control.js';
 import { SECURITY_HEADERS } from './security-headers.js';

@@ -66,6 +66,6 @@ function toWebResponse(response: OriginResponse, method: string): Response {
     return new Response(null, { status: response.status, headers });
   }
   // Node's web streams and the fetch globals' are the same class under two type declarations.
-  const body = Buffer.isBuffer(response.body) ? response.body : (Readable.toWeb(response.body as Readable) as unknown as ResponseBody);
+  const body = Buffer.isBuffer(response.body) ? response.body : (Readable.toWeb(response.body) as unknown as ResponseBody);
   return new Response(body, { status: response.status, headers });
 }

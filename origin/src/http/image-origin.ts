@@ -1,17 +1,17 @@
 import { pino, type Logger } from 'pino';
 import sharp from 'sharp';
-import type { OriginConfig } from '../config.js';
+import type { OriginConfig } from '../config-types.js';
 import { errors } from '../errors.js';
 import { EmfPublisher, type EmfFlusher } from '../observability/emf.js';
 import { stdoutLines } from '../observability/stdout.js';
 import { EMPTY_VARIANTS, type VariantTable } from '../pipeline/variants.js';
 import type { MountTable } from '../sources/mounts.js';
 import type { Source } from '../sources/types.js';
+import { probeCapabilities } from '../transform/capabilities.js';
 import { errorResponse, internalError } from './error-response.js';
-import { OriginHandler, probeCapabilities } from './handler.js';
-import { OriginMetrics } from './metrics.js';
+import { OriginHandler } from './handler.js';
+import { OriginMetrics } from '../observability/metrics.js';
 import type { OriginRequest, OriginResponse } from './types.js';
-import type { Playground } from '../playground/index.js';
 
 /** The log calls the origin makes: a pino logger, or anything shaped like one. */
 export type OriginLogger = Pick<Logger, 'info' | 'warn' | 'error'>;
@@ -33,6 +33,17 @@ export interface ImageOriginDeps {
   readonly processMetrics?: boolean;
   /** Where EMF lines go when `config.emf` turns them on, one whole line per call; default: stdout. */
   readonly emfWrite?: (line: string) => void;
+  /** Loads the pages answered before images (the playground, when it is on); `ready` waits for it. Default: none. */
+  readonly pages?: () => Promise<PageHandler>;
+}
+
+/**
+ * Pages the origin serves besides images, asked first for every request: the playground
+ * (playground/) implements this, and the assembly hands it over (ImageOriginDeps.pages).
+ */
+export interface PageHandler {
+  /** The answer to one of its own requests; undefined for every other request. */
+  answer(request: OriginRequest): Promise<OriginResponse> | undefined;
 }
 
 /** Liveness and Prometheus: answered by every door, on these exact targets (no query). */
@@ -83,7 +94,7 @@ export interface ImageOrigin {
 export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): ImageOrigin {
   const metrics = new OriginMetrics({ processMetrics: deps.processMetrics ?? false });
   const capabilities = probeCapabilities();
-  const accessLog = deps.logger === false ? undefined : deps.logger ?? (config.accessLog ? pino({ base: undefined }, stdoutLines()) : undefined);
+  const accessLog = deps.logger === false ? undefined : (deps.logger ?? (config.accessLog ? pino({ base: undefined }, stdoutLines()) : undefined));
   let bugLog: OriginLogger | undefined = accessLog;
   const reportBug = (error: unknown, url: string) => (bugLog ??= pino({}, stdoutLines())).error({ err: error, url }, 'unexpected error');
   const emf = config.emf?.enabled
@@ -99,21 +110,21 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
     variants: deps.variants ?? EMPTY_VARIANTS,
     onBug: (error, request) => reportBug(error, request.url),
   });
-  const health = Buffer.from(JSON.stringify({
-    status: 'ok',
-    capabilities: { ...capabilities, jpeg: true, png: true, gif: true },
-    sources: deps.sourceKinds ?? [],
-    versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, node: process.versions.node },
-  }));
+  const health = Buffer.from(
+    JSON.stringify({
+      status: 'ok',
+      capabilities: { ...capabilities, jpeg: true, png: true, gif: true },
+      sources: deps.sourceKinds ?? [],
+      versions: { sharp: sharp.versions.sharp, vips: sharp.versions.vips, node: process.versions.node },
+    }),
+  );
   const sources = deps.sources ?? [];
-  // The playground (playground/) is loaded only when it is on; it answers `/` and its own paths.
-  let playground: Playground | undefined;
-  const playgroundLoaded = config.playground
-    ? import('../playground/index.js').then(({ createPlayground }) => {
-        playground = createPlayground(config, { router: deps.router, variants: deps.variants ?? EMPTY_VARIANTS });
-      })
-    : undefined;
-  const ready = Promise.all([...sources.map((source) => source.ready), playgroundLoaded]).then(() => undefined);
+  // The pages (the playground, when it is on) answer `/` and their own paths.
+  let pages: PageHandler | undefined;
+  const pagesLoaded = deps.pages?.().then((loaded) => {
+    pages = loaded;
+  });
+  const ready = Promise.all([...sources.map((source) => source.ready), pagesLoaded]).then(() => undefined);
 
   let inFlight = 0;
   let drained: (() => void) | undefined;
@@ -122,7 +133,7 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
   async function respond(request: OriginRequest): Promise<OriginResponse> {
     if (request.url === HEALTH_PATH) return operational('application/json', health);
     if (request.url === METRICS_PATH) return operational(metrics.registry.contentType, Buffer.from(await metrics.registry.metrics()));
-    return playground?.answer(request) ?? handler.handle(request);
+    return pages?.answer(request) ?? handler.handle(request);
   }
 
   const isOwn = (request: OriginRequest, response: OriginResponse) =>
@@ -171,7 +182,7 @@ export function createImageOrigin(config: OriginConfig, deps: ImageOriginDeps): 
         // Every answer is due by its request deadline, so this wait is bounded.
         if (inFlight > 0) await new Promise<void>((resolve) => (drained = resolve));
         handler.decoded.clear();
-        await Promise.allSettled(sources.map((source) => source.close?.()));
+        await Promise.allSettled(sources.map(async (source) => source.close?.()));
         // Last: every answer has been counted by now.
         await emf?.close();
       })();

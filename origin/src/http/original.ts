@@ -1,11 +1,12 @@
 import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import type { SvgConfig } from '../config.js';
+import type { SvgConfig } from '../config-types.js';
 import { errors } from '../errors.js';
-import { IMAGE_CONTENT_TYPES, SNIFF_BYTES, type Sniffed, sniffImageFormat } from '../sources/image-format.js';
+import { type ImageFormat, SNIFF_BYTES, type Sniffed, sniffImageFormat } from '../sources/image-format.js';
 import { bodyStart, readHandleStart } from '../sources/file-start.js';
 import { rememberedFormat, rememberFormat } from '../sources/sniffed-formats.js';
-import type { OpenOptions, ResolvedSource } from '../sources/types.js';
+import type { OpenOptions, ResolvedSource, SourceMeta } from '../sources/types.js';
+import { strongEtag } from './etag.js';
 
 /**
  * Originals (paths outside every grammar) go out only as the image their bytes are, with that
@@ -14,15 +15,16 @@ import type { OpenOptions, ResolvedSource } from '../sources/types.js';
  */
 
 /** Part of every original's ETag: answers of the content-type-from-stored-metadata era never revalidate. */
-export const ORIGINAL_ETAG_PART = 'original-by-bytes';
+const ORIGINAL_ETAG_PART = 'original-by-bytes';
 
-/** The content type (and, for SVG, download disposition) of an original; 415 when it is no image this origin serves. */
-export function originalRepresentation(sniffed: Sniffed, sourcePath: string, svg: SvgConfig | undefined): Record<string, string> {
+/** An original's ETag: its source version's, whatever URL names it. */
+export const originalEtag = (meta: SourceMeta): string => strongEtag(meta.etagSeed, 'original', ORIGINAL_ETAG_PART);
+
+/** The format an original is served as (success-response.ts gives its headers); 415 when it is no image this origin serves. */
+export function servableFormat(sniffed: Sniffed, sourcePath: string, svg: SvgConfig | undefined): ImageFormat {
   if (sniffed.format === undefined) throw errors.notAnImage(sourcePath, sniffed.found);
-  if (sniffed.format !== 'svg') return { 'content-type': IMAGE_CONTENT_TYPES[sniffed.format] };
-  if (!svg?.enabled) throw errors.svgDisabled(sourcePath);
-  // An SVG is a document that can carry script: never rendered inline from this origin.
-  return { 'content-type': IMAGE_CONTENT_TYPES.svg, 'content-disposition': 'attachment' };
+  if (sniffed.format === 'svg' && !svg?.enabled) throw errors.svgDisabled(sourcePath);
+  return sniffed.format;
 }
 
 /**

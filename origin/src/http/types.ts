@@ -11,15 +11,7 @@ export interface OriginRequest {
 }
 
 /** How a response came about, for logs and metrics. */
-export type Outcome =
-  | 'transformed'
-  | 'coalesced'
-  | 'not-modified'
-  | 'head'
-  | 'original'
-  | 'redirect'
-  | 'error'
-  | 'operational';
+export type Outcome = 'transformed' | 'coalesced' | 'not-modified' | 'head' | 'original' | 'redirect' | 'error' | 'operational';
 
 export interface OriginResponse {
   readonly status: number;

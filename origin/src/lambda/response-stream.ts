@@ -49,7 +49,7 @@ export async function streamResponse(response: Response, responseStream: Respons
   });
   let wrote = false;
   if (response.body) {
-    const reader = response.body.getReader();
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     try {
       for (let read = await reader.read(); !read.done; read = await reader.read()) {
         for (let offset = 0; offset < read.value.length; offset += STREAM_CHUNK_BYTES) {

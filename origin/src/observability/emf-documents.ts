@@ -1,4 +1,4 @@
-import { PROMETHEUS_NAMES } from '../http/metrics.js';
+import { PROMETHEUS_NAMES } from './metrics.js';
 import type { CounterIncrease, Labels } from './counter-deltas.js';
 import { EMF_METRICS, EMF_SERVICE_DIMENSION, emfDimensionSets, type EmfMetricKey } from './emf-catalogue.js';
 import type { EmfDocument, EmfMetric } from './emf-line.js';

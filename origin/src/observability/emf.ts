@@ -1,5 +1,5 @@
-import type { EmfConfig } from '../config.js';
-import type { OriginMetrics } from '../http/metrics.js';
+import type { EmfConfig } from '../config-types.js';
+import type { OriginMetrics } from './metrics.js';
 import { CounterDeltas } from './counter-deltas.js';
 import { COUNTERS_READ, emfDocuments } from './emf-documents.js';
 import { emfLine } from './emf-line.js';

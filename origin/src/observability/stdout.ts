@@ -11,7 +11,7 @@ let shared: DestinationStream | undefined;
  */
 export function stdoutLines(): DestinationStream {
   const stdout = process.stdout;
-  if (stdout.write !== Object.getPrototypeOf(stdout).write) return stdout;
+  if (stdout.write !== (Object.getPrototypeOf(stdout) as NodeJS.WriteStream).write) return stdout;
   // A worker thread has no stdout descriptor of its own; pino writes to 1 there too.
   return (shared ??= pino.destination(stdout.fd ?? 1));
 }

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ENCODER_ID } from '../transform/encoder-settings.js';
 import type { Pipeline } from './types.js';
 
 /**
@@ -17,18 +16,31 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const ENCODER_DIGEST = createHash('sha256').update(ENCODER_ID).digest('base64url');
-
 /**
  * Version of how the engine turns a pipeline into pixels, for changes the encoder table does
  * not show: 2 = downscales start from a decoded source level (transform/source-level.ts);
- * 3 = gamma is computed by libvips (rounding differs from the former lookup table by at most 1).
+ * 3 = gamma is computed by libvips (rounding differs from the former lookup table by at most 1);
+ * 4 = an animation keeps its frames through gamma and a border after a crop or pad (they came out
+ * as one tall image of stacked frames). Still images' bytes did not change.
  */
-const ENGINE_VERSION = 3;
+const ENGINE_VERSION = 4;
 
-/** Fingerprint of a normalised pipeline plus the engine and encoder that will run it. */
-export function fingerprint(pipeline: Pipeline): string {
+/**
+ * Fingerprint of a normalised pipeline plus the engine and the encoder that will run it.
+ * `encoderId` is the encoder's identity (transform/encoder-settings.ts's ENCODER_ID), passed in
+ * because pipeline/ sits below transform/. It is required: a fingerprint without it would let an
+ * encoder upgrade serve the old bytes under the same ETag.
+ */
+export function fingerprint(pipeline: Pipeline, encoderId: string): string {
   return createHash('sha256')
-    .update(`v${ENGINE_VERSION}|${ENCODER_DIGEST}|${stableStringify(pipeline)}`)
+    .update(`v${ENGINE_VERSION}|${encoderDigest(encoderId)}|${stableStringify(pipeline)}`)
     .digest('base64url');
+}
+
+// One encoder per process: its digest is computed once, not per URL.
+let lastEncoder: { readonly id: string; readonly digest: string } | undefined;
+
+function encoderDigest(encoderId: string): string {
+  if (lastEncoder?.id !== encoderId) lastEncoder = { id: encoderId, digest: createHash('sha256').update(encoderId).digest('base64url') };
+  return lastEncoder.digest;
 }

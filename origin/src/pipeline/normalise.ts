@@ -1,3 +1,5 @@
+import { CENTRE } from '../grammar/gravity.js';
+import { WHITE } from './colours.js';
 import type { Edges, Gravity, ImageOptions, Operation, Pipeline, Rgba } from './types.js';
 
 /**
@@ -9,7 +11,6 @@ import type { Edges, Gravity, ImageOptions, Operation, Pipeline, Rgba } from './
 
 export const DEFAULT_FIT = 'scale-down';
 export const DEFAULT_DPR = 1;
-const CENTRE: Gravity = { mode: 'point', x: 0.5, y: 0.5 };
 
 export function normalise(options: ImageOptions): Pipeline {
   if (options.variant !== undefined) {
@@ -57,8 +58,6 @@ export function normalise(options: ImageOptions): Pipeline {
   };
 }
 
-/** The default fill under transparency and around fit=pad. */
-export const WHITE: Rgba = { r: 255, g: 255, b: 255, alpha: 1 };
 const isOpaqueWhite = (c: Rgba) => c.r === 255 && c.g === 255 && c.b === 255 && c.alpha === 1;
 
 /** The fill under transparency and around fit=pad; undefined when the default (white) applies. */

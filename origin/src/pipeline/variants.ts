@@ -3,6 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { errors, fail, ImageCdnError, ok, type Result } from '../errors.js';
 import { parseCloudflareOptions } from '../grammar/cloudflare.js';
 import { VALUE_CODECS } from '../grammar/cloudflare-values.js';
+import { VARIANT_NAME } from '../grammar/variant-name.js';
 import type { ImageOptions } from './types.js';
 
 /**
@@ -18,10 +19,6 @@ import type { ImageOptions } from './types.js';
 
 /** Variant name → its options, validated. */
 export type VariantTable = ReadonlyMap<string, ImageOptions>;
-
-import { VARIANT_NAME } from './variant-name.js';
-
-export { VARIANT_NAME };
 
 /** Options a request may add to a variant (and the only ones allowed without one when onlyVariants). */
 export const VARIANT_COMBINABLE: readonly (keyof ImageOptions)[] = ['format', 'onerror'];
@@ -135,7 +132,7 @@ export function isVariantRequest(options: ImageOptions): boolean {
 const URL_NAMES: ReadonlyMap<string, string> = new Map([...VALUE_CODECS].map(([urlName, codec]) => [codec.field, urlName]));
 const optionName = (field: string) => URL_NAMES.get(field) ?? field;
 const combinableNames = () => VARIANT_COMBINABLE.map(optionName).join(', ');
-const show = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+const show = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
 // A start-up configuration problem; the tag is never sent to a client.
 const loadError = (message: string) => new ImageCdnError('invalid_option', 400, message);

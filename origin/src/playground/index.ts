@@ -1,8 +1,9 @@
 import type { OriginConfig } from '../config.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { errorResponse } from '../http/error-response.js';
-import { MAX_URL_LENGTH } from '../http/handler.js';
-import type { OriginRequest, OriginResponse } from '../http/types.js';
+import { MAX_URL_LENGTH } from '../limits.js';
+import type { PageHandler } from '../http/image-origin.js';
+import type { OriginResponse } from '../http/types.js';
 import type { VariantTable } from '../pipeline/variants.js';
 import type { MountTable } from '../sources/mounts.js';
 import { cataloguePage } from './catalogue.js';
@@ -23,12 +24,8 @@ export interface PlaygroundDeps {
   readonly variants: VariantTable;
 }
 
-export interface Playground {
-  /** The answer to one of the playground's requests; undefined for every other request. */
-  answer(request: OriginRequest): Promise<OriginResponse> | undefined;
-}
-
-export function createPlayground(config: OriginConfig, deps: PlaygroundDeps): Playground {
+/** The playground as the origin's pages (http's PageHandler): it answers `/` and the paths under PLAYGROUND_PREFIX. */
+export function createPlayground(config: OriginConfig, deps: PlaygroundDeps): PageHandler {
   const file = createPageFiles();
   const sign = createSigner(config, deps.router);
   const settings = pageConfig(config, deps.variants, sign !== undefined);

@@ -1,7 +1,7 @@
 import type { OriginConfig } from '../config.js';
 import { errors } from '../errors.js';
 import { createImageUrlParser } from '../grammar/index.js';
-import { MAX_URL_LENGTH } from '../http/handler.js';
+import { MAX_URL_LENGTH } from '../limits.js';
 import { signPath } from '../signing/native.js';
 import type { MountTable } from '../sources/mounts.js';
 

@@ -2,13 +2,14 @@
  * The defaults and bounds the settings registry uses, on their own so that config.ts can re-export
  * them while it also re-exports modules built on the registry (no import cycle).
  */
-import type { CacheControlConfig, EmfConfig, HttpSourceConfig, Limits, SvgConfig } from '../config.js';
+import type { CacheControlConfig, EmfConfig, HttpSourceConfig, SvgConfig } from '../config-types.js';
+import { DEFAULT_SVG_LIMITS } from '../limits.js';
 import { EMF_DEFAULT_NAMESPACE } from '../observability/emf-catalogue.js';
 
-export type GrammarName = 'cloudflare' | 'imgix' | 'cloudinary' | 'imagekit';
-export const GRAMMAR_NAMES: readonly GrammarName[] = ['cloudflare', 'imgix', 'cloudinary', 'imagekit'];
+export { GRAMMAR_NAMES, type GrammarName } from '../grammar/names.js';
+export { DEFAULT_LIMITS } from '../limits.js';
 
-export const DEFAULT_SVG: SvgConfig = { enabled: false, maxBytes: 256 * 1024, maxElements: 5_000 };
+export const DEFAULT_SVG: SvgConfig = { enabled: false, ...DEFAULT_SVG_LIMITS };
 
 /** Metrics as CloudWatch embedded-metric-format lines: off unless asked (the CDK constructs turn them on). */
 export const DEFAULT_EMF: EmfConfig = { enabled: false, namespace: EMF_DEFAULT_NAMESPACE, service: 'image-cdn', intervalMs: 10_000 };
@@ -20,17 +21,6 @@ export const DEFAULT_CACHE_CONTROL: CacheControlConfig = {
   immutable: 'public, max-age=31536000, immutable',
   clientError: 'public, max-age=60',
   serverError: 'no-store',
-};
-
-export const DEFAULT_LIMITS: Limits = {
-  maxPixels: 25_000_000,
-  maxSourceBytes: 50 * 1024 * 1024,
-  maxOutputDimension: 12_000,
-  maxOutputPixels: 25_000_000,
-  requestTimeoutMs: 10_000,
-  concurrency: 2,
-  queueSize: 64,
-  sourceCacheMiB: 256,
 };
 
 /** Defaults for the parts of HttpSourceConfig a config file may leave out. */

@@ -14,5 +14,5 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv): Settings {
     if (text === undefined || (text.trim() === '' && !(kind.type === 'text' && kind.emptyIsValue))) continue;
     settings[name] = readOrExplain(`environment variable ${variable}`, () => kind.fromText(text));
   }
-  return settings as Settings;
+  return settings;
 }

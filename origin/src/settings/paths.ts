@@ -16,7 +16,7 @@ export function setPath(object: Record<string, unknown>, path: string, value: un
   let target = object;
   for (const key of keys) {
     const next = target[key];
-    target = (target[key] = typeof next === 'object' && next !== null ? { ...next } : {}) as Record<string, unknown>;
+    target = target[key] = typeof next === 'object' && next !== null ? { ...next } : {};
   }
   target[last] = value;
 }

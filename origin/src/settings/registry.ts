@@ -262,7 +262,7 @@ export type Settings = { readonly [K in SettingName]?: ValueOf<(typeof SETTINGS)
 
 export const SETTING_NAMES = Object.keys(SETTINGS) as SettingName[];
 
-export const settingOf = (name: SettingName): Setting => SETTINGS[name] as Setting;
+export const settingOf = (name: SettingName): Setting => SETTINGS[name];
 
 export function defaultOf(name: SettingName): unknown {
   const { default: value } = settingOf(name);

@@ -1,4 +1,4 @@
-import type { CacheControlConfig, Limits, MountConfig, OriginConfig } from '../config.js';
+import type { CacheControlConfig, Limits, MountConfig, OriginConfig } from '../config-types.js';
 import { InvalidSettingError, readOrExplain } from './errors.js';
 import { getPath, groupOf, setPath } from './paths.js';
 import { defaultOf, GROUPS, SETTING_NAMES, settingOf, type SettingName, type Settings } from './registry.js';
@@ -19,7 +19,7 @@ export const dropUndefined = <T extends object>(value: T): T =>
  * value that cannot be used.
  */
 export function resolveConfig(layers: { readonly defaults: OriginConfig; readonly file?: FileLayer }, ...settings: Settings[]): OriginConfig {
-  const given: Settings = Object.assign({}, ...settings.map(dropUndefined));
+  const given = Object.assign({}, ...settings.map(dropUndefined)) as Settings;
   const { defaults, file = {} } = layers;
   const config: Record<string, unknown> = { ...defaults, ...file, mounts: mounts(given, file.mounts ?? defaults.mounts) };
   for (const name of SETTING_NAMES) {

@@ -1,4 +1,4 @@
-import type { GrammarName } from '../config.js';
+import type { GrammarName } from '../grammar/names.js';
 import { errors, fail, type Result } from '../errors.js';
 import type { ImageRequest } from '../pipeline/types.js';
 import type { SigningScheme } from './scheme.js';

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
-import { DEFAULT_LIMITS, type HttpSourceConfig } from '../config.js';
+import type { HttpSourceConfig } from '../config-types.js';
+import { DEFAULT_LIMITS } from '../limits.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { type AddressGuard, defaultAddressGuard } from './address-guard.js';
 import { sha256Hex } from './content-address.js';
@@ -9,8 +10,6 @@ import { createGuardedAgents, type DnsLookup, refusedAddress, requestOnce } from
 import { createHostAllowList } from './host-allow-list.js';
 import { readBounded, readStartOf } from './read-bounded.js';
 import type { OpenOptions, ResolvedSource, Source, SourceBody, SourceMeta } from './types.js';
-
-export { DEFAULT_HTTP_SOURCE } from '../settings/constants.js';
 
 export interface HttpSourceOptions {
   /** Which resolved addresses may be connected to. Default: public unicast only. */

@@ -1,4 +1,4 @@
-import type { SourceConfig } from '../config.js';
+import type { SourceConfig } from '../config-types.js';
 import { createFileSource } from './file.js';
 import { createDeferredS3Source } from './s3-deferred.js';
 import type { Source } from './types.js';

@@ -19,10 +19,12 @@ export async function readBounded(
   }
   const onAbort = () => destroy(abortError(signal, what));
   signal.addEventListener('abort', onAbort, { once: true });
+  // A Readable without an encoding yields Buffers.
+  const body: AsyncIterable<Uint8Array> = stream;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of stream) {
+    for await (const chunk of body) {
       total += chunk.byteLength;
       if (total > maxBytes) {
         destroy();
@@ -53,10 +55,11 @@ export async function readStartOf(
   stream: Readable | AsyncIterable<Uint8Array>,
   { bytes, signal, what }: { readonly bytes: number; readonly signal: AbortSignal; readonly what: string },
 ): Promise<Buffer> {
+  const body: AsyncIterable<Uint8Array> = stream;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of stream) {
+    for await (const chunk of body) {
       if (signal.aborted) throw abortError(signal, what);
       chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
       total += chunk.byteLength;

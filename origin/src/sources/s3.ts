@@ -5,7 +5,7 @@ import {
   type HeadObjectCommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import type { SourceConfig } from '../config.js';
+import type { SourceConfig } from '../config-types.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { createContentAddressMatcher, sha256Hex } from './content-address.js';
 import { contentTypeFromPath } from './content-type.js';

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { Metadata } from 'sharp';
-import type { SvgConfig } from '../config.js';
+import type { SvgConfig } from '../config-types.js';
 import { errors } from '../errors.js';
 import type { Pipeline } from '../pipeline/types.js';
 import { bodyStart } from '../sources/file-start.js';

@@ -8,7 +8,8 @@ const EXACT_BOX_FITS: ReadonlySet<string> = new Set(['squeeze', 'pad', 'cover'])
 /**
  * Refuses (400) what the URL alone shows is over the output limits, before any source byte is
  * read: a side over the cap, or a box that a fit fills exactly over the pixel cap. What depends on
- * the source's size is checked after its header (output-geometry.ts).
+ * the source's size is checked after its header (output-geometry.ts); every limit and when it is
+ * checked: ../limits.ts.
  */
 export function checkOutputLimits(pipeline: Pipeline, limits: GeometryLimits): void {
   for (const op of pipeline.operations) {

@@ -1,4 +1,4 @@
-import type { ImageOptions, OutputFormat, Pipeline, QualityPreset } from '../pipeline/types.js';
+import type { OutputFormat, Pipeline, QualityPreset } from '../pipeline/types.js';
 
 /** What this libvips build can write; AVIF needs libheif with an AV1 encoder. */
 export interface EncoderCapabilities {
@@ -92,21 +92,4 @@ export function chooseQuality(output: Pipeline['output'], header: (name: string)
     Number(header('rtt')) > 150 ||
     (header('downlink') !== undefined && Number(header('downlink')) < 5);
   return { quality: slow ? output.slowConnectionQuality : output.quality, vary: [...SLOW_CONNECTION_HINTS] };
-}
-
-/**
- * `width=auto` takes the client's `Sec-CH-Width` (or legacy `Width`) hint: the layout width in
- * device pixels, so dpr is already in it. Without a hint it means "no width".
- */
-export function resolveAutoWidth(
-  options: ImageOptions,
-  header: (name: string) => string | undefined,
-  maxWidth: number,
-): { readonly options: ImageOptions; readonly vary: readonly string[] } {
-  if (options.width !== 'auto') return { options, vary: [] };
-  const { width: _auto, dpr: _dpr, ...rest } = options;
-  const hint = Number(header('sec-ch-width') ?? header('width'));
-  const vary = ['Sec-CH-Width', 'Width'];
-  if (Number.isInteger(hint) && hint >= 1 && hint <= maxWidth) return { options: { ...rest, width: hint }, vary };
-  return { options: { ...rest, ...(options.dpr !== undefined && { dpr: options.dpr }) }, vary };
 }

@@ -6,6 +6,12 @@ export interface Raster {
   readonly width: number;
   readonly height: number;
   readonly channels: 1 | 2 | 3 | 4;
+  /**
+   * An animation's frames are stacked top to bottom (libvips' multi-page image): the height of
+   * one, when there is more than one. A pipeline that starts from the pixels must know it, or
+   * libvips sees one tall image and every later step (extend, crop, the encoder) loses the frames.
+   */
+  readonly pageHeight?: number;
 }
 
 export type RasterLookup = 'hit' | 'miss' | 'joined';
@@ -17,7 +23,7 @@ export interface RasterCacheHooks {
 }
 
 /** What the engine needs from a source's header; the rest (ICC, XMP, …) is not kept. */
-export type SourceHeader = Pick<Metadata, 'format' | 'width' | 'height' | 'pageHeight' | 'pages' | 'orientation' | 'exif' | 'depth'>;
+export type SourceHeader = Pick<Metadata, 'format' | 'width' | 'height' | 'pageHeight' | 'pages' | 'delay' | 'loop' | 'orientation' | 'exif' | 'depth'>;
 
 /**
  * Decoded sources: rasters, least recently used dropped first once `maxBytes` are held, and the
@@ -43,8 +49,8 @@ export class RasterCache {
   async header(key: string, read: () => Promise<SourceHeader>): Promise<SourceHeader> {
     const known = this.headers.get(key);
     if (known) return known;
-    const { format, width, height, pageHeight, pages, orientation, exif, depth } = await read();
-    const header: SourceHeader = { format, width, height, pageHeight, pages, orientation, exif, depth };
+    const { format, width, height, pageHeight, pages, delay, loop, orientation, exif, depth } = await read();
+    const header: SourceHeader = { format, width, height, pageHeight, pages, delay, loop, orientation, exif, depth };
     if (this.maxBytes > 0) {
       if (this.headers.size >= this.maxHeaders) this.headers.delete(this.headers.keys().next().value!);
       this.headers.set(key, header);

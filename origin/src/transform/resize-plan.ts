@@ -1,13 +1,16 @@
 import type { Fit, Gravity } from '../pipeline/types.js';
 
 /**
- * Cloudflare's fit modes as concrete geometry for an image of `sourceWidth × sourceHeight`.
- * Pure arithmetic, so every mode is unit-testable without pixels.
+ * Cloudflare's fit modes as concrete geometry for an image of `inputWidth × inputHeight`: the
+ * image the resize receives as planned (the oriented source, or what trim and rotate left of it).
+ * Every size in the plan is absolute, in output pixels, never a factor: the plan holds when the
+ * pixels come from a smaller decoded level of that image. Pure arithmetic, so every mode is
+ * unit-testable without pixels.
  */
 export interface ResizePlan {
   /** Size to scale to (aspect kept unless fit=squeeze); undefined when no scaling is needed. */
   readonly scaleTo?: { readonly width: number; readonly height: number };
-  /** Crop window after scaling (fit=cover/crop). `attention` lets libvips pick it (gravity auto/face). */
+  /** Crop window in the scaled image's pixels (fit=cover/crop). `attention` lets libvips pick it (gravity auto/face). */
   readonly crop?: { readonly width: number; readonly height: number; readonly left: number; readonly top: number } | { readonly width: number; readonly height: number; readonly attention: true };
   /** Canvas to centre the scaled image on (fit=pad). */
   readonly pad?: { readonly width: number; readonly height: number };
@@ -20,10 +23,10 @@ export interface ResizeRequest {
   readonly gravity: Gravity;
 }
 
-export function planResize(sourceWidth: number, sourceHeight: number, request: ResizeRequest): ResizePlan {
+export function planResize(inputWidth: number, inputHeight: number, request: ResizeRequest): ResizePlan {
   const { width, height, fit } = request;
-  const W = sourceWidth;
-  const H = sourceHeight;
+  const W = inputWidth;
+  const H = inputHeight;
   const both = width !== undefined && height !== undefined;
 
   if (!both || fit === 'scale-down' || fit === 'contain' || fit === 'pad') {

@@ -14,6 +14,7 @@ export const LEVEL_FACTORS: readonly number[] = [1.5, 3, 5, 9, 18, 36, 72, 144];
 
 export interface SourceLevel {
   readonly factor: number;
+  /** The level's size in level pixels: the oriented source's, divided by `factor` and floored. */
   readonly width: number;
   readonly height: number;
 }

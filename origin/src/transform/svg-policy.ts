@@ -151,7 +151,7 @@ function openElement(
   }
   const node: Node = { name: local, children: [], refs: [] };
   const vertices = MARKED_SHAPES.has(local) ? vertexCount(tag) : 0;
-  for (const attr of Object.values(tag.attributes) as SaxesAttributeNS[]) {
+  for (const attr of Object.values<SaxesAttributeNS>(tag.attributes)) {
     const name = attr.local;
     if (attr.uri === XML_NS && name === 'base') throw refuse('xml:base (it changes where references resolve)');
     if (name === 'href') {

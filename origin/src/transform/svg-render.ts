@@ -72,7 +72,7 @@ export async function renderSvg(svg: Buffer, request: SvgRenderRequest): Promise
 
 /**
  * The scale to render at: the one resize's own scale when the transform is a single resize (the
- * same pipelines that start from a decoded level; see engine.ts levelFor), so vector edges stay
+ * same pipelines that start from a decoded level; see plan.ts levelFor), so vector edges stay
  * sharp at any output size; 1 otherwise, because trim, flip and rotate work in the source's
  * coordinates. Never more than the pixel limit or libvips' 32,767-pixel side allows.
  */

@@ -33,6 +33,8 @@ export interface ChildOrigin {
   readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** User + system CPU time of the whole process (all threads), in ms. */
   cpuMs(): number;
+  /** User + system CPU time of the main thread alone (the event loop), in ms. */
+  mainThreadCpuMs(): number;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves with how long the exit took (ms) and whether it was forced. */
   stop(graceMs?: number): Promise<{ ms: number; forced: boolean }>;
 }
@@ -75,6 +77,7 @@ export async function startChildOrigin(config: ConfigOverrides, options: ChildOr
     },
     exit,
     cpuMs: () => cpuTimeMs(child.pid!),
+    mainThreadCpuMs: () => cpuTimeMs(child.pid!, child.pid),
     stop: (graceMs = 5_000) => stop(child, exit, graceMs),
   };
 }

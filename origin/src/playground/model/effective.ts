@@ -26,7 +26,7 @@ export function effectiveOptions(options: ImageOptions): ImageOptions {
   drop('background', options.background !== undefined && isOpaqueWhite(options.background));
   drop('trim', isEmptyTrim(options.trim));
   drop('border', options.border !== undefined && ('width' in options.border ? options.border.width === 0 : Object.values(options.border.edges).every((v) => v === 0)));
-  return draft as ImageOptions;
+  return draft;
 }
 
 const isOpaqueWhite = (c: Rgba) => c.r === 255 && c.g === 255 && c.b === 255 && c.alpha === 1;

@@ -1,4 +1,4 @@
-import type { GrammarName } from '../../settings/constants.js';
+import type { GrammarName } from '../../grammar/names.js';
 import type { ImageOptions } from '../../pipeline/types.js';
 import { cloudflareUrl } from './cloudflare-url.js';
 import { cloudinaryUrl } from './cloudinary-url.js';

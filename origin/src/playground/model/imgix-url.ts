@@ -1,4 +1,4 @@
-import { formatDecimal } from '../../grammar/cloudflare-numbers.js';
+import { formatDecimal } from '../../grammar/numbers.js';
 import type { Border, Fit, Gravity, ImageOptions, RequestedFormat, Rgba } from '../../pipeline/types.js';
 import { effectiveOptions } from './effective.js';
 import { hex2, levelOf, shiftedDecimal, strength2000Of } from './numbers.js';

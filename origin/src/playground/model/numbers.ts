@@ -1,4 +1,4 @@
-import { formatDecimal } from '../../grammar/cloudflare-numbers.js';
+import { formatDecimal } from '../../grammar/numbers.js';
 
 /**
  * The hosted grammars' scales, inverted: which of their values reads back as exactly a Cloudflare

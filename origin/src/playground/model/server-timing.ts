@@ -1,4 +1,4 @@
-/** `resolve;dur=0.2, transform;dur=11.8` → [['resolve', 0.2], ['transform', 11.8]], as the origin writes it (http/handler.ts). */
+/** `resolve;dur=0.2, transform;dur=11.8` → [['resolve', 0.2], ['transform', 11.8]], as the origin writes it (http/request-timings.ts). */
 export function parseServerTiming(header: string | null): Array<[string, number]> {
   if (!header) return [];
   return header.split(',').flatMap((entry) => {

@@ -1,4 +1,4 @@
-import type { GrammarName } from '../../settings/constants.js';
+import type { GrammarName } from '../../grammar/names.js';
 
 /** One grammar's URL for a transform, or why that grammar cannot say it. */
 export type Translation = { readonly ok: true; readonly url: string } | { readonly ok: false; readonly why: string };
