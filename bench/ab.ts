@@ -29,9 +29,20 @@ const { values } = parseArgs({
     images: { type: 'string' },
   },
 });
-const options = parseOptions([...(values.images ? ['--images', values.images] : []), '--cases', values.cases, ...(values.concurrency ? ['--concurrency', values.concurrency] : [])]);
+const options = parseOptions([
+  ...(values.images ? ['--images', values.images] : []),
+  '--cases',
+  values.cases,
+  ...(values.concurrency ? ['--concurrency', values.concurrency] : []),
+]);
 const rounds = Number(values.rounds);
-const env = (spec: string | undefined) => Object.fromEntries((spec ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const env = (spec: string | undefined) =>
+  Object.fromEntries(
+    (spec ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
 const args = (spec: string | undefined) => (spec ?? '').split(' ').filter(Boolean);
 
 const variants = {
@@ -39,14 +50,19 @@ const variants = {
   B: await startOriginProcess(options.root, args(values['b-args']), { env: env(values['b-env']) }),
 };
 const load = startLoad();
-process.stderr.write(`A: ${values.baseline ?? REPO} ${values['a-args'] ?? ''} ${values['a-env'] ?? ''}\nB: ${REPO} ${values['b-args'] ?? ''} ${values['b-env'] ?? ''}\nload average ${os.loadavg()[0]!.toFixed(2)}\n`);
+process.stderr.write(
+  `A: ${values.baseline ?? REPO} ${values['a-args'] ?? ''} ${values['a-env'] ?? ''}\nB: ${REPO} ${values['b-args'] ?? ''} ${values['b-env'] ?? ''}\nload average ${os.loadavg()[0]!.toFixed(2)}\n`,
+);
 try {
   console.log('| transform | concurrency | A img/s | B img/s | B ÷ A pooled | B ÷ A median of slices (min–max) | CPU ms/img A / B | peak RSS MiB A / B |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const concurrency of options.concurrencies) {
     for (const testCase of options.cases) {
       const slice = sliceSize(options, concurrency);
-      const runs = { A: { samples: [] as ReturnType<typeof mergeSamples>[], cpu: 0, peak: 0 }, B: { samples: [] as ReturnType<typeof mergeSamples>[], cpu: 0, peak: 0 } };
+      const runs = {
+        A: { samples: [] as ReturnType<typeof mergeSamples>[], cpu: 0, peak: 0 },
+        B: { samples: [] as ReturnType<typeof mergeSamples>[], cpu: 0, peak: 0 },
+      };
       const ratios: number[] = [];
       for (let round = 0; round < rounds; round++) {
         const transforms = Array.from({ length: slice }, (_, i) => transformFor(testCase, options.images, round * slice + i));

@@ -35,8 +35,16 @@ export interface CostFormat {
 
 /** The output formats of the mix, one third of the transforms each. */
 export const COST_FORMATS: readonly CostFormat[] = [
-  { id: 'auto-avif', label: 'format=auto, Accept with AVIF → AVIF', testCase: { id: 'auto', label: '', format: 'avif', cover: false, auto: true, accept: AVIF_ACCEPT } },
-  { id: 'auto-webp', label: 'format=auto, Accept without AVIF → WebP', testCase: { id: 'auto', label: '', format: 'webp', cover: false, auto: true, accept: WEBP_ACCEPT } },
+  {
+    id: 'auto-avif',
+    label: 'format=auto, Accept with AVIF → AVIF',
+    testCase: { id: 'auto', label: '', format: 'avif', cover: false, auto: true, accept: AVIF_ACCEPT },
+  },
+  {
+    id: 'auto-webp',
+    label: 'format=auto, Accept without AVIF → WebP',
+    testCase: { id: 'auto', label: '', format: 'webp', cover: false, auto: true, accept: WEBP_ACCEPT },
+  },
   { id: 'jpeg', label: 'format=jpeg → JPEG', testCase: { id: 'jpeg', label: '', format: 'jpeg', cover: false, auto: false } },
 ];
 
@@ -127,11 +135,17 @@ export async function runCpuPerTransform(
   try {
     // Unmeasured: JIT, the file cache and a check of every answer's type, at a width the mix never asks for.
     for (const format of COST_FORMATS) {
-      const warm = specs(format, options.images.map((file, image) => ({ image, file, width: 300, format: format.testCase.format })));
+      const warm = specs(
+        format,
+        options.images.map((file, image) => ({ image, file, width: 300, format: format.testCase.format })),
+      );
       const sample = await load.call({ type: 'load', baseUrl: origin.url, requests: warm, concurrency: 1, count: warm.length });
-      if ((sample.statuses['200'] ?? 0) !== warm.length) throw new Error(`warm-up ${format.label}: ${JSON.stringify(sample.statuses)} ${sample.failures.join('; ')}`);
+      if ((sample.statuses['200'] ?? 0) !== warm.length)
+        throw new Error(`warm-up ${format.label}: ${JSON.stringify(sample.statuses)} ${sample.failures.join('; ')}`);
     }
-    log(`cpu per transform: warmed up; ${options.cpuCostPasses} passes × ${COST_FORMATS.length} formats × ${COST_WIDTHS.length} widths × ${options.images.length} images`);
+    log(
+      `cpu per transform: warmed up; ${options.cpuCostPasses} passes × ${COST_FORMATS.length} formats × ${COST_WIDTHS.length} widths × ${options.images.length} images`,
+    );
 
     const transformsBefore = await originCounter(origin, 'image_cdn_transforms_total');
     const coalescedBefore = await originCounter(origin, 'image_cdn_coalesced_requests_total');

@@ -74,7 +74,10 @@ export async function runEncoderTable(options: BenchOptions, log: (line: string)
     }
     decodeTimes.push(performance.now() - started);
   }
-  const decodeMs = percentile(decodeTimes.sort((a, b) => a - b), 50);
+  const decodeMs = percentile(
+    decodeTimes.sort((a, b) => a - b),
+    50,
+  );
   const sections = [
     `Encoders at ${WIDTH} px wide, one libvips thread, ${references.length} images (${options.images.join(', ')}); ` +
       `sharp ${sharp.versions.sharp}, libvips ${sharp.versions.vips}, aom ${sharp.versions.aom ?? '?'}, webp ${sharp.versions.webp ?? '?'}. ` +
@@ -93,7 +96,14 @@ export async function runEncoderTable(options: BenchOptions, log: (line: string)
     }
     const rows: Row[] = [];
     for (const [index, variant] of variants.entries()) {
-      const row = { variant, encodeMs: percentile(times[index]!.sort((a, b) => a - b), 50), ...(await fidelity(variant, references)) };
+      const row = {
+        variant,
+        encodeMs: percentile(
+          times[index]!.sort((a, b) => a - b),
+          50,
+        ),
+        ...(await fidelity(variant, references)),
+      };
       rows.push(row);
       log(`${family} ${variant.label}: ${row.encodeMs.toFixed(0)} ms, ${row.bytes} bytes, PSNR ${row.psnr.toFixed(2)} dB, SSIM ${row.ssim.toFixed(4)}`);
     }
@@ -104,8 +114,9 @@ export async function runEncoderTable(options: BenchOptions, log: (line: string)
         '',
         `| setting | encode ms (all images) | time vs origin default | bytes (all images) | bytes vs origin default | PSNR dB | SSIM |`,
         '|---|---|---|---|---|---|---|',
-        ...rows.map((r) =>
-          `| ${r.variant.label}${r.variant.isDefault ? ' **(origin default)**' : ''} | ${r.encodeMs.toFixed(0)} | ${(r.encodeMs / base.encodeMs).toFixed(2)}× | ${r.bytes} | ${(r.bytes / base.bytes).toFixed(3)}× | ${r.psnr.toFixed(2)} | ${r.ssim.toFixed(4)} |`,
+        ...rows.map(
+          (r) =>
+            `| ${r.variant.label}${r.variant.isDefault ? ' **(origin default)**' : ''} | ${r.encodeMs.toFixed(0)} | ${(r.encodeMs / base.encodeMs).toFixed(2)}× | ${r.bytes} | ${(r.bytes / base.bytes).toFixed(3)}× | ${r.psnr.toFixed(2)} | ${r.ssim.toFixed(4)} |`,
         ),
       ].join('\n'),
     );
@@ -170,17 +181,28 @@ function blockSsim(a: Float64Array, b: Float64Array, width: number, height: numb
   let blocks = 0;
   for (let by = 0; by + 8 <= height; by += 8) {
     for (let bx = 0; bx + 8 <= width; bx += 8) {
-      let sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+      let sa = 0,
+        sb = 0,
+        saa = 0,
+        sbb = 0,
+        sab = 0;
       for (let y = by; y < by + 8; y++) {
         for (let x = bx; x < bx + 8; x++) {
           const va = a[y * width + x]!;
           const vb = b[y * width + x]!;
-          sa += va; sb += vb; saa += va * va; sbb += vb * vb; sab += va * vb;
+          sa += va;
+          sb += vb;
+          saa += va * va;
+          sbb += vb * vb;
+          sab += va * vb;
         }
       }
       const n = 64;
-      const ma = sa / n, mb = sb / n;
-      const va = saa / n - ma * ma, vb = sbb / n - mb * mb, cov = sab / n - ma * mb;
+      const ma = sa / n,
+        mb = sb / n;
+      const va = saa / n - ma * ma,
+        vb = sbb / n - mb * mb,
+        cov = sab / n - ma * mb;
       total += ((2 * ma * mb + c1) * (2 * cov + c2)) / ((ma * ma + mb * mb + c1) * (va + vb + c2));
       blocks++;
     }

@@ -71,11 +71,16 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-for (const [name, nodeOptions] of [['as deployed (NODE_OPTIONS=--enable-source-maps)', '--enable-source-maps'], ['without source maps', '']] as const) {
+for (const [name, nodeOptions] of [
+  ['as deployed (NODE_OPTIONS=--enable-source-maps)', '--enable-source-maps'],
+  ['without source maps', ''],
+] as const) {
   await once(nodeOptions); // warms the file cache, as a warm host would have it
   const results: Run[] = [];
   for (let i = 0; i < runs; i++) results.push(await once(nodeOptions));
   const ready = results.map((run) => run.ready);
-  process.stdout.write(`${name}: ready ${median(ready).toFixed(0)} ms median (${Math.min(...ready).toFixed(0)}-${Math.max(...ready).toFixed(0)}), `
-    + `spawn to exit ${median(results.map((run) => run.wall)).toFixed(0)} ms median, ${runs} runs, node ${process.version}\n`);
+  process.stdout.write(
+    `${name}: ready ${median(ready).toFixed(0)} ms median (${Math.min(...ready).toFixed(0)}-${Math.max(...ready).toFixed(0)}), ` +
+      `spawn to exit ${median(results.map((run) => run.wall)).toFixed(0)} ms median, ${runs} runs, node ${process.version}\n`,
+  );
 }

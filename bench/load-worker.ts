@@ -15,15 +15,12 @@ interface Answer {
 
 function send(agent: http.Agent, base: URL, spec: HttpRequestSpec): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = http.request(
-      { agent, host: base.hostname, port: base.port, method: spec.method, path: spec.path, headers: spec.headers },
-      (response) => {
-        let bytes = 0;
-        response.on('data', (chunk: Buffer) => (bytes += chunk.length));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], bytes }));
-        response.on('error', reject);
-      },
-    );
+    const request = http.request({ agent, host: base.hostname, port: base.port, method: spec.method, path: spec.path, headers: spec.headers }, (response) => {
+      let bytes = 0;
+      response.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, contentType: response.headers['content-type'], bytes }));
+      response.on('error', reject);
+    });
     request.on('error', reject);
     request.end();
   });

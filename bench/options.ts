@@ -96,7 +96,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     bursts: !values['no-bursts'],
     overload: values['no-overload']
       ? undefined
-      : { connections: values['overload-connections'] ? positiveInteger('--overload-connections')(values['overload-connections']) : 128, seconds: quick ? 6 : 20 },
+      : {
+          connections: values['overload-connections'] ? positiveInteger('--overload-connections')(values['overload-connections']) : 128,
+          seconds: quick ? 6 : 20,
+        },
     encoders: values.encoders,
     cpuCost: !values['no-cpu-cost'],
     cpuCostOnly: values['cpu-cost'],

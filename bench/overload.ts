@@ -78,7 +78,9 @@ export async function runOverload(options: BenchOptions, load: LoadWorker, log: 
 async function largestSource(root: string): Promise<{ file: string; width: number; height: number }> {
   const candidates: Array<{ file: string; width: number; height: number }> = [];
   for (const file of readdirSync(root).sort()) {
-    const meta = await sharp(`${root}/${file}`).metadata().catch(() => undefined);
+    const meta = await sharp(`${root}/${file}`)
+      .metadata()
+      .catch(() => undefined);
     if (meta?.width && meta.height && meta.width * meta.height <= OVERLOAD_MAX_PIXELS) candidates.push({ file, width: meta.width, height: meta.height });
   }
   const preferred = candidates.find((c) => c.file === PREFERRED_SOURCE);

@@ -39,8 +39,7 @@ export type LoadCommand = {
 };
 
 export type CeilingCommand =
-  | { readonly type: 'ceiling'; readonly root: string; readonly transforms: readonly Transform[]; readonly concurrency: number }
-  | { readonly type: 'versions' };
+  { readonly type: 'ceiling'; readonly root: string; readonly transforms: readonly Transform[]; readonly concurrency: number } | { readonly type: 'versions' };
 
 export interface Versions {
   readonly sharp: string;

@@ -62,7 +62,7 @@ export function renderReport(results: BenchResults): string {
     sections.push(
       '## Cheap paths: 304 and HEAD against a bare node:http 304',
       cheapTable(results.cheap),
-      'HEAD answers carry no Content-Length (the length is unknown without transforming), and Node\'s HTTP clients ' +
+      "HEAD answers carry no Content-Length (the length is unknown without transforming), and Node's HTTP clients " +
         '(node:http, undici) then do not reuse the connection: every HEAD here pays for a new TCP connection. curl reuses it.',
     );
   }
@@ -97,8 +97,15 @@ function transformRatioTable(measurements: readonly Measurement<TransformContend
   }
   return table(
     [
-      'transform', 'concurrency', 'img/s ceiling / origin / origin cold / ipx', 'origin ÷ ceiling', 'origin ÷ ipx', 'origin cold ÷ ceiling',
-      'origin cold ÷ ipx', 'CPU ms/img ceiling / origin / origin cold / ipx', 'target (img/s)',
+      'transform',
+      'concurrency',
+      'img/s ceiling / origin / origin cold / ipx',
+      'origin ÷ ceiling',
+      'origin ÷ ipx',
+      'origin cold ÷ ceiling',
+      'origin cold ÷ ipx',
+      'CPU ms/img ceiling / origin / origin cold / ipx',
+      'target (img/s)',
     ],
     rows,
   );
@@ -142,27 +149,55 @@ function cheapTable(measurements: readonly Measurement<CheapContender>[]): strin
       m.notes.join('; '),
     ];
   });
-  return table(['path', 'concurrency', 'req/s', 'server CPU µs/req', 'p50 ms', 'p99 ms', 'peak RSS MiB', 'req/s vs floor (target 304 ≥ 0.70×)', 'CPU: floor ÷ path', 'notes'], rows);
+  return table(
+    [
+      'path',
+      'concurrency',
+      'req/s',
+      'server CPU µs/req',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MiB',
+      'req/s vs floor (target 304 ≥ 0.70×)',
+      'CPU: floor ÷ path',
+      'notes',
+    ],
+    rows,
+  );
 }
 
 function overloadTable(o: OverloadResult): string {
   const s = o.summary.statuses;
   const other = Object.entries(s).filter(([status]) => !['200', '503', '504'].includes(status));
   return table(
-    ['source', 'connections', 'seconds', '200', '503 (refused: queue full or expected wait too long)', '504 (deadline)', 'transforms dropped unrun', 'other', 'p50 / p99 ms (all answers)', 'origin peak RSS MiB', 'target ≤ 1024 MiB'],
-    [[
-      `${o.source} (${(o.sourcePixels / 1e6).toFixed(1)} MP)`,
-      String(o.connections),
-      String(o.seconds),
-      String(s['200'] ?? 0),
-      `${s['503'] ?? 0} (origin counted ${o.rejected})`,
-      String(s['504'] ?? 0),
-      String(o.dropped),
-      other.length ? other.map(([k, v]) => `${k}: ${v}`).join(', ') : '0',
-      `${fixed(o.summary.p50Ms, 0)} / ${fixed(o.summary.p99Ms, 0)}`,
-      mib(o.peakRssBytes),
-      o.peakRssBytes <= OVERLOAD_RSS_TARGET ? '✓' : '✗',
-    ]],
+    [
+      'source',
+      'connections',
+      'seconds',
+      '200',
+      '503 (refused: queue full or expected wait too long)',
+      '504 (deadline)',
+      'transforms dropped unrun',
+      'other',
+      'p50 / p99 ms (all answers)',
+      'origin peak RSS MiB',
+      'target ≤ 1024 MiB',
+    ],
+    [
+      [
+        `${o.source} (${(o.sourcePixels / 1e6).toFixed(1)} MP)`,
+        String(o.connections),
+        String(o.seconds),
+        String(s['200'] ?? 0),
+        `${s['503'] ?? 0} (origin counted ${o.rejected})`,
+        String(s['504'] ?? 0),
+        String(o.dropped),
+        other.length ? other.map(([k, v]) => `${k}: ${v}`).join(', ') : '0',
+        `${fixed(o.summary.p50Ms, 0)} / ${fixed(o.summary.p99Ms, 0)}`,
+        mib(o.peakRssBytes),
+        o.peakRssBytes <= OVERLOAD_RSS_TARGET ? '✓' : '✗',
+      ],
+    ],
   );
 }
 

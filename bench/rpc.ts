@@ -8,7 +8,10 @@ export class WorkerClient<Command, Reply> {
   private next = 0;
   private readonly pending = new Map<number, { resolve(reply: Reply): void; reject(error: Error): void }>();
 
-  private constructor(readonly child: ChildProcess, readonly name: string) {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly name: string,
+  ) {
     child.on('message', (message: { id: number; reply?: Reply; error?: string }) => {
       const waiter = this.pending.get(message.id);
       if (!waiter) return;
@@ -51,7 +54,7 @@ export function serveCommands<Command, Reply>(handler: (command: Command) => Pro
   process.on('message', (message: { id: number; command: Command }) => {
     handler(message.command).then(
       (reply) => process.send!({ id: message.id, reply }),
-      (error: unknown) => process.send!({ id: message.id, error: error instanceof Error ? error.stack ?? error.message : String(error) }),
+      (error: unknown) => process.send!({ id: message.id, error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
     );
   });
   process.on('disconnect', () => process.exit(0));

@@ -97,7 +97,10 @@ async function main(): Promise<void> {
     const report = renderReport(results);
     mkdirSync(OUT_DIR, { recursive: true });
     writeFileSync(path.join(OUT_DIR, 'latest.md'), report);
-    writeFileSync(path.join(OUT_DIR, 'latest.json'), JSON.stringify(results, (key, value: unknown) => (key === 'latenciesMs' ? undefined : value), 2));
+    writeFileSync(
+      path.join(OUT_DIR, 'latest.json'),
+      JSON.stringify(results, (key, value: unknown) => (key === 'latenciesMs' ? undefined : value), 2),
+    );
     process.stdout.write(report);
     log(`written to ${path.relative(process.cwd(), OUT_DIR)}/latest.{md,json}`);
   } finally {
@@ -109,6 +112,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

@@ -26,7 +26,9 @@ export function summarise(sample: RunSample, expectedStatus: string, tolerated: 
   const sorted = [...sample.latenciesMs].sort((a, b) => a - b);
   const ok = sample.statuses[expectedStatus] !== undefined ? countOk(sample) : 0;
   const refused = tolerated.reduce((sum, status) => sum + (sample.statuses[status] ?? 0), 0);
-  const perImage = Object.values(sample.bytes).filter((entry) => entry.count > 0).map((entry) => entry.sum / entry.count);
+  const perImage = Object.values(sample.bytes)
+    .filter((entry) => entry.count > 0)
+    .map((entry) => entry.sum / entry.count);
   const withBodies = perImage.some((mean) => mean > 0);
   return {
     ok,

@@ -200,10 +200,21 @@ export async function measureInterleaved(
     if (summary.failed > 0) run.notes.push(`${summary.failed} failed: ${summary.failures.join('; ')}`);
     const cpuMsPerRequest = run.cpuMs / Math.max(1, summary.ok);
     if (run.sources) run.notes.push(`decoded sources: ${run.sources.hit} kept, ${run.sources.joined} shared, ${run.sources.miss} decoded`);
-    log(`${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`);
+    log(
+      `${testCase.label} c=${concurrency} ${contender}: ${summary.throughput.toFixed(2)} img/s, ${cpuMsPerRequest.toFixed(0)} CPU ms/img, p50 ${summary.p50Ms.toFixed(0)} ms${run.notes.length ? ` (${run.notes.join('; ')})` : ''}`,
+    );
     return {
-      caseId: testCase.id, label: testCase.label, concurrency, contender, requests, summary,
-      peakRssBytes: run.peak, cpuMsPerRequest, sliceThroughputs: run.slices, notes: run.notes, ...(run.sources && { sources: run.sources }),
+      caseId: testCase.id,
+      label: testCase.label,
+      concurrency,
+      contender,
+      requests,
+      summary,
+      peakRssBytes: run.peak,
+      cpuMsPerRequest,
+      sliceThroughputs: run.slices,
+      notes: run.notes,
+      ...(run.sources && { sources: run.sources }),
     };
   });
 }
@@ -217,13 +228,27 @@ export async function runCheapPaths(options: BenchOptions, all: Contenders, log:
   const filePath = originPath(jpeg, transformFor(jpeg, options.images, 0));
   // The built-in image resolves from memory, as content-addressed S3 keys do: the handler alone.
   const builtinPath = originPath(jpeg, { image: 0, file: HEALTH_IMAGE_PATH, width: 600, format: 'jpeg' });
-  const [fileEtag, builtinEtag, floorEtag] = await Promise.all([etagOf(`${all.origin.url}${filePath}`), etagOf(`${all.origin.url}${builtinPath}`), etagOf(all.floor.url)]);
-  const notModified = (path: string, etag: string): HttpRequestSpec => ({ path, method: 'GET', headers: { 'if-none-match': etag }, group: 0, expectStatus: 304 });
+  const [fileEtag, builtinEtag, floorEtag] = await Promise.all([
+    etagOf(`${all.origin.url}${filePath}`),
+    etagOf(`${all.origin.url}${builtinPath}`),
+    etagOf(all.floor.url),
+  ]);
+  const notModified = (path: string, etag: string): HttpRequestSpec => ({
+    path,
+    method: 'GET',
+    headers: { 'if-none-match': etag },
+    group: 0,
+    expectStatus: 304,
+  });
   const runs: Array<{ contender: CheapContender; server: RunningServer; spec: HttpRequestSpec }> = [
     { contender: 'node:http 304', server: all.floor, spec: notModified('/', floorEtag) },
     { contender: 'origin 304, file source', server: all.origin, spec: notModified(filePath, fileEtag) },
     { contender: 'origin 304, no source I/O', server: all.origin, spec: notModified(builtinPath, builtinEtag) },
-    { contender: 'origin HEAD, file source', server: all.origin, spec: { path: filePath, method: 'HEAD', group: 0, expectStatus: 200, expectContentType: 'image/jpeg' } },
+    {
+      contender: 'origin HEAD, file source',
+      server: all.origin,
+      spec: { path: filePath, method: 'HEAD', group: 0, expectStatus: 200, expectContentType: 'image/jpeg' },
+    },
   ];
   const results: Measurement<CheapContender>[] = [];
   const transformsBefore = await originCounter(all.origin, 'image_cdn_transforms_total');
@@ -251,13 +276,27 @@ export async function runCheapPaths(options: BenchOptions, all: Contenders, log:
       const notes = summary.failed > 0 ? [`${summary.failed} failed: ${summary.failures.join('; ')}`] : [];
       const cpuMsPerRequest = total.cpuMs / Math.max(1, summary.ok);
       const sliceThroughputs = total.samples.map((sample) => summarise(sample, String(spec.expectStatus)).throughput);
-      results.push({ caseId: 'cheap', label: spec.method === 'HEAD' ? 'HEAD' : '304', concurrency, contender, requests: summary.ok, summary, peakRssBytes: total.peak, cpuMsPerRequest, sliceThroughputs, notes });
-      log(`${contender} c=${concurrency}: ${summary.throughput.toFixed(0)} req/s, ${(cpuMsPerRequest * 1000).toFixed(0)} CPU µs/req, p50 ${summary.p50Ms.toFixed(2)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`);
+      results.push({
+        caseId: 'cheap',
+        label: spec.method === 'HEAD' ? 'HEAD' : '304',
+        concurrency,
+        contender,
+        requests: summary.ok,
+        summary,
+        peakRssBytes: total.peak,
+        cpuMsPerRequest,
+        sliceThroughputs,
+        notes,
+      });
+      log(
+        `${contender} c=${concurrency}: ${summary.throughput.toFixed(0)} req/s, ${(cpuMsPerRequest * 1000).toFixed(0)} CPU µs/req, p50 ${summary.p50Ms.toFixed(2)} ms${notes.length ? ` (${notes.join('; ')})` : ''}`,
+      );
     });
   }
   // 304s and HEADs are decided from metadata: not one of them may reach the transform queue.
   const transformed = (await originCounter(all.origin, 'image_cdn_transforms_total')) - transformsBefore;
-  if (transformed !== 0) for (const m of results) if (m.contender !== 'node:http 304') m.notes.push(`origin ran ${transformed} transforms during the cheap paths`);
+  if (transformed !== 0)
+    for (const m of results) if (m.contender !== 'node:http 304') m.notes.push(`origin ran ${transformed} transforms during the cheap paths`);
   return results;
 }
 

@@ -80,13 +80,21 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
     const value = raw(name);
     if (value === undefined) return undefined;
     const read = readYesNo(value);
-    if (read === undefined) throw new AppSettingsError(`${where(name)} must be true or false (or yes/no, on/off, 1/0), got '${typeof value === 'string' ? value : JSON.stringify(value)}'`);
+    if (read === undefined)
+      throw new AppSettingsError(
+        `${where(name)} must be true or false (or yes/no, on/off, 1/0), got '${typeof value === 'string' ? value : JSON.stringify(value)}'`,
+      );
     return read;
   };
   const grammarList = (): UrlGrammar[] | undefined => {
     const value = raw('grammars');
     if (value === undefined) return undefined;
-    const names = Array.isArray(value) ? value.map(String) : (typeof value === 'string' ? value : JSON.stringify(value)).split(',').map((name) => name.trim()).filter(Boolean);
+    const names = Array.isArray(value)
+      ? value.map(String)
+      : (typeof value === 'string' ? value : JSON.stringify(value))
+          .split(',')
+          .map((name) => name.trim())
+          .filter(Boolean);
     const unknown = names.find((name) => !URL_GRAMMARS.includes(name as UrlGrammar));
     if (unknown !== undefined) throw new AppSettingsError(`${where('grammars')}: '${unknown}' is not a URL grammar; use ${URL_GRAMMARS.join(', ')}`);
     return names as UrlGrammar[];
@@ -134,15 +142,16 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
   // A VPC lookup needs a concrete environment; otherwise stay environment-agnostic so synth needs no credentials.
   const account = text('account') ?? (vpcId !== undefined ? env.CDK_DEFAULT_ACCOUNT : undefined);
   const region = text('region') ?? (vpcId !== undefined ? env.CDK_DEFAULT_REGION : undefined);
-  const environment: Environment | undefined = account !== undefined || region !== undefined
-    ? { ...(account !== undefined && { account }), ...(region !== undefined && { region }) }
-    : undefined;
+  const environment: Environment | undefined =
+    account !== undefined || region !== undefined ? { ...(account !== undefined && { account }), ...(region !== undefined && { region }) } : undefined;
 
   const signingSecret = text('signingSecret');
   const signingMode = text('signingMode');
   const signingExemptVariants = flag('signingExemptVariants');
   if (signingSecret === undefined && (signingMode !== undefined || signingExemptVariants !== undefined)) {
-    throw new AppSettingsError(`${signingMode !== undefined ? where('signingMode') : where('signingExemptVariants')} needs ${where('signingSecret')}: the Secrets Manager secret holding the signing keys`);
+    throw new AppSettingsError(
+      `${signingMode !== undefined ? where('signingMode') : where('signingExemptVariants')} needs ${where('signingSecret')}: the Secrets Manager secret holding the signing keys`,
+    );
   }
   if (signingMode !== undefined && !isSigningMode(signingMode)) {
     throw new AppSettingsError(`${where('signingMode')} must be 'required' or 'optional', got '${signingMode}'`);

@@ -101,13 +101,23 @@ export function describeError(error: unknown): string {
 }
 
 const isOwnError = (error: Error): boolean =>
-  [UsageError, InvalidArgumentError, UploadError, ServiceTimeoutError, InvalidationInputError, InvalidationTimeoutError, ImageCdnError, InvalidSettingError].some(
-    (type) => error instanceof type,
-  ) || isConfigFileError(error);
+  [
+    UsageError,
+    InvalidArgumentError,
+    UploadError,
+    ServiceTimeoutError,
+    InvalidationInputError,
+    InvalidationTimeoutError,
+    ImageCdnError,
+    InvalidSettingError,
+  ].some((type) => error instanceof type) || isConfigFileError(error);
 
 function describeListenError(error: ErrorShape, message: string): string {
   const address = typeof error.address === 'string' ? error.address : 'the address';
-  const where = error.port === undefined ? address : `${address.includes(':') ? `[${address}]` : address}:${typeof error.port === 'string' ? error.port : JSON.stringify(error.port)}`;
+  const where =
+    error.port === undefined
+      ? address
+      : `${address.includes(':') ? `[${address}]` : address}:${typeof error.port === 'string' ? error.port : JSON.stringify(error.port)}`;
   switch (error.code) {
     case 'EADDRINUSE':
       return `${where} is already in use (pick another --port, or 0 for any free one)`;

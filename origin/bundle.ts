@@ -29,8 +29,7 @@ export const EXTERNAL_PACKAGES: readonly string[] = ['sharp'];
 
 // Bundled CommonJS dependencies call require() for Node built-ins; an ESM bundle has none.
 const REQUIRE_SHIM =
-  "import { createRequire as __imageCdnCreateRequire } from 'node:module';\n" +
-  'globalThis.require ??= __imageCdnCreateRequire(import.meta.url);';
+  "import { createRequire as __imageCdnCreateRequire } from 'node:module';\n" + 'globalThis.require ??= __imageCdnCreateRequire(import.meta.url);';
 
 export async function bundleOrigin(outdir: string): Promise<string> {
   const directory = path.resolve(outdir);

@@ -80,9 +80,11 @@ async function compileJavaScript(files: readonly string[], outdir: string): Prom
 
 async function emitDeclarations(outdir: string): Promise<void> {
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outdir], { cwd: ROOT }).catch((error: Error & { stdout?: string }) => {
-    throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
-  });
+  await promisify(execFile)(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outdir], { cwd: ROOT }).catch(
+    (error: Error & { stdout?: string }) => {
+      throw new Error(`tsc -p tsconfig.build.json failed:\n${error.stdout ?? String(error)}`);
+    },
+  );
 }
 
 /**

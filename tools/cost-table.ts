@@ -76,21 +76,74 @@ export interface Price {
 
 /** us-east-1 list prices, no free tier, no Savings Plans. */
 export const PRICES = {
-  lambdaGbSecond: { value: 0.0000133334, unit: 'GB-s', what: 'Lambda duration, Arm, first 7.5 billion GB-s a month', source: 'https://cloudchipr.com/blog/aws-lambda-pricing' },
-  lambdaRequest: { value: 0.2 / 1e6, unit: 'request', what: 'Lambda requests ($0.20 per million)', source: 'https://git.mcrn.ar/mariano/lambda_local_runner/src/commit/957e45b8adae23ce50b966346229585b5df18b4d/docs/lambdas-md/lambda-13-cost.md?display=rendered' },
-  functionUrl: { value: 0, unit: 'request', what: 'Lambda function URL (no charge beyond the invocation)', source: 'https://dev.to/elifapaydin/fine-details-of-aws-lambda-function-url-feature-21kn' },
+  lambdaGbSecond: {
+    value: 0.0000133334,
+    unit: 'GB-s',
+    what: 'Lambda duration, Arm, first 7.5 billion GB-s a month',
+    source: 'https://cloudchipr.com/blog/aws-lambda-pricing',
+  },
+  lambdaRequest: {
+    value: 0.2 / 1e6,
+    unit: 'request',
+    what: 'Lambda requests ($0.20 per million)',
+    source:
+      'https://git.mcrn.ar/mariano/lambda_local_runner/src/commit/957e45b8adae23ce50b966346229585b5df18b4d/docs/lambdas-md/lambda-13-cost.md?display=rendered',
+  },
+  functionUrl: {
+    value: 0,
+    unit: 'request',
+    what: 'Lambda function URL (no charge beyond the invocation)',
+    source: 'https://dev.to/elifapaydin/fine-details-of-aws-lambda-function-url-feature-21kn',
+  },
   fargateVcpuHour: { value: 0.03238, unit: 'vCPU-hour', what: 'Fargate, Linux/ARM, per vCPU', source: 'https://www.vantage.sh/blog/fargate-pricing' },
   fargateGbHour: { value: 0.00356, unit: 'GB-hour', what: 'Fargate, Linux/ARM, per GB of memory', source: 'https://www.vantage.sh/blog/fargate-pricing' },
-  albHour: { value: 0.0225, unit: 'hour', what: 'Application Load Balancer', source: 'https://raw.githubusercontent.com/api-evangelist/amazon-elastic-load-balancing/refs/heads/main/plans/amazon-elastic-load-balancing-plans-pricing.yml' },
-  albLcuHour: { value: 0.008, unit: 'LCU-hour', what: 'ALB capacity unit (1 GB/h processed to containers, or 25 new connections/s)', source: 'https://raw.githubusercontent.com/api-evangelist/amazon-elastic-load-balancing/refs/heads/main/plans/amazon-elastic-load-balancing-plans-pricing.yml' },
+  albHour: {
+    value: 0.0225,
+    unit: 'hour',
+    what: 'Application Load Balancer',
+    source:
+      'https://raw.githubusercontent.com/api-evangelist/amazon-elastic-load-balancing/refs/heads/main/plans/amazon-elastic-load-balancing-plans-pricing.yml',
+  },
+  albLcuHour: {
+    value: 0.008,
+    unit: 'LCU-hour',
+    what: 'ALB capacity unit (1 GB/h processed to containers, or 25 new connections/s)',
+    source:
+      'https://raw.githubusercontent.com/api-evangelist/amazon-elastic-load-balancing/refs/heads/main/plans/amazon-elastic-load-balancing-plans-pricing.yml',
+  },
   natHour: { value: 0.045, unit: 'hour', what: 'NAT gateway', source: 'https://basavytix.com/blog/aws-nat-gateway-pricing' },
   natGb: { value: 0.045, unit: 'GB', what: 'NAT gateway, data processed', source: 'https://basavytix.com/blog/aws-nat-gateway-pricing' },
-  publicIpv4Hour: { value: 0.005, unit: 'hour', what: 'public IPv4 address (the NAT gateway\'s Elastic IP)', source: 'https://vishalvyas.com/understand-aws-public-ipv4-address-usage-and-pricing/' },
+  publicIpv4Hour: {
+    value: 0.005,
+    unit: 'hour',
+    what: "public IPv4 address (the NAT gateway's Elastic IP)",
+    source: 'https://vishalvyas.com/understand-aws-public-ipv4-address-usage-and-pricing/',
+  },
   cloudfrontHttps10k: { value: 0.01, unit: '10,000 requests', what: 'CloudFront HTTPS requests, United States', source: undefined },
-  cloudfrontGbFirst10Tb: { value: 0.085, unit: 'GB', what: 'CloudFront data transfer out, United States, first 10 TB', source: 'https://aws.amazon.com/cloudfront/pricing/' },
-  cloudfrontGbNext40Tb: { value: 0.08, unit: 'GB', what: 'CloudFront data transfer out, United States, next 40 TB', source: 'https://aws.amazon.com/cloudfront/pricing/' },
-  cloudfrontFunction: { value: 0.1 / 1e6, unit: 'invocation', what: 'CloudFront Functions (the viewer-request function; $0.10 per million)', source: 'https://cur.vantage.sh/aws/amazoncloudfront/' },
-  s3Request: { value: 0.0004 / 1000, unit: 'request', what: 'S3 Standard GET / HEAD ($0.0004 per 1,000)', source: 'https://c3x.dev/blog/s3-request-fees-explained' },
+  cloudfrontGbFirst10Tb: {
+    value: 0.085,
+    unit: 'GB',
+    what: 'CloudFront data transfer out, United States, first 10 TB',
+    source: 'https://aws.amazon.com/cloudfront/pricing/',
+  },
+  cloudfrontGbNext40Tb: {
+    value: 0.08,
+    unit: 'GB',
+    what: 'CloudFront data transfer out, United States, next 40 TB',
+    source: 'https://aws.amazon.com/cloudfront/pricing/',
+  },
+  cloudfrontFunction: {
+    value: 0.1 / 1e6,
+    unit: 'invocation',
+    what: 'CloudFront Functions (the viewer-request function; $0.10 per million)',
+    source: 'https://cur.vantage.sh/aws/amazoncloudfront/',
+  },
+  s3Request: {
+    value: 0.0004 / 1000,
+    unit: 'request',
+    what: 'S3 Standard GET / HEAD ($0.0004 per 1,000)',
+    source: 'https://c3x.dev/blog/s3-request-fees-explained',
+  },
   logsGb: { value: 0.5, unit: 'GB', what: 'CloudWatch Logs ingestion, standard class', source: 'https://c3x.dev/blog/cloudwatch-logs-cost-optimization' },
 } as const satisfies Record<string, Price>;
 
@@ -101,7 +154,15 @@ const TB = 2 ** 40;
 
 export interface MonthCost {
   readonly transforms: number;
-  readonly fargate: { readonly tasks: number; readonly tasksAboveMax: boolean; readonly compute: number; readonly alb: number; readonly nat: number; readonly ipv4: number; readonly total: number };
+  readonly fargate: {
+    readonly tasks: number;
+    readonly tasksAboveMax: boolean;
+    readonly compute: number;
+    readonly alb: number;
+    readonly nat: number;
+    readonly ipv4: number;
+    readonly total: number;
+  };
   readonly lambda: { readonly billedSeconds: number; readonly duration: number; readonly requests: number; readonly logs: number; readonly total: number };
   /** The same under either compute: CloudFront for these answers, S3 reads, the access log. */
   readonly common: { readonly cloudfront: number; readonly s3: number; readonly logs: number; readonly total: number };
@@ -156,7 +217,9 @@ export function monthlyCost(transforms: number, armCpuTimeFactor: number = ASSUM
   const lambdaLogs = ((transforms * ASSUMED.lambdaPlatformLogBytes) / GB) * PRICES.logsGb.value;
 
   const cloudfront =
-    (transforms / 10_000) * PRICES.cloudfrontHttps10k.value + cloudfrontTransfer(transforms * MEASURED.meanOutputBytes) + transforms * PRICES.cloudfrontFunction.value;
+    (transforms / 10_000) * PRICES.cloudfrontHttps10k.value +
+    cloudfrontTransfer(transforms * MEASURED.meanOutputBytes) +
+    transforms * PRICES.cloudfrontFunction.value;
   const s3 = transforms * ASSUMED.s3RequestsPerTransform * PRICES.s3Request.value;
   const logs = logGb * PRICES.logsGb.value;
   return {
@@ -185,7 +248,11 @@ export function crossover(armCpuTimeFactor: number = ASSUMED.armCpuTimeFactor): 
 
 const dollars = (value: number) => `$${value.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const count = (value: number) =>
-  value === 0 ? '0' : value >= 1e6 ? `${(value / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} M` : `${(value / 1e3).toLocaleString('en-US', { maximumFractionDigits: 0 })} k`;
+  value === 0
+    ? '0'
+    : value >= 1e6
+      ? `${(value / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} M`
+      : `${(value / 1e3).toLocaleString('en-US', { maximumFractionDigits: 0 })} k`;
 /** Every digit of the price, no exponent: $0.0000133334, $0.0000002, $0.5. */
 const priceText = (price: Price) => `$${price.value.toFixed(12).replace(/0+$/, '').replace(/\.$/, '')} per ${price.unit}`;
 
@@ -214,8 +281,8 @@ export function costTable(): string {
     '|---|---|---|',
     ...measured,
     '',
-    'Prices (us-east-1, list prices, no free tier). The source is the page each figure was read from: the CloudFront page is AWS\'s own, most others quote ' +
-      'AWS\'s pricing pages, whose rate tables are drawn by script and could not be read here; check them before relying on a figure.',
+    "Prices (us-east-1, list prices, no free tier). The source is the page each figure was read from: the CloudFront page is AWS's own, most others quote " +
+      "AWS's pricing pages, whose rate tables are drawn by script and could not be read here; check them before relying on a figure.",
     '',
     '| item | price | source |',
     '|---|---|---|',

@@ -20,7 +20,14 @@ export function settingsTable(): string {
     const setting = settingOf(name);
     const value = defaultOf(name);
     const byDefault = setting.defaultDoc ?? (value === undefined ? 'none' : code(setting.kind.toText(value)));
-    const cells = [setting.doc, flagCell(setting), setting.env ? code(setting.env) : '', setting.file ? code(setting.file) : '', setting.kind.expects, byDefault];
+    const cells = [
+      setting.doc,
+      flagCell(setting),
+      setting.env ? code(setting.env) : '',
+      setting.file ? code(setting.file) : '',
+      setting.kind.expects,
+      byDefault,
+    ];
     return `| ${cells.map(cell).join(' | ')} |`;
   });
   return ['| setting | flag | environment | config file | value | default |', '|---|---|---|---|---|---|', ...rows].join('\n');

@@ -15,14 +15,16 @@ const ipx = createIPX({ storage: ipxFSStorage({ dir: root }) });
 const server = http.createServer(createIPXNodeServer(ipx));
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({
-    url: `http://127.0.0.1:${port}`,
-    versions: {
-      sharp: ipxSharp.versions.sharp,
-      vips: ipxSharp.versions.vips,
-      vipsConcurrency: `${ipxSharp.concurrency()} (sharp's default)`,
-      uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? 'default (4)',
-    },
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      url: `http://127.0.0.1:${port}`,
+      versions: {
+        sharp: ipxSharp.versions.sharp,
+        vips: ipxSharp.versions.vips,
+        vipsConcurrency: `${ipxSharp.concurrency()} (sharp's default)`,
+        uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? 'default (4)',
+      },
+    })}\n`,
+  );
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

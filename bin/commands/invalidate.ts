@@ -48,8 +48,7 @@ export function registerInvalidateCommand(program: Command): void {
     .addOption(new Option('--prefix <prefix>', 'invalidate everything under a prefix (/v2/ → /v2/*); repeatable').argParser(collect))
     .addOption(new Option('--path <path>', 'invalidate one path (a trailing * is a wildcard); repeatable').argParser(collect))
     .addOption(
-      new Option('--source <path>', 'invalidate every cached transform of one source (uploads/<sha256>.jpg) by its cache tag; repeatable')
-        .argParser(collect),
+      new Option('--source <path>', 'invalidate every cached transform of one source (uploads/<sha256>.jpg) by its cache tag; repeatable').argParser(collect),
     )
     .addOption(new Option('--tag <tag>', 'invalidate every cached object carrying this cache tag (sent as #<tag>); repeatable').argParser(collect))
     .addOption(new Option('--distribution-id <id>', 'CloudFront distribution id').conflicts('stack'))
@@ -58,16 +57,8 @@ export function registerInvalidateCommand(program: Command): void {
     .option('--dry-run', 'print the invalidation requests without sending them')
     .option('--json', 'print a machine-readable result on stdout')
     .option('--caller-reference <ref>', 'caller reference to use; a new value forces a new invalidation of the same paths')
-    .addOption(
-      new Option('--timeout <seconds>', 'how long --wait may take before exiting with code 4')
-        .argParser(seconds)
-        .default(DEFAULT_MAX_WAIT_SECONDS),
-    )
-    .addOption(
-      new Option('--poll-interval <seconds>', 'first delay between status checks while waiting (backs off to 60 s)')
-        .argParser(seconds)
-        .default(20),
-    )
+    .addOption(new Option('--timeout <seconds>', 'how long --wait may take before exiting with code 4').argParser(seconds).default(DEFAULT_MAX_WAIT_SECONDS))
+    .addOption(new Option('--poll-interval <seconds>', 'first delay between status checks while waiting (backs off to 60 s)').argParser(seconds).default(20))
     .addHelpText(
       'after',
       '\n--source and --tag need a distribution with cache tags enabled (CacheTagConfig on the\n' +
@@ -171,9 +162,7 @@ function describeError(error: unknown, kind: ErrorKind): { code: string; message
   if (error instanceof InvalidationTimeoutError) return { code: 'wait_timeout', message: error.message };
   if (error instanceof ServiceTimeoutError) return { code: `${error.kind}_timeout`, message: error.message };
   if (error instanceof Error) {
-    const hint = /region is missing/i.test(error.message)
-      ? ' (set AWS_REGION; CloudFront is a global service, so us-east-1 is fine for it)'
-      : '';
+    const hint = /region is missing/i.test(error.message) ? ' (set AWS_REGION; CloudFront is a global service, so us-east-1 is fine for it)' : '';
     return { code: kind === 'aws' ? error.name : 'internal_error', message: `${error.message}${hint}` };
   }
   return { code: 'internal_error', message: String(error) };
@@ -215,12 +204,7 @@ function writeJson(terminal: Terminal, value: unknown): void {
   terminal.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-function printDryRun(
-  plan: InvalidationPlan,
-  source: { stack: string; outputKey: string } | undefined,
-  json: boolean,
-  terminal: Terminal,
-): void {
+function printDryRun(plan: InvalidationPlan, source: { stack: string; outputKey: string } | undefined, json: boolean, terminal: Terminal): void {
   if (json) {
     writeJson(terminal, {
       ok: true,
@@ -253,12 +237,7 @@ function formatSummaries(invalidations: readonly InvalidationSummary[]): string 
     .join('');
 }
 
-function printResult(
-  result: InvalidateResult,
-  source: { stack: string; outputKey: string } | undefined,
-  json: boolean,
-  terminal: Terminal,
-): void {
+function printResult(result: InvalidateResult, source: { stack: string; outputKey: string } | undefined, json: boolean, terminal: Terminal): void {
   if (json) {
     writeJson(terminal, { ok: true, dryRun: false, ...result, source: source ?? null });
     return;
@@ -321,9 +300,7 @@ function createProgress(terminal: Terminal) {
             }
             drawSpinner();
           } else {
-            terminal.stderr.write(
-              `${event.invalidation.id} ${event.invalidation.status} after ${formatElapsed(event.elapsedMs)}\n`,
-            );
+            terminal.stderr.write(`${event.invalidation.id} ${event.invalidation.status} after ${formatElapsed(event.elapsedMs)}\n`);
           }
           return;
       }

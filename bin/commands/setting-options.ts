@@ -27,7 +27,9 @@ function settingOption(flag: string, setting: Setting, name: SettingName): Optio
   if (kind.type === 'yes-no') return new Option(`${flag} [yes|no]`, help(setting, name)).argParser((text) => fromText(kind, text));
   // A list flag may be repeated; the lists join.
   if (kind.type === 'list') {
-    return new Option(flag, help(setting, name)).argParser((text, previous: unknown[] | undefined) => kind.fromJson([...(previous ?? []), ...(fromText(kind, text) as unknown[])]) as unknown[]);
+    return new Option(flag, help(setting, name)).argParser(
+      (text, previous: unknown[] | undefined) => kind.fromJson([...(previous ?? []), ...(fromText(kind, text) as unknown[])]) as unknown[],
+    );
   }
   return new Option(flag, help(setting, name)).argParser((text) => fromText(kind, text));
 }

@@ -19,11 +19,7 @@ export function registerSignCommand(program: Command): void {
         'or a full URL (its host is kept and not signed).',
     )
     .argument('<path>', 'request path with its query, or an absolute URL')
-    .addOption(
-      new Option('--signing-key <key>', 'signing key; repeatable like serve\'s, the first one signs')
-        .argParser(collect)
-        .env('IMAGE_CDN_SIGNING_KEY'),
-    )
+    .addOption(new Option('--signing-key <key>', "signing key; repeatable like serve's, the first one signs").argParser(collect).env('IMAGE_CDN_SIGNING_KEY'))
     .option('--expires <seconds>', 'make the URL stop working this many seconds from now', seconds)
     .action((target: string, flags: { signingKey?: string[] | string; expires?: number }) => {
       const keys = typeof flags.signingKey === 'string' ? [flags.signingKey] : (flags.signingKey ?? []);

@@ -83,7 +83,10 @@ export class AcceptAwareCachePolicy extends Construct {
     validateQueryStrings(this, props.queryStringAllowList ?? []);
     const queryStrings = cacheKeyQueryStrings(url.grammars, props.signedUrls ?? false, props.queryStringAllowList ?? []);
     if (queryStrings !== 'all' && queryStrings.length > MAX_CACHE_KEY_QUERY_STRINGS) {
-      throw new ImageCdnValidationError(this, `the cache key would need ${queryStrings.length} query strings (${queryStrings.join(', ')}); a CloudFront cache policy allows at most ${MAX_CACHE_KEY_QUERY_STRINGS}`);
+      throw new ImageCdnValidationError(
+        this,
+        `the cache key would need ${queryStrings.length} query strings (${queryStrings.join(', ')}); a CloudFront cache policy allows at most ${MAX_CACHE_KEY_QUERY_STRINGS}`,
+      );
     }
 
     this.cachePolicy = new cloudfront.CachePolicy(this, 'Resource', {
@@ -94,11 +97,12 @@ export class AcceptAwareCachePolicy extends Construct {
       // The viewer-request function reduces Accept to at most "image/avif,image/webp".
       headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Accept'),
       cookieBehavior: cloudfront.CacheCookieBehavior.none(),
-      queryStringBehavior: queryStrings === 'all'
-        ? cloudfront.CacheQueryStringBehavior.all()
-        : queryStrings.length > 0
-          ? cloudfront.CacheQueryStringBehavior.allowList(...queryStrings)
-          : cloudfront.CacheQueryStringBehavior.none(),
+      queryStringBehavior:
+        queryStrings === 'all'
+          ? cloudfront.CacheQueryStringBehavior.all()
+          : queryStrings.length > 0
+            ? cloudfront.CacheQueryStringBehavior.allowList(...queryStrings)
+            : cloudfront.CacheQueryStringBehavior.none(),
       // Images are already compressed; an Accept-Encoding key would only split the cache.
       enableAcceptEncodingGzip: false,
       enableAcceptEncodingBrotli: false,

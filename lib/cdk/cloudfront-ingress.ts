@@ -67,9 +67,7 @@ export class CloudFrontIngress extends Construct {
     const lookup = new cr.AwsCustomResource(this, 'FindVpcOriginSecurityGroup', {
       onCreate: describe,
       onUpdate: describe,
-      policy: cr.AwsCustomResourcePolicy.fromStatements([
-        new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] }),
-      ]),
+      policy: cr.AwsCustomResourcePolicy.fromStatements([new iam.PolicyStatement({ actions: ['ec2:DescribeSecurityGroups'], resources: ['*'] })]),
       installLatestAwsSdk: false,
     });
     lookup.node.addDependency(props.after);
@@ -79,8 +77,11 @@ export class CloudFrontIngress extends Construct {
     props.target.connections.allowFrom(group, port, 'CloudFront VPC origins of this VPC');
     this.peer = group;
 
-    acknowledge(lookup, 'AwsSolutions-IAM5[Resource::*]',
-      'ec2:DescribeSecurityGroups supports no resource-level permissions; the call is read-only and filtered to this VPC and CloudFront\'s VPC-origin group.');
+    acknowledge(
+      lookup,
+      'AwsSolutions-IAM5[Resource::*]',
+      "ec2:DescribeSecurityGroups supports no resource-level permissions; the call is read-only and filtered to this VPC and CloudFront's VPC-origin group.",
+    );
     acknowledgeProviderFunction(this);
   }
 }
@@ -89,6 +90,9 @@ export class CloudFrontIngress extends Construct {
 function acknowledgeProviderFunction(scope: IConstruct): void {
   const provider = Stack.of(scope).node.tryFindChild(`AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace(/-/g, '')}`);
   if (!provider) return;
-  acknowledge(provider, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    'The AWS-managed basic execution policy only lets the deploy-time lookup function write its own CloudWatch logs.');
+  acknowledge(
+    provider,
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+    'The AWS-managed basic execution policy only lets the deploy-time lookup function write its own CloudWatch logs.',
+  );
 }

@@ -60,33 +60,39 @@ export class ImageCdnStack extends Stack {
       ...props,
     });
     const bucket = props.bucketName !== undefined ? s3.Bucket.fromBucketName(this, 'SourceBucket', props.bucketName) : undefined;
-    const certificate = props.certificateArn !== undefined
-      ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn)
-      : undefined;
+    const certificate = props.certificateArn !== undefined ? acm.Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined;
     let vpc: ec2.IVpc | undefined;
     if (props.vpcId !== undefined) {
       if (Token.isUnresolved(this.account) || Token.isUnresolved(this.region)) {
-        throw new ImageCdnValidationError(this, `vpcId '${props.vpcId}' needs a VPC lookup, which needs the stack's account and region (set account and region in context, or IMAGE_CDN_ACCOUNT and IMAGE_CDN_REGION)`);
+        throw new ImageCdnValidationError(
+          this,
+          `vpcId '${props.vpcId}' needs a VPC lookup, which needs the stack's account and region (set account and region in context, or IMAGE_CDN_ACCOUNT and IMAGE_CDN_REGION)`,
+        );
       }
       vpc = ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId });
     }
     if (props.signing?.secret.startsWith('arn:') && !/-[A-Za-z0-9]{6}$/.test(props.signing.secret)) {
-      throw new ImageCdnValidationError(this, `signing secret '${props.signing.secret}' is an ARN without Secrets Manager's six-character suffix; give the complete ARN or the secret's name`);
+      throw new ImageCdnValidationError(
+        this,
+        `signing secret '${props.signing.secret}' is an ARN without Secrets Manager's six-character suffix; give the complete ARN or the secret's name`,
+      );
     }
-    const secret = props.signing === undefined
-      ? undefined
-      : props.signing.secret.startsWith('arn:')
-        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SigningKeys', props.signing.secret)
-        : secretsmanager.Secret.fromSecretNameV2(this, 'SigningKeys', props.signing.secret);
+    const secret =
+      props.signing === undefined
+        ? undefined
+        : props.signing.secret.startsWith('arn:')
+          ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SigningKeys', props.signing.secret)
+          : secretsmanager.Secret.fromSecretNameV2(this, 'SigningKeys', props.signing.secret);
     this.imageCdn = new ImageCdn(this, 'ImageCdn', {
       ...props.imageCdn,
-      ...(secret && props.signing && {
-        signing: {
-          secret,
-          ...(props.signing.mode && { mode: props.signing.mode }),
-          ...(props.signing.exemptVariants !== undefined && { exemptVariants: props.signing.exemptVariants }),
-        },
-      }),
+      ...(secret &&
+        props.signing && {
+          signing: {
+            secret,
+            ...(props.signing.mode && { mode: props.signing.mode }),
+            ...(props.signing.exemptVariants !== undefined && { exemptVariants: props.signing.exemptVariants }),
+          },
+        }),
       ...(bucket && { bucket }),
       ...(certificate && { certificate }),
       ...(vpc && { vpc }),

@@ -170,7 +170,10 @@ export class ImageCdn extends Construct {
     const fargate = compute instanceof FargateCompute ? fargateSettings(this, props, compute) : undefined;
     if (!fargate) rejectFargateSettings(this, props);
     if (fargate?.loadBalancerIdleTimeout !== undefined && fargate.loadBalancerIdleTimeout.toMilliseconds() <= ORIGIN_KEEPALIVE_TIMEOUT.toMilliseconds()) {
-      throw new ImageCdnValidationError(this, `loadBalancerIdleTimeout ${fargate.loadBalancerIdleTimeout.toMilliseconds() / 1000} s must be longer than CloudFront's ${ORIGIN_KEEPALIVE_TIMEOUT.toSeconds()} s keep-alive to the load balancer`);
+      throw new ImageCdnValidationError(
+        this,
+        `loadBalancerIdleTimeout ${fargate.loadBalancerIdleTimeout.toMilliseconds() / 1000} s must be longer than CloudFront's ${ORIGIN_KEEPALIVE_TIMEOUT.toSeconds()} s keep-alive to the load balancer`,
+      );
     }
     this.sourcePrefix = props.sourcePrefix ?? '';
     const url = resolveUrlOptions(this, props);
@@ -198,7 +201,11 @@ export class ImageCdn extends Construct {
     } else {
       const { sourcePrefix, decodedSourceMemory, requestTimeout, logRetention, environment } = props;
       this.lambdaOrigin = new ImageOriginFunction(this, 'Origin', {
-        sourcePrefix, decodedSourceMemory, requestTimeout, logRetention, environment,
+        sourcePrefix,
+        decodedSourceMemory,
+        requestTimeout,
+        logRetention,
+        environment,
         ...(compute as LambdaCompute).props,
         ...resolved,
       });
@@ -249,12 +256,13 @@ export class ImageCdn extends Construct {
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       enableIpv6: true,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_ALL,
-      ...(props.domainName !== undefined && props.certificate && {
-        domainNames: [props.domainName],
-        certificate: props.certificate,
-        minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-        sslSupportMethod: cloudfront.SSLMethod.SNI,
-      }),
+      ...(props.domainName !== undefined &&
+        props.certificate && {
+          domainNames: [props.domainName],
+          certificate: props.certificate,
+          minimumProtocolVersion: cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+          sslSupportMethod: cloudfront.SSLMethod.SNI,
+        }),
       ...(this.accessLogsBucket && { enableLogging: true, logBucket: this.accessLogsBucket, logFilePrefix: 'cloudfront/' }),
       ...(props.webAclId !== undefined && { webAclId: props.webAclId }),
     });
@@ -277,7 +285,10 @@ export class ImageCdn extends Construct {
     }
 
     new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId, description: 'CloudFront distribution id (for invalidations)' });
-    new CfnOutput(this, 'DistributionDomainName', { value: this.distribution.distributionDomainName, description: 'CloudFront domain name serving the images' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.distribution.distributionDomainName,
+      description: 'CloudFront domain name serving the images',
+    });
     new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: 'S3 bucket holding the source images' });
 
     this.acknowledgeDistributionFindings(props);
@@ -290,9 +301,7 @@ export class ImageCdn extends Construct {
     return new ImageCdnMonitoring(this, 'Monitoring', {
       ...options,
       distribution: this.distribution,
-      compute: this.originService
-        ? { service: this.originService.service, targetGroup: this.originService.targetGroup }
-        : { function: this.originFunction! },
+      compute: this.originService ? { service: this.originService.service, targetGroup: this.originService.targetGroup } : { function: this.originFunction! },
       namespace: origin.metricsNamespace,
       service: origin.metricsService,
       requestTimeout: this.requestTimeout,
@@ -324,11 +333,13 @@ export class ImageCdn extends Construct {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned: true,
       removalPolicy,
-      lifecycleRules: [{
-        // Sources are content-addressed, so overwrites are rare; old versions are a safety net, not an archive.
-        noncurrentVersionExpiration: Duration.days(90),
-        abortIncompleteMultipartUploadAfter: Duration.days(7),
-      }],
+      lifecycleRules: [
+        {
+          // Sources are content-addressed, so overwrites are rare; old versions are a safety net, not an archive.
+          noncurrentVersionExpiration: Duration.days(90),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
       ...(this.accessLogsBucket && { serverAccessLogsBucket: this.accessLogsBucket, serverAccessLogsPrefix: 'source-bucket/' }),
     });
     if (!this.accessLogsBucket) {
@@ -348,21 +359,34 @@ export class ImageCdn extends Construct {
     });
     if (!receivesBucketLogs) {
       // cdk-nag recognises a bucket as a log destination only when S3 server access logs go to it.
-      acknowledge(bucket, 'AwsSolutions-S1', 'This bucket is itself the destination of the CloudFront and load balancer access logs; logging it would only log the log writes.');
+      acknowledge(
+        bucket,
+        'AwsSolutions-S1',
+        'This bucket is itself the destination of the CloudFront and load balancer access logs; logging it would only log the log writes.',
+      );
     }
     return bucket;
   }
 
   private acknowledgeDistributionFindings(props: ImageCdnProps): void {
-    acknowledge(this.distribution, 'AwsSolutions-CFR1',
-      'A public image CDN serves every country; restrict with a WAF web ACL (webAclId) where a deployment needs it.');
+    acknowledge(
+      this.distribution,
+      'AwsSolutions-CFR1',
+      'A public image CDN serves every country; restrict with a WAF web ACL (webAclId) where a deployment needs it.',
+    );
     if (props.webAclId === undefined) {
-      acknowledge(this.distribution, 'AwsSolutions-CFR2',
-        'No WAF web ACL by default: responses are cacheable images and the origin rejects bad URLs with 4xx; pass webAclId to attach one.');
+      acknowledge(
+        this.distribution,
+        'AwsSolutions-CFR2',
+        'No WAF web ACL by default: responses are cacheable images and the origin rejects bad URLs with 4xx; pass webAclId to attach one.',
+      );
     }
     if (!props.certificate) {
-      acknowledge(this.distribution, 'AwsSolutions-CFR4',
-        'Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with domainName and certificate the policy is TLSv1.2_2021.');
+      acknowledge(
+        this.distribution,
+        'AwsSolutions-CFR4',
+        'Without a custom domain CloudFront serves its default *.cloudfront.net certificate, whose security policy cannot be set; with domainName and certificate the policy is TLSv1.2_2021.',
+      );
     }
     if (!this.accessLogsBucket) {
       acknowledge(this.distribution, 'AwsSolutions-CFR3', 'Access logging was switched off for this ImageCdn (accessLogs: false).');

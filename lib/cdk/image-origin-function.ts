@@ -116,31 +116,41 @@ export class ImageOriginFunction extends Construct {
     const decodedSourceMiB = props.decodedSourceMemory?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) ?? Math.floor(memorySize / 8);
     validateDecodedSourceMemory(this, decodedSourceMiB, memorySize, 'memorySize');
     const urlOptions = resolveUrlOptions(this, props);
-    validateOriginSettings(this, { ...props, sourcePrefix }, {
-      names: MANAGED_FUNCTION_SETTINGS,
-      setFrom: 'bucket, sourcePrefix, requestTimeout, timeout, memorySize, maxResponseSize, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, metricsService',
-      keysFrom: 'pass signing.secret so the function reads them from Secrets Manager at start',
-    });
+    validateOriginSettings(
+      this,
+      { ...props, sourcePrefix },
+      {
+        names: MANAGED_FUNCTION_SETTINGS,
+        setFrom:
+          'bucket, sourcePrefix, requestTimeout, timeout, memorySize, maxResponseSize, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, metricsService',
+        keysFrom: 'pass signing.secret so the function reads them from Secrets Manager at start',
+      },
+    );
     this.metricsNamespace = EMF_DEFAULT_NAMESPACE;
     this.metricsService = props.metricsService ?? Names.uniqueResourceName(this, { maxLength: 255 });
 
     const environment = {
-      ...originEnvironment(props.environment, {
-        s3Bucket: props.bucket.bucketName,
-        ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
-        requestTimeoutMs: this.requestTimeout.toMilliseconds(),
-        sourceCacheMiB: decodedSourceMiB,
-        // One slot per vCPU, as the Fargate origin has one per core: libvips then runs each transform
-        // on one thread there and here, and AVIF, whose encoder's output depends on its thread count,
-        // comes out the same bytes. An instance takes one event at a time, so a second slot only ever
-        // holds a transform abandoned at its deadline while it stops; nothing needs to wait.
-        concurrency: exposedVcpus(memorySize),
-        queueSize: 0,
-        maxResponseBytes: this.maxResponseBytes,
-        emf: true,
-        emfNamespace: this.metricsNamespace,
-        emfService: this.metricsService,
-      }, urlOptions, props.cacheTagHeader),
+      ...originEnvironment(
+        props.environment,
+        {
+          s3Bucket: props.bucket.bucketName,
+          ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
+          requestTimeoutMs: this.requestTimeout.toMilliseconds(),
+          sourceCacheMiB: decodedSourceMiB,
+          // One slot per vCPU, as the Fargate origin has one per core: libvips then runs each transform
+          // on one thread there and here, and AVIF, whose encoder's output depends on its thread count,
+          // comes out the same bytes. An instance takes one event at a time, so a second slot only ever
+          // holds a transform abandoned at its deadline while it stops; nothing needs to wait.
+          concurrency: exposedVcpus(memorySize),
+          queueSize: 0,
+          maxResponseBytes: this.maxResponseBytes,
+          emf: true,
+          emfNamespace: this.metricsNamespace,
+          emfService: this.metricsService,
+        },
+        urlOptions,
+        props.cacheTagHeader,
+      ),
       ...(urlOptions.signing && { [SIGNING_KEYS_SECRET_ENV]: urlOptions.signing.secret.secretArn }),
       MALLOC_ARENA_MAX,
       NODE_ENV: 'production',
@@ -169,15 +179,24 @@ export class ImageOriginFunction extends Construct {
     grantSourceRead(role, props.bucket, sourcePrefix);
     urlOptions.signing?.secret.grantRead(role);
 
-    acknowledge(role, 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      "AWSLambdaBasicExecutionRole lets the function write its own logs and nothing else; it is Lambda's standard policy for that.");
-    acknowledge(this.function, 'AwsSolutions-L1',
-      'The origin runs on Node.js 22 under both computes (the container image is node:22), so both serve the same bytes from the same runtime; they move to a newer Node together.');
+    acknowledge(
+      role,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      "AWSLambdaBasicExecutionRole lets the function write its own logs and nothing else; it is Lambda's standard policy for that.",
+    );
+    acknowledge(
+      this.function,
+      'AwsSolutions-L1',
+      'The origin runs on Node.js 22 under both computes (the container image is node:22), so both serve the same bytes from the same runtime; they move to a newer Node together.',
+    );
   }
 
   private validate(props: ImageOriginFunctionProps, memorySize: number): void {
     if (Token.isUnresolved(memorySize)) {
-      throw new ImageCdnValidationError(this, 'memorySize must be known at synth time, not a token: the origin\'s concurrency and decoded-source memory follow from it');
+      throw new ImageCdnValidationError(
+        this,
+        "memorySize must be known at synth time, not a token: the origin's concurrency and decoded-source memory follow from it",
+      );
     }
     if (!(Number.isInteger(memorySize) && memorySize >= 128 && memorySize <= 10_240)) {
       throw new ImageCdnValidationError(this, `memorySize ${memorySize} must be a whole number of MB from 128 to 10240`);
@@ -187,7 +206,10 @@ export class ImageOriginFunction extends Construct {
       throw new ImageCdnValidationError(this, `reservedConcurrentExecutions ${reserved} must be a whole number of at least 1 (0 would stop the origin)`);
     }
     if (!(this.maxResponseBytes >= 1 && this.maxResponseBytes <= LAMBDA_STREAMED_RESPONSE_MAX_BYTES)) {
-      throw new ImageCdnValidationError(this, `maxResponseSize ${this.maxResponseBytes} bytes must be from 1 byte to Lambda's ${LAMBDA_STREAMED_RESPONSE_MAX_BYTES / 1e6} MB limit on a streamed response`);
+      throw new ImageCdnValidationError(
+        this,
+        `maxResponseSize ${this.maxResponseBytes} bytes must be from 1 byte to Lambda's ${LAMBDA_STREAMED_RESPONSE_MAX_BYTES / 1e6} MB limit on a streamed response`,
+      );
     }
   }
 
@@ -202,7 +224,10 @@ export class ImageOriginFunction extends Construct {
       return { requestTimeout, timeout: Duration.seconds(Math.ceil(requestTimeout.toMilliseconds() / 1000) + margin.toSeconds()) };
     }
     if (props.requestTimeout !== undefined) {
-      throw new ImageCdnValidationError(this, `requestTimeout ${props.requestTimeout.toHumanString()} and timeout ${props.timeout.toHumanString()} both set the origin's deadline under Lambda; give one (the deadline is the timeout less ${why})`);
+      throw new ImageCdnValidationError(
+        this,
+        `requestTimeout ${props.requestTimeout.toHumanString()} and timeout ${props.timeout.toHumanString()} both set the origin's deadline under Lambda; give one (the deadline is the timeout less ${why})`,
+      );
     }
     const timeoutMs = props.timeout.toMilliseconds();
     if (!(Number.isInteger(timeoutMs / 1000) && timeoutMs <= 900_000)) {
@@ -210,7 +235,10 @@ export class ImageOriginFunction extends Construct {
     }
     const deadlineMs = Math.min(timeoutMs - margin.toMilliseconds(), MAX_REQUEST_TIMEOUT_MS);
     if (deadlineMs < 1000) {
-      throw new ImageCdnValidationError(this, `timeout ${props.timeout.toHumanString()} leaves the origin no deadline of at least 1 s: the function needs ${why}; raise timeout or lower maxResponseSize`);
+      throw new ImageCdnValidationError(
+        this,
+        `timeout ${props.timeout.toHumanString()} leaves the origin no deadline of at least 1 s: the function needs ${why}; raise timeout or lower maxResponseSize`,
+      );
     }
     return { requestTimeout: Duration.millis(deadlineMs), timeout: props.timeout };
   }
@@ -231,6 +259,9 @@ function validateEnvironmentSize(scope: Construct, environment: Readonly<Record<
   const total = sizes.reduce((sum, { bytes }) => sum + bytes, 0);
   if (total > LAMBDA_ENVIRONMENT_MAX_BYTES) {
     const largest = sizes.reduce((a, b) => (b.bytes > a.bytes ? b : a));
-    throw new ImageCdnValidationError(scope, `the function's environment comes to about ${total} bytes, over Lambda's 4 KB; the largest is ${largest.name} (${largest.bytes} bytes)`);
+    throw new ImageCdnValidationError(
+      scope,
+      `the function's environment comes to about ${total} bytes, over Lambda's 4 KB; the largest is ${largest.name} (${largest.bytes} bytes)`,
+    );
   }
 }

@@ -28,7 +28,6 @@ import {
   validateTaskSize,
 } from './validation.js';
 
-
 /** The port the origin listens on inside the task. */
 export const ORIGIN_CONTAINER_PORT = 3000;
 /** The internal load balancer's listener port (HTTP inside the VPC). */
@@ -226,15 +225,26 @@ export class ImageOriginService extends Construct {
     validatePercent(this, 'targetCpuUtilizationPercent', props.targetCpuUtilizationPercent ?? 60);
     validatePositiveInteger(this, 'targetRequestsPerTaskPerMinute', props.targetRequestsPerTaskPerMinute ?? 600);
     const urlOptions = resolveUrlOptions(this, props);
-    validateOriginSettings(this, { ...props, sourcePrefix }, {
-      names: [...MANAGED_ORIGIN_SETTINGS, ...(['emf', 'emfNamespace', 'emfService'] as const).map(envVar)],
-      setFrom: 'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout, metricsService',
-      keysFrom: 'pass signing.secret so ECS reads them from Secrets Manager',
-    });
+    validateOriginSettings(
+      this,
+      { ...props, sourcePrefix },
+      {
+        names: [...MANAGED_ORIGIN_SETTINGS, ...(['emf', 'emfNamespace', 'emfService'] as const).map(envVar)],
+        setFrom:
+          'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout, metricsService',
+        keysFrom: 'pass signing.secret so ECS reads them from Secrets Manager',
+      },
+    );
     this.metricsNamespace = EMF_DEFAULT_NAMESPACE;
     this.metricsService = props.metricsService ?? Names.uniqueResourceName(this, { maxLength: 255 });
-    if (props.vpc && props.cluster && props.vpc !== props.cluster.vpc && !Token.isUnresolved(props.vpc.vpcId)
-      && !Token.isUnresolved(props.cluster.vpc.vpcId) && props.vpc.vpcId !== props.cluster.vpc.vpcId) {
+    if (
+      props.vpc &&
+      props.cluster &&
+      props.vpc !== props.cluster.vpc &&
+      !Token.isUnresolved(props.vpc.vpcId) &&
+      !Token.isUnresolved(props.cluster.vpc.vpcId) &&
+      props.vpc.vpcId !== props.cluster.vpc.vpcId
+    ) {
       throw new ImageCdnValidationError(this, `vpc '${props.vpc.vpcId}' is not the cluster's VPC '${props.cluster.vpc.vpcId}'`);
     }
 
@@ -244,10 +254,12 @@ export class ImageOriginService extends Construct {
     } else {
       ({ vpc: this.vpc, s3GatewayEndpoint: this.s3GatewayEndpoint } = this.createVpc());
     }
-    this.cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', {
-      vpc: this.vpc,
-      containerInsightsV2: ecs.ContainerInsights.ENABLED,
-    });
+    this.cluster =
+      props.cluster ??
+      new ecs.Cluster(this, 'Cluster', {
+        vpc: this.vpc,
+        containerInsightsV2: ecs.ContainerInsights.ENABLED,
+      });
     const subnets = props.subnets ?? { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
@@ -262,19 +274,24 @@ export class ImageOriginService extends Construct {
       essential: true,
       portMappings: [{ containerPort: ORIGIN_CONTAINER_PORT, name: 'http' }],
       environment: {
-        ...originEnvironment(props.environment, {
-          port: ORIGIN_CONTAINER_PORT,
-          s3Bucket: props.bucket.bucketName,
-          ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
-          requestTimeoutMs: this.requestTimeout.toMilliseconds(),
-          // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
-          loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
-          sourceCacheMiB: decodedSourceMiB,
-          // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
-          emf: true,
-          emfNamespace: this.metricsNamespace,
-          emfService: this.metricsService,
-        }, urlOptions, props.cacheTagHeader),
+        ...originEnvironment(
+          props.environment,
+          {
+            port: ORIGIN_CONTAINER_PORT,
+            s3Bucket: props.bucket.bucketName,
+            ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
+            requestTimeoutMs: this.requestTimeout.toMilliseconds(),
+            // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
+            loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
+            sourceCacheMiB: decodedSourceMiB,
+            // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
+            emf: true,
+            emfNamespace: this.metricsNamespace,
+            emfService: this.metricsService,
+          },
+          urlOptions,
+          props.cacheTagHeader,
+        ),
         AWS_REGION: Stack.of(this).region,
         MALLOC_ARENA_MAX,
         NODE_ENV: 'production',
@@ -363,14 +380,23 @@ export class ImageOriginService extends Construct {
 
     const executionRole = this.taskDefinition.executionRole;
     if (executionRole) {
-      acknowledge(executionRole, 'AwsSolutions-IAM5[Resource::*]',
-        'ecr:GetAuthorizationToken has no resource-level permissions; this execution role only pulls the origin image and writes its log stream.');
+      acknowledge(
+        executionRole,
+        'AwsSolutions-IAM5[Resource::*]',
+        'ecr:GetAuthorizationToken has no resource-level permissions; this execution role only pulls the origin image and writes its log stream.',
+      );
     }
-    acknowledge(this.taskDefinition, 'AwsSolutions-ECS2',
-      'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, URL grammars, variants, allocator tuning); S3 access comes from the task role, and signing keys, when configured, are injected from Secrets Manager as ECS secrets.');
+    acknowledge(
+      this.taskDefinition,
+      'AwsSolutions-ECS2',
+      'The container environment holds only non-secret settings (bucket name, key prefix, port, timeout, URL grammars, variants, allocator tuning); S3 access comes from the task role, and signing keys, when configured, are injected from Secrets Manager as ECS secrets.',
+    );
     if (!props.accessLogsBucket || Token.isUnresolved(Stack.of(this).region)) {
-      acknowledge(this.loadBalancer, 'AwsSolutions-ELB2',
-        'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.');
+      acknowledge(
+        this.loadBalancer,
+        'AwsSolutions-ELB2',
+        'ELB access logging needs a concrete region on the stack; every request that reaches this internal load balancer comes through CloudFront, whose access logs record it.',
+      );
     }
   }
 

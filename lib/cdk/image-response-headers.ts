@@ -80,7 +80,10 @@ export class ImageResponseHeaders extends Construct {
     if (props.responseHeadersPolicy) {
       const conflicting = HEADER_PROPS.find((name) => props[name] !== undefined);
       if (conflicting !== undefined) {
-        throw new ImageCdnValidationError(this, `${conflicting} ${JSON.stringify(props[conflicting])} cannot be combined with responseHeadersPolicy, which replaces the policy it would configure`);
+        throw new ImageCdnValidationError(
+          this,
+          `${conflicting} ${JSON.stringify(props[conflicting])} cannot be combined with responseHeadersPolicy, which replaces the policy it would configure`,
+        );
       }
       this.policy = props.responseHeadersPolicy;
       return;
@@ -126,16 +129,25 @@ function validatedOrigins(scope: Construct, name: string, origins: readonly stri
   for (const origin of origins) {
     if (Token.isUnresolved(origin) || origin === '*') continue;
     if (!ORIGIN.test(origin) && !(wildcardSubdomains && WILDCARD_ORIGIN.test(origin))) {
-      throw new ImageCdnValidationError(scope, `${name} entry '${origin}' is not '*' or an origin such as 'https://www.example.com'${wildcardSubdomains ? " or 'https://*.example.com'" : ''}`);
+      throw new ImageCdnValidationError(
+        scope,
+        `${name} entry '${origin}' is not '*' or an origin such as 'https://www.example.com'${wildcardSubdomains ? " or 'https://*.example.com'" : ''}`,
+      );
     }
   }
   if (origins.includes('*') && origins.length > 1) {
-    throw new ImageCdnValidationError(scope, `${name} ${JSON.stringify(origins)} lists '*' with other origins; '*' already allows every origin, so give it alone`);
+    throw new ImageCdnValidationError(
+      scope,
+      `${name} ${JSON.stringify(origins)} lists '*' with other origins; '*' already allows every origin, so give it alone`,
+    );
   }
   return [...origins];
 }
 
-function hstsSettings(scope: Construct, props: ImageResponseHeadersOptions): { accessControlMaxAge: Duration; includeSubdomains: boolean; preload: boolean } | undefined {
+function hstsSettings(
+  scope: Construct,
+  props: ImageResponseHeadersOptions,
+): { accessControlMaxAge: Duration; includeSubdomains: boolean; preload: boolean } | undefined {
   if (props.hsts === false) {
     const set = (['hstsMaxAge', 'hstsIncludeSubdomains', 'hstsPreload'] as const).find((name) => props[name] !== undefined);
     if (set !== undefined) throw new ImageCdnValidationError(scope, `${set} is set but hsts is false, so no Strict-Transport-Security header is sent`);
@@ -144,12 +156,18 @@ function hstsSettings(scope: Construct, props: ImageResponseHeadersOptions): { a
   const maxAge = props.hstsMaxAge ?? Duration.days(365);
   const seconds = maxAge.toSeconds({ integral: false });
   if (!Token.isUnresolved(seconds) && !(Number.isInteger(seconds) && seconds >= 1)) {
-    throw new ImageCdnValidationError(scope, `hstsMaxAge ${maxAge.toHumanString()} must be a whole number of seconds, at least 1 (hsts: false sends no header)`);
+    throw new ImageCdnValidationError(
+      scope,
+      `hstsMaxAge ${maxAge.toHumanString()} must be a whole number of seconds, at least 1 (hsts: false sends no header)`,
+    );
   }
   const includeSubdomains = props.hstsIncludeSubdomains ?? false;
   const preload = props.hstsPreload ?? false;
   if (preload && (!includeSubdomains || seconds < ONE_YEAR_SECONDS)) {
-    throw new ImageCdnValidationError(scope, `hstsPreload needs hstsIncludeSubdomains and an hstsMaxAge of at least 365 days (got includeSubdomains ${includeSubdomains}, max-age ${maxAge.toHumanString()})`);
+    throw new ImageCdnValidationError(
+      scope,
+      `hstsPreload needs hstsIncludeSubdomains and an hstsMaxAge of at least 365 days (got includeSubdomains ${includeSubdomains}, max-age ${maxAge.toHumanString()})`,
+    );
   }
   return { accessControlMaxAge: maxAge, includeSubdomains, preload };
 }

@@ -78,7 +78,10 @@ export class LambdaCompute extends OriginCompute {
 export function fargateSettings(scope: IConstruct, topLevel: FargateOriginProps, compute: FargateCompute): FargateOriginProps {
   for (const name of FARGATE_ONLY_PROPS) {
     if (topLevel[name] !== undefined && compute.props[name] !== undefined) {
-      throw new ImageCdnValidationError(scope, `${name} is given twice, ${describe(topLevel[name])} on ImageCdn and ${describe(compute.props[name])} in OriginCompute.fargate(); give it once`);
+      throw new ImageCdnValidationError(
+        scope,
+        `${name} is given twice, ${describe(topLevel[name])} on ImageCdn and ${describe(compute.props[name])} in OriginCompute.fargate(); give it once`,
+      );
     }
   }
   return { ...definedOnly(topLevel), ...definedOnly(compute.props) };
@@ -91,7 +94,10 @@ export function fargateSettings(scope: IConstruct, topLevel: FargateOriginProps,
 export function rejectFargateSettings(scope: IConstruct, props: FargateOriginProps & { readonly cloudFrontPrefixListId?: string }): void {
   for (const name of [...FARGATE_ONLY_PROPS, 'cloudFrontPrefixListId'] as const) {
     if (props[name] !== undefined) {
-      throw new ImageCdnValidationError(scope, `${name} ${describe(props[name])} applies to the Fargate origin only; with OriginCompute.lambda() leave it out (memorySize, timeout and reservedConcurrentExecutions are its props)`);
+      throw new ImageCdnValidationError(
+        scope,
+        `${name} ${describe(props[name])} applies to the Fargate origin only; with OriginCompute.lambda() leave it out (memorySize, timeout and reservedConcurrentExecutions are its props)`,
+      );
     }
   }
 }

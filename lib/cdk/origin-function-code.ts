@@ -61,11 +61,15 @@ function assembleAsset(outputDir: string): true {
   const command = `npm ${SHARP_INSTALL.join(' ')}`;
   if (npm.error || npm.status !== 0) {
     const output = `${npm.stderr ?? ''}${npm.stdout ?? ''}`.trim().split('\n').slice(-10).join('\n');
-    throw new Error(`The origin function's asset needs npm (not Docker) to install sharp for linux-arm64; "${command}" in ${outputDir} failed: ${npm.error?.message ?? `exit ${npm.status}`}\n${output}`);
+    throw new Error(
+      `The origin function's asset needs npm (not Docker) to install sharp for linux-arm64; "${command}" in ${outputDir} failed: ${npm.error?.message ?? `exit ${npm.status}`}\n${output}`,
+    );
   }
   const missing = NATIVE_PACKAGES.filter((name) => !existsSync(path.join(outputDir, 'node_modules', name, 'package.json')));
   if (missing.length > 0) {
-    throw new Error(`"${command}" in ${outputDir} installed no ${missing.join(' or ')}; it needs an npm that honours --os, --cpu and --libc for optional dependencies (npm 10.4 or later)`);
+    throw new Error(
+      `"${command}" in ${outputDir} installed no ${missing.join(' or ')}; it needs an npm that honours --os, --cpu and --libc for optional dependencies (npm 10.4 or later)`,
+    );
   }
   return true;
 }

@@ -10,12 +10,17 @@ import { acknowledge, wildcardResourceFinding } from './nag.js';
 export function grantSourceRead(role: iam.IRole, bucket: s3.IBucket, sourcePrefix: string): void {
   const objects = bucket.arnForObjects(`${sourcePrefix}*`);
   role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [objects] }));
-  role.addToPrincipalPolicy(new iam.PolicyStatement({
-    actions: ['s3:ListBucket'],
-    resources: [bucket.bucketArn],
-    conditions: { StringLike: { 's3:prefix': `${sourcePrefix}*` } },
-  }));
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${sourcePrefix}*` } },
+    }),
+  );
   bucket.encryptionKey?.grantDecrypt(role);
-  acknowledge(role, wildcardResourceFinding(role, objects),
-    'Sources are content-addressed objects whose keys are not known at deploy time; read access is limited to GetObject under the configured source prefix of this one bucket.');
+  acknowledge(
+    role,
+    wildcardResourceFinding(role, objects),
+    'Sources are content-addressed objects whose keys are not known at deploy time; read access is limited to GetObject under the configured source prefix of this one bucket.',
+  );
 }

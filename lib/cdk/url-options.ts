@@ -85,7 +85,8 @@ export function resolveUrlOptions(scope: IConstruct, options: ImageUrlOptions): 
   const grammars = [...new Set(given)];
 
   if (options.imagekitEndpoint !== undefined) {
-    if (!grammars.includes('imagekit')) fail(`imagekitEndpoint '${options.imagekitEndpoint}' is set but grammars (${grammars.join(', ')}) do not include 'imagekit'`);
+    if (!grammars.includes('imagekit'))
+      fail(`imagekitEndpoint '${options.imagekitEndpoint}' is set but grammars (${grammars.join(', ')}) do not include 'imagekit'`);
     const problem = imagekitEndpointProblem(options.imagekitEndpoint);
     if (problem) fail(problem);
   }
@@ -135,19 +136,21 @@ export function urlOptionsEnvironment(resolved: ResolvedUrlOptions): Record<stri
 }
 
 /** Settings the constructs own; `environment` may not set them, so props and container never disagree. */
-export const MANAGED_ORIGIN_SETTINGS: readonly string[] = ([
-  'port',
-  's3Bucket',
-  's3Prefix',
-  'requestTimeoutMs',
-  'grammars',
-  'imagekitEndpoint',
-  'variants',
-  'onlyVariants',
-  'signingMode',
-  'signingKeys',
-  'signingExemptVariants',
-  'cacheTagHeader',
-  'sourceCacheMiB',
-  'loadBalancerIdleTimeoutMs',
-] as const).map(envVar);
+export const MANAGED_ORIGIN_SETTINGS: readonly string[] = (
+  [
+    'port',
+    's3Bucket',
+    's3Prefix',
+    'requestTimeoutMs',
+    'grammars',
+    'imagekitEndpoint',
+    'variants',
+    'onlyVariants',
+    'signingMode',
+    'signingKeys',
+    'signingExemptVariants',
+    'cacheTagHeader',
+    'sourceCacheMiB',
+    'loadBalancerIdleTimeoutMs',
+  ] as const
+).map(envVar);

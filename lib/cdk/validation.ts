@@ -47,7 +47,10 @@ export function validateTaskSize(scope: IConstruct, cpu: number, memoryLimitMiB:
   if (!memoryChoices.includes(memoryLimitMiB)) {
     const first = memoryChoices[0];
     const last = memoryChoices[memoryChoices.length - 1];
-    fail(scope, `memoryLimitMiB ${memoryLimitMiB} is not valid with cpu ${cpu}; Fargate allows ${first}–${last} MiB in steps of ${memoryChoices.length > 1 ? memoryChoices[1]! - first! : first} for that size`);
+    fail(
+      scope,
+      `memoryLimitMiB ${memoryLimitMiB} is not valid with cpu ${cpu}; Fargate allows ${first}–${last} MiB in steps of ${memoryChoices.length > 1 ? memoryChoices[1]! - first! : first} for that size`,
+    );
   }
 }
 
@@ -78,7 +81,10 @@ export function validatePercent(scope: IConstruct, name: string, value: number):
 export function validateRequestTimeout(scope: IConstruct, timeout: Duration): void {
   const ms = timeout.toMilliseconds();
   if (!(ms >= 1000 && ms <= MAX_REQUEST_TIMEOUT_MS)) {
-    fail(scope, `requestTimeout ${timeout.toHumanString()} must be between 1 second and ${MAX_REQUEST_TIMEOUT_MS / 1000} seconds (CloudFront's origin read timeout, less the margin the origin needs to answer first)`);
+    fail(
+      scope,
+      `requestTimeout ${timeout.toHumanString()} must be between 1 second and ${MAX_REQUEST_TIMEOUT_MS / 1000} seconds (CloudFront's origin read timeout, less the margin the origin needs to answer first)`,
+    );
   }
 }
 

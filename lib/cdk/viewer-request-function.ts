@@ -86,11 +86,14 @@ export function viewerRequestFunctionCode(options: ViewerRequestFunctionOptions 
   if (badName !== undefined) throw new Error(`query string '${badName}' is not a plain query parameter name`);
 
   // JSON strings are ES5 string literals here: every value is checked to be plain ASCII above.
-  const config = `var CONFIG = { version: ${pattern === '' ? 'null' : new RegExp(pattern).toString()}, `
-    + `imagekitEndpoint: ${JSON.stringify(endpoint)}, autoVariants: ${JSON.stringify(variants)}, `
-    + `signing: ${options.signing === true}, keep: ${JSON.stringify(keep)} };`;
+  const config =
+    `var CONFIG = { version: ${pattern === '' ? 'null' : new RegExp(pattern).toString()}, ` +
+    `imagekitEndpoint: ${JSON.stringify(endpoint)}, autoVariants: ${JSON.stringify(variants)}, ` +
+    `signing: ${options.signing === true}, keep: ${JSON.stringify(keep)} };`;
   const tables = edgeTables(grammars);
-  const clash = Object.values(tables).flatMap(lookupKeys).find((key) => OWN_PROPERTIES.includes(key));
+  const clash = Object.values(tables)
+    .flatMap(lookupKeys)
+    .find((key) => OWN_PROPERTIES.includes(key));
   if (clash !== undefined) throw new Error(`the option table key '${clash}' is also a property name the function's code shortens`);
 
   const lines = enabledLines(readViewerRequestFunctionCode(), grammars, VIEWER_REQUEST_FUNCTION_PATH);
@@ -144,7 +147,9 @@ export class ImageViewerRequestFunction extends Construct {
     }
     const bytes = Buffer.byteLength(this.code, 'utf8');
     if (bytes > CLOUDFRONT_FUNCTION_MAX_BYTES) {
-      throw new Error(`the viewer-request function for grammars ${[...(props.grammars ?? DEFAULT_URL_GRAMMARS)].join(', ')} is ${bytes} bytes; CloudFront Functions allow ${CLOUDFRONT_FUNCTION_MAX_BYTES}`);
+      throw new Error(
+        `the viewer-request function for grammars ${[...(props.grammars ?? DEFAULT_URL_GRAMMARS)].join(', ')} is ${bytes} bytes; CloudFront Functions allow ${CLOUDFRONT_FUNCTION_MAX_BYTES}`,
+      );
     }
     this.function = new cloudfront.Function(this, 'Resource', {
       code: cloudfront.FunctionCode.fromInline(this.code),

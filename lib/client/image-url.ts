@@ -28,12 +28,7 @@ export function imageUrl(key: string, options: ImageOptions, settings: ImageUrlS
  * `srcset` candidates, one per width, ascending and without duplicates:
  * `imageSrcset(key, [320, 640], { format: 'auto' })` → `… 320w, … 640w`.
  */
-export function imageSrcset(
-  key: string,
-  widths: readonly number[],
-  options: Omit<ImageOptions, 'width'> = {},
-  settings: ImageUrlSettings = {},
-): string {
+export function imageSrcset(key: string, widths: readonly number[], options: Omit<ImageOptions, 'width'> = {}, settings: ImageUrlSettings = {}): string {
   if (widths.length === 0) throw new Error('imageSrcset needs at least one width');
   for (const width of widths) {
     if (!Number.isInteger(width) || width < 1) throw new Error(`imageSrcset widths must be positive integers, got ${width}`);

@@ -10,7 +10,6 @@ import { DEFAULT_AWS_API_LIMITS } from './settings.js';
 import { type ClientWithMiddleware, watchEndpoint } from '../aws/endpoint-watch.js';
 import { explainTimeouts } from '../aws/timeout-error.js';
 
-
 /** A client, whether this module owns it, and `send` with timeouts named after the service and endpoint. */
 export interface ServiceClient<Client> {
   readonly client: Client;

@@ -42,8 +42,6 @@ export class InvalidationTimeoutError extends Error {
   }
 }
 
-export const isInvalidationInputError = (error: unknown): error is InvalidationInputError =>
-  error instanceof InvalidationInputError;
+export const isInvalidationInputError = (error: unknown): error is InvalidationInputError => error instanceof InvalidationInputError;
 
-export const isInvalidationTimeoutError = (error: unknown): error is InvalidationTimeoutError =>
-  error instanceof InvalidationTimeoutError;
+export const isInvalidationTimeoutError = (error: unknown): error is InvalidationTimeoutError => error instanceof InvalidationTimeoutError;

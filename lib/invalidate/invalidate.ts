@@ -15,13 +15,7 @@ import type { ClientLimits } from '../aws/client-limits.js';
 import { cloudFrontClient, type ServiceClient } from './clients.js';
 import { InvalidationInputError, InvalidationTimeoutError } from './errors.js';
 import { type InvalidationPlan, type InvalidationPlanInput, type PlannedInvalidation, planInvalidation } from './plan.js';
-import {
-  isPermanentClientError,
-  isThrottlingError,
-  isTooManyInvalidationsInProgress,
-  type RetryOptions,
-  withRetries,
-} from './retry.js';
+import { isPermanentClientError, isThrottlingError, isTooManyInvalidationsInProgress, type RetryOptions, withRetries } from './retry.js';
 
 import { DEFAULT_MAX_WAIT_SECONDS } from './settings.js';
 import type { InvalidateResult, InvalidationSummary } from './types.js';
@@ -56,21 +50,15 @@ export interface InvalidateOptions extends InvalidationPlanInput, ClientLimits {
   readonly onProgress?: ((event: InvalidationProgress) => void) | undefined;
 }
 
-
 // CloudFront's clock and ours may disagree a little; only an invalidation clearly older than this
 // call counts as reused.
 const REUSE_CLOCK_TOLERANCE_MS = 60_000;
 
 type MutableSummary = { -readonly [K in keyof InvalidationSummary]: InvalidationSummary[K] };
 
-const errorReason = (error: unknown): string =>
-  error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+const errorReason = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
 
-function summarise(
-  invalidation: Invalidation | undefined,
-  planned: PlannedInvalidation,
-  startedAtMs: number,
-): MutableSummary {
+function summarise(invalidation: Invalidation | undefined, planned: PlannedInvalidation, startedAtMs: number): MutableSummary {
   if (!invalidation?.Id) throw new Error('CloudFront returned no invalidation id for CreateInvalidation');
   const createTime = invalidation.CreateTime;
   return {

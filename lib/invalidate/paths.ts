@@ -34,8 +34,7 @@ const RFC1738_UNSAFE = new Set(['<', '>', '"', '#', '{', '}', '|', '\\', '^', '~
 
 const PERCENT_ESCAPE = /^%[0-9A-Fa-f]{2}/;
 
-const describeCodePoint = (char: string): string =>
-  `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+const describeCodePoint = (char: string): string => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 
 const isControl = (code: number): boolean => code <= 0x1f || (code >= 0x7f && code <= 0x9f);
 
@@ -70,7 +69,7 @@ export function validateAndEncodePath(input: string): string {
 
   const shown = JSON.stringify(input);
   let encoded = '';
-  for (let i = 0; i < input.length; ) {
+  for (let i = 0; i < input.length;) {
     const codePoint = input.codePointAt(i) ?? 0;
     const char = String.fromCodePoint(codePoint);
     if (codePoint >= 0xd800 && codePoint <= 0xdfff) {
@@ -83,10 +82,7 @@ export function validateAndEncodePath(input: string): string {
       );
     }
     if (isControl(codePoint)) {
-      throw new InvalidationInputError(
-        'invalid_path',
-        `invalidation path ${shown} contains a control character (${describeCodePoint(char)})`,
-      );
+      throw new InvalidationInputError('invalid_path', `invalidation path ${shown} contains a control character (${describeCodePoint(char)})`);
     }
     if (char === '%') {
       const escape = PERCENT_ESCAPE.exec(input.slice(i));
@@ -117,10 +113,7 @@ export function prefixToWildcardPath(prefix: string): string {
     throw new InvalidationInputError('invalid_prefix', `prefix "${String(prefix)}" must start with "/"`);
   }
   if (prefix.includes('?')) {
-    throw new InvalidationInputError(
-      'invalid_prefix',
-      `prefix "${prefix}" contains "?"; pass paths with a query string as paths, not prefixes`,
-    );
+    throw new InvalidationInputError('invalid_prefix', `prefix "${prefix}" contains "?"; pass paths with a query string as paths, not prefixes`);
   }
   if (prefix.endsWith('*')) return validateAndEncodePath(prefix);
   return validateAndEncodePath(`${prefix.endsWith('/') ? prefix : `${prefix}/`}*`);
@@ -175,10 +168,7 @@ export function normaliseInvalidationPaths(input: InvalidationSelectors): string
  * A cache-tag item counts as one path, like a file path ("Mixing path and tag invalidations").
  * Deterministic: the same input gives the same batches in the same order.
  */
-export function batchInvalidationPaths(
-  paths: readonly string[],
-  limits: { readonly maxPaths?: number; readonly maxWildcards?: number } = {},
-): string[][] {
+export function batchInvalidationPaths(paths: readonly string[], limits: { readonly maxPaths?: number; readonly maxWildcards?: number } = {}): string[][] {
   const maxPaths = limits.maxPaths ?? MAX_PATHS_PER_INVALIDATION;
   const maxWildcards = Math.min(limits.maxWildcards ?? MAX_WILDCARD_PATHS_IN_PROGRESS, maxPaths);
   const wildcards = paths.filter(isWildcardPath);

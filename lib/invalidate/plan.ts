@@ -75,19 +75,14 @@ export function deriveCallerReference(input: {
     .update([...input.paths].sort().join('\n'))
     .digest('hex')
     .slice(0, 32);
-  return bucketStart === undefined
-    ? `image-cdn-${digest}`
-    : `image-cdn-${compactUtc(new Date(bucketStart * 1000))}-${digest}`;
+  return bucketStart === undefined ? `image-cdn-${digest}` : `image-cdn-${compactUtc(new Date(bucketStart * 1000))}-${digest}`;
 }
 
 export function planInvalidation(input: InvalidationPlanInput): InvalidationPlan {
   assertDistributionId(input.distributionId);
   const window = input.idempotencyWindowSeconds ?? DEFAULT_IDEMPOTENCY_WINDOW_SECONDS;
   if (!Number.isFinite(window) || window < 0) {
-    throw new InvalidationInputError(
-      'invalid_option',
-      `idempotencyWindowSeconds must be a non-negative number of seconds, got ${String(window)}`,
-    );
+    throw new InvalidationInputError('invalid_option', `idempotencyWindowSeconds must be a non-negative number of seconds, got ${String(window)}`);
   }
   if (input.callerReference !== undefined && input.callerReference.trim() === '') {
     throw new InvalidationInputError('invalid_option', 'callerReference must not be empty');

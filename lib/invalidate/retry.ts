@@ -75,21 +75,17 @@ interface SdkErrorShape {
   readonly $retryable?: { readonly throttling?: boolean };
 }
 
-const asSdkError = (error: unknown): SdkErrorShape =>
-  typeof error === 'object' && error !== null ? error : {};
+const asSdkError = (error: unknown): SdkErrorShape => (typeof error === 'object' && error !== null ? error : {});
 
 export function isThrottlingError(error: unknown): boolean {
   const shape = asSdkError(error);
   return (
-    shape.$metadata?.httpStatusCode === 429 ||
-    shape.$retryable?.throttling === true ||
-    (typeof shape.name === 'string' && THROTTLING_CODES.has(shape.name))
+    shape.$metadata?.httpStatusCode === 429 || shape.$retryable?.throttling === true || (typeof shape.name === 'string' && THROTTLING_CODES.has(shape.name))
   );
 }
 
 /** CloudFront refuses new work while too many invalidation paths are still in progress. */
-export const isTooManyInvalidationsInProgress = (error: unknown): boolean =>
-  asSdkError(error).name === 'TooManyInvalidationsInProgress';
+export const isTooManyInvalidationsInProgress = (error: unknown): boolean => asSdkError(error).name === 'TooManyInvalidationsInProgress';
 
 /** A 4xx that is not throttling: asking again will get the same answer. */
 export function isPermanentClientError(error: unknown): boolean {

@@ -13,8 +13,7 @@ export const CACHE_TAG_ITEM_PREFIX = '#';
 
 export const isCacheTagItem = (item: string): boolean => item.startsWith(CACHE_TAG_ITEM_PREFIX);
 
-const describeCharacter = (char: string): string =>
-  `${JSON.stringify(char)} (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`;
+const describeCharacter = (char: string): string => `${JSON.stringify(char)} (U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')})`;
 
 /**
  * Checks a raw cache tag against CloudFront's rules ("What you need to know when invalidating
@@ -36,10 +35,7 @@ export function validateCacheTag(tag: string): string {
   for (const char of tag) {
     const code = char.codePointAt(0) ?? 0;
     if (char === ',') {
-      throw new InvalidationInputError(
-        'invalid_tag',
-        `cache tag ${shown} contains a comma; CloudFront splits tags at commas, so one tag cannot contain one`,
-      );
+      throw new InvalidationInputError('invalid_tag', `cache tag ${shown} contains a comma; CloudFront splits tags at commas, so one tag cannot contain one`);
     }
     if (code < 0x21 || code > 0x7e) {
       throw new InvalidationInputError(
@@ -49,10 +45,7 @@ export function validateCacheTag(tag: string): string {
     }
   }
   if (tag.length > MAX_CACHE_TAG_LENGTH) {
-    throw new InvalidationInputError(
-      'invalid_tag',
-      `cache tag ${shown} is ${tag.length} characters; CloudFront allows ${MAX_CACHE_TAG_LENGTH}`,
-    );
+    throw new InvalidationInputError('invalid_tag', `cache tag ${shown} is ${tag.length} characters; CloudFront allows ${MAX_CACHE_TAG_LENGTH}`);
   }
   if (tag.endsWith('*')) {
     throw new InvalidationInputError(

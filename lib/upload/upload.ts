@@ -120,8 +120,10 @@ async function putOne(file: UploadInput, options: PutImagesOptions, s3: S3Target
       },
     }).done();
   } catch (error) {
-    throw asServiceTimeout(error, 'S3', s3.endpoint()) ??
-      new UploadError(`uploading ${name} to s3://${options.bucket}/${key} failed: ${describe(error)}`, { cause: error });
+    throw (
+      asServiceTimeout(error, 'S3', s3.endpoint()) ??
+      new UploadError(`uploading ${name} to s3://${options.bucket}/${key} failed: ${describe(error)}`, { cause: error })
+    );
   }
   return { ...result, uploaded: true };
 }
@@ -191,7 +193,7 @@ function normalisePrefix(prefix: string): string {
 function describe(error: unknown): string {
   const sdk = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
   const status = sdk.$metadata?.httpStatusCode;
-  return status !== undefined ? `S3 answered ${status} ${sdk.name ?? ''}`.trim() : sdk.code ?? sdk.name ?? String(error);
+  return status !== undefined ? `S3 answered ${status} ${sdk.name ?? ''}`.trim() : (sdk.code ?? sdk.name ?? String(error));
 }
 
 /** Runs `work` over `items` with at most `limit` at once; results keep the input order. */

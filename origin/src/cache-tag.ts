@@ -21,8 +21,7 @@ export function cacheTagForSource(sourcePath: string): string {
 }
 
 /** UTF-8 percent-encoding that cannot throw (unlike encodeURIComponent on a lone surrogate). */
-const percentEncode = (char: string) =>
-  [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+const percentEncode = (char: string) => [...Buffer.from(char, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 
 /**
  * The response header that carries the origin's cache tags. The ImageCdn construct sets it as the

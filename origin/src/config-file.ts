@@ -53,7 +53,8 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
   };
   const v = validators(fail);
   /** A value of a table's column that is a registry setting elsewhere, read by that setting's rules. */
-  const read = <T>(kind: { fromJson(value: unknown, baseDir?: string): T }, value: unknown, at: string): T => readOrExplain(at, () => kind.fromJson(value, baseDir), toError);
+  const read = <T>(kind: { fromJson(value: unknown, baseDir?: string): T }, value: unknown, at: string): T =>
+    readOrExplain(at, () => kind.fromJson(value, baseDir), toError);
 
   const top = v.object(json, 'the top level', [...(TABLE_KEYS[''] ?? []), ...fileKeys()]);
   for (const group of Object.keys(GROUPS)) {
@@ -114,7 +115,8 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
     if (type === 's3') {
       const source = v.object(value, at, ['type', 'bucket', 'prefix', 'forcePathStyle', 'contentAddressedPattern', 'verifyDigest']);
       const bucket = read(SETTINGS.s3Bucket.kind, source['bucket'], `${at}.bucket`);
-      const pattern = source['contentAddressedPattern'] === undefined ? undefined : v.string(source['contentAddressedPattern'], `${at}.contentAddressedPattern`);
+      const pattern =
+        source['contentAddressedPattern'] === undefined ? undefined : v.string(source['contentAddressedPattern'], `${at}.contentAddressedPattern`);
       if (pattern !== undefined) {
         try {
           compilePattern(pattern);
@@ -126,7 +128,9 @@ export function parseConfigFile(json: unknown, { file, baseDir }: { readonly fil
         type: 's3',
         bucket,
         ...(source['prefix'] !== undefined && { prefix: read(SETTINGS.s3Prefix.kind, source['prefix'], `${at}.prefix`) }),
-        ...(source['forcePathStyle'] !== undefined && { forcePathStyle: read(SETTINGS.s3ForcePathStyle.kind, source['forcePathStyle'], `${at}.forcePathStyle`) }),
+        ...(source['forcePathStyle'] !== undefined && {
+          forcePathStyle: read(SETTINGS.s3ForcePathStyle.kind, source['forcePathStyle'], `${at}.forcePathStyle`),
+        }),
         ...(pattern !== undefined && { contentAddressedPattern: pattern }),
         ...(source['verifyDigest'] !== undefined && { verifyDigest: read(SETTINGS.s3VerifyDigest.kind, source['verifyDigest'], `${at}.verifyDigest`) }),
       };

@@ -7,7 +7,9 @@ export function exampleUrl(baseUrl: string, config: OriginConfig): string {
   const fileMount = config.mounts.find((m) => m.source.type === 'file');
   let image = '_health.png';
   if (fileMount && fileMount.source.type === 'file') {
-    const images = readdirSync(fileMount.source.root).sort().filter((name) => contentTypeFromPath(name) !== undefined);
+    const images = readdirSync(fileMount.source.root)
+      .sort()
+      .filter((name) => contentTypeFromPath(name) !== undefined);
     // A photo shows off a transform better than a graphic.
     const first = images.find((name) => contentTypeFromPath(name) === 'image/jpeg') ?? images[0];
     if (first) image = `${fileMount.prefix.slice(1)}${encodeURIComponent(first)}`;

@@ -151,12 +151,18 @@ function resolve(options: ImageHandlerOptions): ResolvedHandlerOptions {
 
 /** Exactly one source: a file root, an S3 bucket, or a mount table; the shortcuts become mounts in resolveConfig. */
 function sourceShortcuts(shortcuts: Readonly<Record<string, unknown>>, mounts: readonly MountConfig[] | undefined): Settings {
-  const given = [shortcuts['root'] !== undefined && 'root', shortcuts['s3Bucket'] !== undefined && 's3Bucket', mounts !== undefined && 'mounts'].filter(Boolean);
+  const given = [shortcuts['root'] !== undefined && 'root', shortcuts['s3Bucket'] !== undefined && 's3Bucket', mounts !== undefined && 'mounts'].filter(
+    Boolean,
+  );
   if (given.length > 1) fail(`give one image source, not ${given.join(' and ')}`);
   const settings: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(shortcuts)) {
     if (name !== 'root' && name !== 's3Bucket' && shortcuts['s3Bucket'] === undefined) fail(`${name} needs s3Bucket`);
-    settings[name] = readOrExplain(name, () => settingOf(name as SettingName).kind.fromJson(value), (message) => new ImageHandlerOptionsError(message));
+    settings[name] = readOrExplain(
+      name,
+      () => settingOf(name as SettingName).kind.fromJson(value),
+      (message) => new ImageHandlerOptionsError(message),
+    );
   }
   if (shortcuts['root'] === undefined && shortcuts['s3Bucket'] === undefined && !mounts?.length) fail('no image source: give root, s3Bucket or mounts');
   if (settings['root'] !== undefined) settings['root'] = directory(settings['root'] as string);

@@ -72,9 +72,10 @@ export function createImageHandler(options: ImageHandlerOptions): ImageHandler {
       sources.push(source);
       return { prefix: mount.prefix, source, ...(mount.cacheControl && { cacheControl: mount.cacheControl }) };
     });
-    const httpSource = config.httpSource && config.httpSource.allowHosts.length > 0
-      ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes, ...sourceLogger(logger) })
-      : undefined;
+    const httpSource =
+      config.httpSource && config.httpSource.allowHosts.length > 0
+        ? createHttpSource(config.httpSource, { maxResolveBytes: config.limits.maxSourceBytes, ...sourceLogger(logger) })
+        : undefined;
     if (httpSource) sources.push(httpSource);
     const router = createMountTable(mounted);
     const pages = playgroundPages(config, { router, variants });

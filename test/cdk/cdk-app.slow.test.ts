@@ -15,7 +15,7 @@ const noContext = () => undefined;
 const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
 
 describe('readAppSettings', () => {
-  it('defaults to an environment-agnostic stack named ImageCdn with ImageCdn\'s own defaults', () => {
+  it("defaults to an environment-agnostic stack named ImageCdn with ImageCdn's own defaults", () => {
     expect(readAppSettings(noContext, {})).toEqual({ stackName: 'ImageCdn', stackProps: { imageCdn: {} } });
   });
 
@@ -72,10 +72,13 @@ describe('readAppSettings', () => {
 
   it('uses a concrete environment only when asked, or when an existing VPC must be looked up', () => {
     expect(readAppSettings(noContext, { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' }).stackProps.env).toBeUndefined();
-    expect(readAppSettings(contextOf({ vpcId: 'vpc-0abc1234' }), { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' }).stackProps)
-      .toMatchObject({ vpcId: 'vpc-0abc1234', env: { account: '111122223333', region: 'eu-west-1' } });
-    expect(readAppSettings(contextOf({ account: '444455556666', region: 'us-west-2' }), {}).stackProps.env)
-      .toEqual({ account: '444455556666', region: 'us-west-2' });
+    expect(
+      readAppSettings(contextOf({ vpcId: 'vpc-0abc1234' }), { CDK_DEFAULT_ACCOUNT: '111122223333', CDK_DEFAULT_REGION: 'eu-west-1' }).stackProps,
+    ).toMatchObject({ vpcId: 'vpc-0abc1234', env: { account: '111122223333', region: 'eu-west-1' } });
+    expect(readAppSettings(contextOf({ account: '444455556666', region: 'us-west-2' }), {}).stackProps.env).toEqual({
+      account: '444455556666',
+      region: 'us-west-2',
+    });
   });
 });
 
@@ -112,8 +115,9 @@ describe('readAppSettings: URL grammars, variants, signing and cache tags', () =
     const dir = await mkdtemp(path.join(tmpdir(), 'image-cdn-variants-'));
     try {
       await writeFile(path.join(dir, 'variants.json'), '{"avatar": "width=64,height=64,fit=cover,format=auto"}');
-      expect(readAppSettings(contextOf({ variants: 'variants.json' }), {}, dir).stackProps.imageCdn?.variants)
-        .toEqual({ avatar: 'width=64,height=64,fit=cover,format=auto' });
+      expect(readAppSettings(contextOf({ variants: 'variants.json' }), {}, dir).stackProps.imageCdn?.variants).toEqual({
+        avatar: 'width=64,height=64,fit=cover,format=auto',
+      });
       expect(() => readAppSettings(contextOf({ variants: 'missing.json' }), {}, dir)).toThrow(/variants.*missing\.json.*ENOENT/);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -190,8 +194,10 @@ describe('bin/app.ts', () => {
     // The Cloudinary grammar's table of keys, from the origin's module.
     expect(code).toContain('"a ac af ar b bo br c');
     expect(code).toContain('autoVariants: ["thumb"]');
-    expect(ofType('AWS::CloudFront::CachePolicy')[0]!.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig)
-      .toEqual({ QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires'] });
+    expect(ofType('AWS::CloudFront::CachePolicy')[0]!.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig).toEqual({
+      QueryStringBehavior: 'whitelist',
+      QueryStrings: ['sig', 'expires'],
+    });
   });
 });
 

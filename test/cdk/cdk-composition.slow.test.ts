@@ -13,7 +13,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AcceptAwareCachePolicy, type AcceptAwareCachePolicyProps, ImageCdn, ImageCdnStack, ImageOriginService, viewerRequestFunctionCode } from '../../lib/cdk/index.js';
+import {
+  AcceptAwareCachePolicy,
+  type AcceptAwareCachePolicyProps,
+  ImageCdn,
+  ImageCdnStack,
+  ImageOriginService,
+  viewerRequestFunctionCode,
+} from '../../lib/cdk/index.js';
 
 type Resources = Record<string, { Type: string; Properties?: Record<string, any>; DependsOn?: string[] }>;
 
@@ -101,7 +108,8 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
 
   it('reads the imported bucket, each ImageCdn only under its own prefix', () => {
     const envs = ofType(shared, 'AWS::ECS::TaskDefinition').map(([, t]) =>
-      Object.fromEntries(t.Properties!.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value])));
+      Object.fromEntries(t.Properties!.ContainerDefinitions[0].Environment.map((e: { Name: string; Value: unknown }) => [e.Name, e.Value])),
+    );
     expect(envs.map((env) => [env.IMAGE_CDN_S3_BUCKET, env.IMAGE_CDN_S3_PREFIX]).sort()).toEqual([
       ['existing-images', 'public/'],
       ['existing-images', 'thumbs/'],
@@ -116,8 +124,7 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
   });
 
   it('gives the two ImageCdns distinct names wherever names are account-wide', () => {
-    const names = (type: string, pick: (p: Record<string, any>) => unknown) =>
-      ofType(shared, type).map(([, r]) => JSON.stringify(pick(r.Properties!)));
+    const names = (type: string, pick: (p: Record<string, any>) => unknown) => ofType(shared, type).map(([, r]) => JSON.stringify(pick(r.Properties!)));
     for (const [type, pick] of [
       ['AWS::CloudFront::CachePolicy', (p: Record<string, any>) => p.CachePolicyConfig.Name],
       ['AWS::CloudFront::Function', (p: Record<string, any>) => p.Name],
@@ -134,14 +141,16 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
     shared.resourceCountIs('AWS::Lambda::Function', 1);
   });
 
-  it('outputs each ImageCdn\'s distribution and bucket separately', () => {
+  it("outputs each ImageCdn's distribution and bucket separately", () => {
     const outputs = shared.toJSON().Outputs as Record<string, { Value: unknown }>;
     expect(Object.keys(outputs)).toHaveLength(6);
-    const distributionIds = Object.entries(outputs).filter(([id]) => id.includes('DistributionId')).map(([, o]) => JSON.stringify(o.Value));
+    const distributionIds = Object.entries(outputs)
+      .filter(([id]) => id.includes('DistributionId'))
+      .map(([, o]) => JSON.stringify(o.Value));
     expect(new Set(distributionIds).size).toBe(2);
   });
 
-  it('passes cdk-nag\'s AwsSolutions pack with the imported resources too', () => {
+  it("passes cdk-nag's AwsSolutions pack with the imported resources too", () => {
     const report = new AwsSolutionsChecks().validateScope(existing);
     // The stack's own topic and the uploader role (with its grantPut policy) belong to the stack's owner.
     const ours = (path: string | undefined) => !/^Existing\/(AlreadyHere|Uploader)\//.test(path ?? '');
@@ -152,25 +161,37 @@ describe('in an existing stack with an imported VPC, bucket and cluster', () => 
 });
 
 describe('task egress in a VPC the construct did not create', () => {
-  const egressOf = (template: Template) => ofType(template, 'AWS::ECS::Service').map(([, service]) => {
-    const [groupId] = service.Properties!.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'];
-    return (resources(template)[groupId]!.Properties!.SecurityGroupEgress as Array<Record<string, unknown>>)
-      .map((rule) => [rule.IpProtocol, rule.FromPort, rule.CidrIp]);
-  });
+  const egressOf = (template: Template) =>
+    ofType(template, 'AWS::ECS::Service').map(([, service]) => {
+      const [groupId] = service.Properties!.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0]['Fn::GetAtt'];
+      return (resources(template)[groupId]!.Properties!.SecurityGroupEgress as Array<Record<string, unknown>>).map((rule) => [
+        rule.IpProtocol,
+        rule.FromPort,
+        rule.CidrIp,
+      ]);
+    });
 
-  it('sends DNS to any address when the imported VPC\'s CIDR is unknown, and adds no S3 endpoint to it', () => {
+  it("sends DNS to any address when the imported VPC's CIDR is unknown, and adds no S3 endpoint to it", () => {
     for (const egress of [...egressOf(shared), ...egressOf(parts)]) {
-      expect(egress).toEqual([['tcp', 443, '0.0.0.0/0'], ['udp', 53, '0.0.0.0/0'], ['tcp', 53, '0.0.0.0/0']]);
+      expect(egress).toEqual([
+        ['tcp', 443, '0.0.0.0/0'],
+        ['udp', 53, '0.0.0.0/0'],
+        ['tcp', 53, '0.0.0.0/0'],
+      ]);
     }
     shared.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
   });
 
-  it('sends DNS only to the VPC\'s CIDR when it is known (looked up)', () => {
+  it("sends DNS only to the VPC's CIDR when it is known (looked up)", () => {
     const [egress] = egressOf(lookedUp);
     const cidr = egress![1]![2];
     expect(cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/);
     expect(cidr).not.toBe('0.0.0.0/0');
-    expect(egress).toEqual([['tcp', 443, '0.0.0.0/0'], ['udp', 53, cidr], ['tcp', 53, cidr]]);
+    expect(egress).toEqual([
+      ['tcp', 443, '0.0.0.0/0'],
+      ['udp', 53, cidr],
+      ['tcp', 53, cidr],
+    ]);
   });
 });
 
@@ -192,7 +213,10 @@ describe('parts on their own', () => {
       ContainerDefinitions: [{ Image: 'public.ecr.aws/example/image-origin:1.0.0' }],
       RuntimePlatform: { CpuArchitecture: 'ARM64' },
     });
-    parts.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Subnets: ['subnet-0a1b2c3d4e5f60009', 'subnet-0a1b2c3d4e5f6000a'] });
+    parts.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Scheme: 'internal',
+      Subnets: ['subnet-0a1b2c3d4e5f60009', 'subnet-0a1b2c3d4e5f6000a'],
+    });
     const lbIngress = ofType(parts, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => r.Properties!.FromPort === 80);
     expect(lbIngress).toEqual([]);
     parts.resourceCountIs('AWS::CloudFront::VpcOrigin', 0);
@@ -221,11 +245,13 @@ describe('AcceptAwareCachePolicy: the cache key follows the grammars and signed 
     const template = Template.fromStack(stack);
     const [, policy] = ofType(template, 'AWS::CloudFront::CachePolicy')[0]!;
     const [, fn] = ofType(template, 'AWS::CloudFront::Function')[0]!;
-    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({
-      ...(props.grammars && { grammars: props.grammars }),
-      signing: props.signedUrls ?? false,
-      keepQueryStrings: props.queryStringAllowList ?? [],
-    }));
+    expect(fn.Properties!.FunctionCode).toBe(
+      viewerRequestFunctionCode({
+        ...(props.grammars && { grammars: props.grammars }),
+        signing: props.signedUrls ?? false,
+        keepQueryStrings: props.queryStringAllowList ?? [],
+      }),
+    );
     return policy.Properties!.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin.QueryStringsConfig;
   };
 
@@ -233,11 +259,18 @@ describe('AcceptAwareCachePolicy: the cache key follows the grammars and signed 
     ['Cloudflare only: no query string', {}, { QueryStringBehavior: 'none' }],
     ['signed URLs: sig and expires', { signedUrls: true }, { QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires'] }],
     ['ImageKit: tr', { grammars: ['cloudflare', 'imagekit'] }, { QueryStringBehavior: 'whitelist', QueryStrings: ['tr'] }],
-    ['ImageKit, signed: its signature too', { grammars: ['imagekit'], signedUrls: true },
-      { QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires', 'tr', 'ik-s', 'ik-t'] }],
+    [
+      'ImageKit, signed: its signature too',
+      { grammars: ['imagekit'], signedUrls: true },
+      { QueryStringBehavior: 'whitelist', QueryStrings: ['sig', 'expires', 'tr', 'ik-s', 'ik-t'] },
+    ],
     ['Cloudinary keeps everything in the path', { grammars: ['cloudflare', 'cloudinary'] }, { QueryStringBehavior: 'none' }],
     ['imgix: every query string', { grammars: ['cloudflare', 'imgix'], signedUrls: true, queryStringAllowList: ['w'] }, { QueryStringBehavior: 'all' }],
-    ['an allow-list joins the rest', { queryStringAllowList: ['w'], signedUrls: true }, { QueryStringBehavior: 'whitelist', QueryStrings: ['w', 'sig', 'expires'] }],
+    [
+      'an allow-list joins the rest',
+      { queryStringAllowList: ['w'], signedUrls: true },
+      { QueryStringBehavior: 'whitelist', QueryStrings: ['w', 'sig', 'expires'] },
+    ],
   ] as Array<[string, AcceptAwareCachePolicyProps, unknown]>)('%s', (_name, props, expected) => {
     expect(queryStrings(props)).toEqual(expected);
   });

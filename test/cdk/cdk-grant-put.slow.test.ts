@@ -36,29 +36,36 @@ const IAM_ACTION: Readonly<Record<string, string>> = {
   PutObjectTagging: 's3:PutObjectTagging',
 };
 
-interface SentCommand { readonly command: string; readonly key: string; status?: number }
+interface SentCommand {
+  readonly command: string;
+  readonly key: string;
+  status?: number;
+}
 
 /** Records every command the client sends, and fails the UploadPart numbered `failPart.next` once. */
 function recordCommands(client: S3Client, failPart: { next?: number }): SentCommand[] {
   const sent: SentCommand[] = [];
-  client.middlewareStack.add((next, context) => async (args) => {
-    const input = args.input as { Key?: string; PartNumber?: number };
-    const entry: SentCommand = { command: context.commandName!.replace(/Command$/, ''), key: input.Key ?? '' };
-    sent.push(entry);
-    if (entry.command === 'UploadPart' && input.PartNumber === failPart.next) {
-      failPart.next = undefined;
-      entry.status = 500;
-      throw Object.assign(new Error('injected part failure'), { $metadata: { httpStatusCode: 500 } });
-    }
-    try {
-      const result = await next(args);
-      entry.status = (result.response as { statusCode?: number }).statusCode;
-      return result;
-    } catch (error) {
-      entry.status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      throw error;
-    }
-  }, { step: 'initialize', name: 'recordS3Commands' });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: string; PartNumber?: number };
+      const entry: SentCommand = { command: context.commandName!.replace(/Command$/, ''), key: input.Key ?? '' };
+      sent.push(entry);
+      if (entry.command === 'UploadPart' && input.PartNumber === failPart.next) {
+        failPart.next = undefined;
+        entry.status = 500;
+        throw Object.assign(new Error('injected part failure'), { $metadata: { httpStatusCode: 500 } });
+      }
+      try {
+        const result = await next(args);
+        entry.status = (result.response as { statusCode?: number }).statusCode;
+        return result;
+      } catch (error) {
+        entry.status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'recordS3Commands' },
+  );
   return sent;
 }
 
@@ -78,7 +85,9 @@ function requestsFor(sent: SentCommand): AccessRequest[] {
 
 /** A PNG over lib-storage's 8 MiB part size: random pixels do not compress. */
 async function largePng(): Promise<Buffer> {
-  const bytes = await sharp(randomBytes(2000 * 2000 * 3), { raw: { width: 2000, height: 2000, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  const bytes = await sharp(randomBytes(2000 * 2000 * 3), { raw: { width: 2000, height: 2000, channels: 3 } })
+    .png({ compressionLevel: 0 })
+    .toBuffer();
   expect(bytes.length).toBeGreaterThan(8 * 1024 * 1024);
   return bytes;
 }
@@ -138,7 +147,12 @@ describe('what image-cdn put sends', () => {
     for (const command of ['HeadObject', 'PutObject', 'CreateMultipartUpload', 'UploadPart', 'CompleteMultipartUpload', 'AbortMultipartUpload']) {
       expect(commands, command).toContain(command);
     }
-    expect(sent.filter((s) => s.command === 'HeadObject').map((s) => s.status).sort()).toEqual([200, 404, 404, 404]);
+    expect(
+      sent
+        .filter((s) => s.command === 'HeadObject')
+        .map((s) => s.status)
+        .sort(),
+    ).toEqual([200, 404, 404, 404]);
     for (const command of sent) expect(command.key).toMatch(/^uploads\/[0-9a-f]{64}\.(png|jpg)$/);
   });
 });
@@ -159,7 +173,9 @@ describe('ImageCdn.grantPut', () => {
     const refused = denied(statements, intrinsics);
     expect(refused.length).toBe(sent.flatMap(requestsFor).length);
     expect(isAllowed(statements, { action: 's3:PutObject', resource: `arn:aws:s3:::${BUCKET}/media/a.png` }, intrinsics)).toBe(true);
-    expect(isAllowed(statements, { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: { 's3:prefix': 'uploads/' } }, intrinsics)).toBe(false);
+    expect(isAllowed(statements, { action: 's3:ListBucket', resource: `arn:aws:s3:::${BUCKET}`, context: { 's3:prefix': 'uploads/' } }, intrinsics)).toBe(
+      false,
+    );
   });
 
   it('gives exactly the documented actions, and nothing to delete, tag or change ACLs', () => {

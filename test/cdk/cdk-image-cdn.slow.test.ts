@@ -123,7 +123,7 @@ describe('source bucket', () => {
 });
 
 describe('origin service', () => {
-  it('runs ARM64 Linux Fargate tasks from the Dockerfile image with the origin\'s environment', () => {
+  it("runs ARM64 Linux Fargate tasks from the Dockerfile image with the origin's environment", () => {
     const [, task] = only(defaults, 'AWS::ECS::TaskDefinition');
     expect(task.Properties).toMatchObject({
       RequiresCompatibilities: ['FARGATE'],
@@ -197,7 +197,11 @@ describe('origin service', () => {
 
   it('health-checks /healthz and scales on CPU and requests per target', () => {
     defaults.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/healthz', Matcher: { HttpCode: '200' }, Port: 3000, Protocol: 'HTTP', TargetType: 'ip',
+      HealthCheckPath: '/healthz',
+      Matcher: { HttpCode: '200' },
+      Port: 3000,
+      Protocol: 'HTTP',
+      TargetType: 'ip',
     });
     defaults.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
     const metrics = ofType(defaults, 'AWS::ApplicationAutoScaling::ScalingPolicy')
@@ -225,7 +229,7 @@ describe('internal load balancer', () => {
     defaults.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, Protocol: 'HTTP' });
   });
 
-  it('admits only CloudFront\'s VPC-origin security group, found after the distribution exists', () => {
+  it("admits only CloudFront's VPC-origin security group, found after the distribution exists", () => {
     const [lbId, lb] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const lbGroup = lb.Properties!.SecurityGroups[0]['Fn::GetAtt'][0] as string;
     expect(resources(defaults)[lbGroup]!.Properties!.SecurityGroupIngress).toBeUndefined();
@@ -306,7 +310,7 @@ describe('distribution', () => {
     expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
   });
 
-  it('reaches the load balancer through a VPC origin with a read timeout just above the origin\'s own', () => {
+  it("reaches the load balancer through a VPC origin with a read timeout just above the origin's own", () => {
     const [vpcOriginId, vpcOrigin] = only(defaults, 'AWS::CloudFront::VpcOrigin');
     const [lbId] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     expect(vpcOrigin.Properties!.VpcOriginEndpointConfig).toMatchObject({ Arn: ref(lbId), HTTPPort: 80, OriginProtocolPolicy: 'http-only' });
@@ -440,7 +444,13 @@ describe('URL grammars, variants and signing', () => {
   it('by default the origin parses the Cloudflare grammar only, with no variants or signing', () => {
     const { container, env } = containerOf(defaults);
     expect(env.IMAGE_CDN_GRAMMARS).toBe('cloudflare');
-    for (const name of ['IMAGE_CDN_IMAGEKIT_ENDPOINT', 'IMAGE_CDN_VARIANTS', 'IMAGE_CDN_ONLY_VARIANTS', 'IMAGE_CDN_SIGNING', 'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS']) {
+    for (const name of [
+      'IMAGE_CDN_IMAGEKIT_ENDPOINT',
+      'IMAGE_CDN_VARIANTS',
+      'IMAGE_CDN_ONLY_VARIANTS',
+      'IMAGE_CDN_SIGNING',
+      'IMAGE_CDN_SIGNING_EXEMPT_VARIANTS',
+    ]) {
       expect(env, name).not.toHaveProperty(name);
     }
     expect(container.Secrets).toBeUndefined();
@@ -469,7 +479,9 @@ describe('URL grammars, variants and signing', () => {
       .filter(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === executionRoleId))
       .flatMap(([, p]) => p.Properties!.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>);
     const secretReads = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('secretsmanager:')));
-    expect(secretReads).toEqual([{ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: SIGNING_SECRET_ARN }]);
+    expect(secretReads).toEqual([
+      { Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Effect: 'Allow', Resource: SIGNING_SECRET_ARN },
+    ]);
     // The task role (what the origin's code runs as) cannot read the secret.
     const taskRoleId = task.Properties!.TaskRoleArn['Fn::GetAtt'][0] as string;
     const taskPolicies = ofType(urlFeatures, 'AWS::IAM::Policy').filter(([, p]) => p.Properties!.Roles.some((r: { Ref: string }) => r.Ref === taskRoleId));
@@ -481,13 +493,15 @@ describe('URL grammars, variants and signing', () => {
       CachePolicyConfig: { ParametersInCacheKeyAndForwardedToOrigin: { QueryStringsConfig: { QueryStringBehavior: 'all' } } },
     });
     const [, fn] = only(urlFeatures, 'AWS::CloudFront::Function');
-    expect(fn.Properties!.FunctionCode).toBe(viewerRequestFunctionCode({
-      grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
-      imagekitEndpoint: '/my_imagekit_id/',
-      autoFormatVariants: ['thumb', 'card'],
-      versionPattern: '^/release-[0-9]+/',
-      signing: true,
-    }));
+    expect(fn.Properties!.FunctionCode).toBe(
+      viewerRequestFunctionCode({
+        grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+        imagekitEndpoint: '/my_imagekit_id/',
+        autoFormatVariants: ['thumb', 'card'],
+        versionPattern: '^/release-[0-9]+/',
+        signing: true,
+      }),
+    );
     const [, defaultFn] = only(defaults, 'AWS::CloudFront::Function');
     expect((defaultFn.Properties!.FunctionCode as string).length).toBeLessThan((fn.Properties!.FunctionCode as string).length);
   });
@@ -529,7 +543,9 @@ describe('response headers policy', () => {
     expect(config.SecurityHeadersConfig).toEqual({
       StrictTransportSecurity: { AccessControlMaxAgeSec: 63072000, IncludeSubdomains: true, Preload: true, Override: true },
     });
-    expect(config.CustomHeadersConfig.Items).toEqual([{ Header: 'Timing-Allow-Origin', Value: 'https://www.example.com, https://shop.example.com', Override: true }]);
+    expect(config.CustomHeadersConfig.Items).toEqual([
+      { Header: 'Timing-Allow-Origin', Value: 'https://www.example.com, https://shop.example.com', Override: true },
+    ]);
   });
 
   it('attaches a given policy instead of building one', () => {
@@ -564,7 +580,9 @@ describe('task egress', () => {
     ]);
     const text = JSON.stringify(resources(defaults));
     expect(text).not.toContain('"IpProtocol":"-1"');
-    expect(ofType(defaults, 'AWS::EC2::SecurityGroupEgress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt']?.[0] === taskGroupOf(defaults).groupId)).toEqual([]);
+    expect(
+      ofType(defaults, 'AWS::EC2::SecurityGroupEgress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt']?.[0] === taskGroupOf(defaults).groupId),
+    ).toEqual([]);
   });
 
   it('admits only the load balancer, on the container port', () => {
@@ -572,14 +590,22 @@ describe('task egress', () => {
     const [, lb] = only(defaults, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
     const lbGroup = lb.Properties!.SecurityGroups[0]['Fn::GetAtt'][0] as string;
     const ingress = ofType(defaults, 'AWS::EC2::SecurityGroupIngress').filter(([, r]) => r.Properties!.GroupId['Fn::GetAtt'][0] === groupId);
-    expect(ingress.map(([, r]) => r.Properties)).toEqual([expect.objectContaining({
-      IpProtocol: 'tcp', FromPort: 3000, ToPort: 3000, SourceSecurityGroupId: { 'Fn::GetAtt': [lbGroup, 'GroupId'] },
-    })]);
+    expect(ingress.map(([, r]) => r.Properties)).toEqual([
+      expect.objectContaining({
+        IpProtocol: 'tcp',
+        FromPort: 3000,
+        ToPort: 3000,
+        SourceSecurityGroupId: { 'Fn::GetAtt': [lbGroup, 'GroupId'] },
+      }),
+    ]);
   });
 
-  it('reaches S3 through a gateway endpoint routed from the tasks\' subnets', () => {
+  it("reaches S3 through a gateway endpoint routed from the tasks' subnets", () => {
     const [, endpoint] = only(defaults, 'AWS::EC2::VPCEndpoint');
-    expect(endpoint.Properties).toMatchObject({ VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] } });
+    expect(endpoint.Properties).toMatchObject({
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
+    });
     const [, service] = only(defaults, 'AWS::ECS::Service');
     const taskSubnets = (service.Properties!.NetworkConfiguration.AwsvpcConfiguration.Subnets as Array<{ Ref: string }>).map((s) => s.Ref);
     const taskRouteTables = ofType(defaults, 'AWS::EC2::SubnetRouteTableAssociation')

@@ -57,13 +57,22 @@ describe('load balancer idle timeout and origin keep-alive', () => {
   });
 
   it('refuses values the load balancer or the origin cannot use, naming the value', () => {
-    expectInvalid(() => service({ loadBalancerIdleTimeout: Duration.seconds(15) }), 'loadBalancerIdleTimeout 15 s', 'from 20 to 4000 s', 'requestTimeout 10 s + 10 s');
+    expectInvalid(
+      () => service({ loadBalancerIdleTimeout: Duration.seconds(15) }),
+      'loadBalancerIdleTimeout 15 s',
+      'from 20 to 4000 s',
+      'requestTimeout 10 s + 10 s',
+    );
     expectInvalid(() => service({ loadBalancerIdleTimeout: Duration.millis(60_500) }), 'loadBalancerIdleTimeout 60.5 s', 'whole seconds');
     expectInvalid(() => service({ loadBalancerIdleTimeout: Duration.seconds(4001) }), 'loadBalancerIdleTimeout 4001 s', 'to 4000 s');
-    expectInvalid(() => service({ environment: { IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '5000' } }), 'environment sets IMAGE_CDN_LB_IDLE_TIMEOUT_MS', 'loadBalancerIdleTimeout');
+    expectInvalid(
+      () => service({ environment: { IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '5000' } }),
+      'environment sets IMAGE_CDN_LB_IDLE_TIMEOUT_MS',
+      'loadBalancerIdleTimeout',
+    );
   });
 
-  it('behind ImageCdn, the idle timeout must outlast CloudFront\'s 30 s keep-alive to the load balancer', () => {
+  it("behind ImageCdn, the idle timeout must outlast CloudFront's 30 s keep-alive to the load balancer", () => {
     const create = () => {
       const stack = new Stack(new App(), 'Test');
       new ImageCdn(stack, 'Images', { image, loadBalancerIdleTimeout: Duration.seconds(30) });

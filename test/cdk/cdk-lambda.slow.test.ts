@@ -38,7 +38,11 @@ beforeAll(() => {
   new ImageCdn(configuredStack, 'Images', {
     compute: OriginCompute.lambda({ memorySize: 4096, reservedConcurrentExecutions: 50 }),
     domainName: 'images.example.com',
-    certificate: acm.Certificate.fromCertificateArn(configuredStack, 'Cert', 'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7'),
+    certificate: acm.Certificate.fromCertificateArn(
+      configuredStack,
+      'Cert',
+      'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7',
+    ),
     originShieldRegion: 'eu-west-1',
     sourcePrefix: 'uploads/',
     grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
@@ -49,8 +53,7 @@ beforeAll(() => {
   defaults = Template.fromStack(defaultStack);
 }, 120_000);
 
-const resourcesOf = (template: Template, type: string): Array<[string, Resource]> =>
-  Object.entries(template.findResources(type) as Record<string, Resource>);
+const resourcesOf = (template: Template, type: string): Array<[string, Resource]> => Object.entries(template.findResources(type) as Record<string, Resource>);
 const only = (template: Template, type: string): [string, Resource] => {
   const found = resourcesOf(template, type);
   expect(found, type).toHaveLength(1);
@@ -88,7 +91,7 @@ describe('the Lambda origin', () => {
     });
   });
 
-  it('is CloudFront\'s origin through an origin access control of origin type lambda that signs every request', () => {
+  it("is CloudFront's origin through an origin access control of origin type lambda that signs every request", () => {
     const [oacId] = only(defaults, 'AWS::CloudFront::OriginAccessControl');
     defaults.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
       OriginAccessControlConfig: {
@@ -114,23 +117,40 @@ describe('the Lambda origin', () => {
     const [functionId] = only(defaults, 'AWS::Lambda::Function');
     const [urlId] = only(defaults, 'AWS::Lambda::Url');
     const [distributionId] = only(defaults, 'AWS::CloudFront::Distribution');
-    const sourceArn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]] };
+    const sourceArn = {
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]],
+    };
     // The function's ARN, read from the function or from its URL.
     const theFunction = [{ 'Fn::GetAtt': [functionId, 'Arn'] }, { 'Fn::GetAtt': [urlId, 'FunctionArn'] }];
     const permissions = resourcesOf(defaults, 'AWS::Lambda::Permission').map(([, resource]) => resource.Properties);
-    expect(permissions.map(({ FunctionName, ...rest }) => ({ ...rest, ofTheFunction: theFunction.some((arn) => JSON.stringify(arn) === JSON.stringify(FunctionName)) })))
-      .toEqual(expect.arrayContaining([
+    expect(
+      permissions.map(({ FunctionName, ...rest }) => ({
+        ...rest,
+        ofTheFunction: theFunction.some((arn) => JSON.stringify(arn) === JSON.stringify(FunctionName)),
+      })),
+    ).toEqual(
+      expect.arrayContaining([
         { Action: 'lambda:InvokeFunctionUrl', Principal: 'cloudfront.amazonaws.com', SourceArn: sourceArn, ofTheFunction: true },
         // Function URLs created since October 2025 need this one too.
         { Action: 'lambda:InvokeFunction', Principal: 'cloudfront.amazonaws.com', SourceArn: sourceArn, InvokedViaFunctionUrl: true, ofTheFunction: true },
-      ]));
+      ]),
+    );
     expect(permissions).toHaveLength(2);
   });
 
   it('creates no ECS, load balancer, VPC, NAT gateway or other network resource', () => {
-    for (const type of ['AWS::ECS::Cluster', 'AWS::ECS::Service', 'AWS::ECS::TaskDefinition', 'AWS::ElasticLoadBalancingV2::LoadBalancer',
-      'AWS::ElasticLoadBalancingV2::Listener', 'AWS::ElasticLoadBalancingV2::TargetGroup', 'AWS::EC2::VPC', 'AWS::EC2::NatGateway',
-      'AWS::EC2::SecurityGroup', 'AWS::CloudFront::VpcOrigin']) {
+    for (const type of [
+      'AWS::ECS::Cluster',
+      'AWS::ECS::Service',
+      'AWS::ECS::TaskDefinition',
+      'AWS::ElasticLoadBalancingV2::LoadBalancer',
+      'AWS::ElasticLoadBalancingV2::Listener',
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      'AWS::EC2::VPC',
+      'AWS::EC2::NatGateway',
+      'AWS::EC2::SecurityGroup',
+      'AWS::CloudFront::VpcOrigin',
+    ]) {
       defaults.resourceCountIs(type, 0);
     }
     const types = Object.values(defaults.toJSON()['Resources'] as Record<string, Resource>).map((resource) => resource.Type);
@@ -165,23 +185,26 @@ describe('what the Lambda origin shares with the Fargate origin', () => {
     const taskEnvironment = Object.fromEntries((container.Environment as Array<{ Name: string; Value: unknown }>).map(({ Name, Value }) => [Name, Value]));
     const serverOnly = ['PORT', 'IMAGE_CDN_LB_IDLE_TIMEOUT_MS', 'AWS_REGION'];
     const shared = Object.fromEntries(Object.entries(taskEnvironment).filter(([name]) => !serverOnly.includes(name)));
-    expect(Object.keys(shared)).toEqual(expect.arrayContaining(['IMAGE_CDN_GRAMMARS', 'IMAGE_CDN_VARIANTS', 'IMAGE_CDN_CACHE_TAG_HEADER', 'IMAGE_CDN_S3_PREFIX', 'IMAGE_CDN_VERSION_PATTERN']));
+    expect(Object.keys(shared)).toEqual(
+      expect.arrayContaining(['IMAGE_CDN_GRAMMARS', 'IMAGE_CDN_VARIANTS', 'IMAGE_CDN_CACHE_TAG_HEADER', 'IMAGE_CDN_S3_PREFIX', 'IMAGE_CDN_VERSION_PATTERN']),
+    );
     expect(functionEnvironment(lambda)).toMatchObject(shared);
   });
 
   it('grants the function exactly the S3 read access the task role has', () => {
     const taskRoleId = only(fargate, 'AWS::ECS::TaskDefinition')[1].Properties['TaskRoleArn']['Fn::GetAtt'][0] as string;
     const functionRoleId = only(lambda, 'AWS::Lambda::Function')[1].Properties['Role']['Fn::GetAtt'][0] as string;
-    const statementsOf = (template: Template, roleId: string) => resourcesOf(template, 'AWS::IAM::Policy')
-      .filter(([, policy]) => policy.Properties['Roles'].some((role: { Ref: string }) => role.Ref === roleId))
-      .flatMap(([, policy]) => policy.Properties['PolicyDocument'].Statement);
+    const statementsOf = (template: Template, roleId: string) =>
+      resourcesOf(template, 'AWS::IAM::Policy')
+        .filter(([, policy]) => policy.Properties['Roles'].some((role: { Ref: string }) => role.Ref === roleId))
+        .flatMap(([, policy]) => policy.Properties['PolicyDocument'].Statement);
     const read = statementsOf(lambda, functionRoleId);
     expect(read).toEqual(statementsOf(fargate, taskRoleId));
     expect(read.flatMap((statement: { Action: string | string[] }) => [statement.Action].flat()).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
   });
 });
 
-describe('the origin\'s deadline, concurrency and limits follow from the function\'s props', () => {
+describe("the origin's deadline, concurrency and limits follow from the function's props", () => {
   const lambdaStack = (compute: OriginCompute, extra: ImageCdnProps = {}) => {
     const stack = new Stack(new App(), 'Sized');
     new ImageCdn(stack, 'Images', { compute, ...extra });
@@ -189,7 +212,9 @@ describe('the origin\'s deadline, concurrency and limits follow from the functio
   };
 
   it('memory, timeout, response size and reserved concurrency', () => {
-    const template = lambdaStack(OriginCompute.lambda({ memorySize: 4096, timeout: Duration.seconds(30), maxResponseSize: Size.mebibytes(20), reservedConcurrentExecutions: 50 }));
+    const template = lambdaStack(
+      OriginCompute.lambda({ memorySize: 4096, timeout: Duration.seconds(30), maxResponseSize: Size.mebibytes(20), reservedConcurrentExecutions: 50 }),
+    );
     template.hasResourceProperties('AWS::Lambda::Function', { MemorySize: 4096, Timeout: 30, ReservedConcurrentExecutions: 50 });
     expect(functionEnvironment(template)).toMatchObject({
       // 30 s less 2 s to stop and 8 s to stream 20 MiB past the first 6 MB at 2 MB/s.
@@ -208,7 +233,7 @@ describe('the origin\'s deadline, concurrency and limits follow from the functio
     expect(functionEnvironment(template)['IMAGE_CDN_REQUEST_TIMEOUT_MS']).toBe('20000');
   });
 
-  it('reads the signing keys from Secrets Manager with the function\'s own role, never from its configuration', () => {
+  it("reads the signing keys from Secrets Manager with the function's own role, never from its configuration", () => {
     const template = Template.fromStack(configuredStack);
     const environment = functionEnvironment(template);
     expect(environment['IMAGE_CDN_SIGNING_KEYS']).toBeUndefined();
@@ -246,8 +271,15 @@ describe('props that cannot be used stop synth, naming the value', () => {
   });
 
   it('a deadline given twice, or a timeout that leaves none', () => {
-    expectInvalid(() => ({ compute: lambda({ timeout: Duration.seconds(30) }), requestTimeout: Duration.seconds(20) }), 'requestTimeout 20 seconds and timeout 30 seconds both set');
-    expectInvalid(() => ({ compute: lambda({ timeout: Duration.seconds(20) }) }), 'timeout 20 seconds leaves the origin no deadline', '26 s after the deadline');
+    expectInvalid(
+      () => ({ compute: lambda({ timeout: Duration.seconds(30) }), requestTimeout: Duration.seconds(20) }),
+      'requestTimeout 20 seconds and timeout 30 seconds both set',
+    );
+    expectInvalid(
+      () => ({ compute: lambda({ timeout: Duration.seconds(20) }) }),
+      'timeout 20 seconds leaves the origin no deadline',
+      '26 s after the deadline',
+    );
     expectInvalid(() => ({ compute: lambda({ timeout: Duration.minutes(20) }) }), "at most Lambda's 15 minutes");
   });
 
@@ -258,16 +290,23 @@ describe('props that cannot be used stop synth, naming the value', () => {
     expectInvalid(() => ({ compute: lambda(), decodedSourceMemory: Size.mebibytes(1536) }), 'decodedSourceMemory 1536 MiB', 'memorySize 2048');
   });
 
-  it('settings the construct owns in environment, and an environment over Lambda\'s 4 KB', () => {
+  it("settings the construct owns in environment, and an environment over Lambda's 4 KB", () => {
     expectInvalid(() => ({ compute: lambda(), environment: { IMAGE_CDN_CONCURRENCY: '8' } }), 'environment sets IMAGE_CDN_CONCURRENCY', 'memorySize');
     expectInvalid(() => ({ compute: lambda(), environment: { IMAGE_CDN_MAX_RESPONSE_BYTES: '1' } }), 'environment sets IMAGE_CDN_MAX_RESPONSE_BYTES');
-    expectInvalid(() => ({ compute: lambda(), environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } }), 'IMAGE_CDN_SIGNING_KEYS', 'signing.secret');
+    expectInvalid(
+      () => ({ compute: lambda(), environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } }),
+      'IMAGE_CDN_SIGNING_KEYS',
+      'signing.secret',
+    );
     const variants = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`variant-${i}`, `width=${100 + i},height=${100 + i},fit=cover,format=auto`]));
     expectInvalid(() => ({ compute: lambda(), variants }), "over Lambda's 4 KB", 'IMAGE_CDN_VARIANTS');
   });
 
   it('a Fargate setting given both on ImageCdn and in OriginCompute.fargate()', () => {
-    expectInvalid(() => ({ compute: OriginCompute.fargate({ cpu: 512 }), cpu: 1024 }), 'cpu is given twice, 1024 on ImageCdn and 512 in OriginCompute.fargate()');
+    expectInvalid(
+      () => ({ compute: OriginCompute.fargate({ cpu: 512 }), cpu: 1024 }),
+      'cpu is given twice, 1024 on ImageCdn and 512 in OriginCompute.fargate()',
+    );
   });
 
   it('takes the Fargate settings in OriginCompute.fargate() as it takes them on ImageCdn', () => {
@@ -294,31 +333,56 @@ describe('what ImageCdn exposes under Lambda', () => {
 });
 
 describe('AwsSolutions (cdk-nag) on the Lambda origin', () => {
-  interface Finding { rule: string; path: string }
+  interface Finding {
+    rule: string;
+    path: string;
+  }
   const findings = (scope: IConstruct, honourAcknowledgements: boolean): Finding[] => {
     const pack = new AwsSolutionsChecks();
     if (!honourAcknowledgements) (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    return pack.validateScope(scope).violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })));
+    return pack
+      .validateScope(scope)
+      .violations.flatMap((violation) =>
+        violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })),
+      );
   };
-  const acknowledgements = (scope: IConstruct) => scope.node.findAll().flatMap((construct) => construct.node.metadata
-    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({ rule: rule.replace(/^annotation::/i, ''), path: construct.node.path, reason }))))
-    .filter((ack) => ack.rule.startsWith('AwsSolutions-'));
+  const acknowledgements = (scope: IConstruct) =>
+    scope.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) =>
+            Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
+              rule: rule.replace(/^annotation::/i, ''),
+              path: construct.node.path,
+              reason,
+            })),
+          ),
+      )
+      .filter((ack) => ack.rule.startsWith('AwsSolutions-'));
 
-  it.each([['the default stack', () => defaultStack as Stack], ['a stack with domain, Origin Shield, every grammar and signing', () => configuredStack]])('%s: no unacknowledged finding, and each acknowledgement matches a finding and gives its reason', (_name, stack) => {
+  it.each([
+    ['the default stack', () => defaultStack as Stack],
+    ['a stack with domain, Origin Shield, every grammar and signing', () => configuredStack],
+  ])('%s: no unacknowledged finding, and each acknowledgement matches a finding and gives its reason', (_name, stack) => {
     expect(findings(stack(), true)).toEqual([]);
     const all = findings(stack(), false);
     const acks = acknowledgements(stack());
-    expect(acks.map((ack) => ack.rule)).toEqual(expect.arrayContaining(['AwsSolutions-L1', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]']));
+    expect(acks.map((ack) => ack.rule)).toEqual(
+      expect.arrayContaining(['AwsSolutions-L1', 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]']),
+    );
     for (const ack of acks) {
-      expect(all.filter((finding) => finding.rule === ack.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`))), `${ack.rule} at ${ack.path}`).not.toEqual([]);
+      expect(
+        all.filter((finding) => finding.rule === ack.rule && (finding.path === ack.path || finding.path.startsWith(`${ack.path}/`))),
+        `${ack.rule} at ${ack.path}`,
+      ).not.toEqual([]);
       expect(ack.reason.length, `${ack.rule} at ${ack.path}`).toBeGreaterThanOrEqual(40);
     }
   });
 });
 
-describe('the CDK app\'s compute setting', () => {
+describe("the CDK app's compute setting", () => {
   const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
 
   it('reads -c compute=lambda and IMAGE_CDN_COMPUTE, and leaves the default stack untouched', () => {
@@ -328,7 +392,9 @@ describe('the CDK app\'s compute setting', () => {
   });
 
   it('refuses another compute, and a Fargate setting with lambda, naming them', () => {
-    expect(() => readAppSettings(contextOf({ compute: 'ec2' }), {})).toThrow(/compute \(context\) \/ IMAGE_CDN_COMPUTE \(environment\) must be 'fargate' or 'lambda', got 'ec2'/);
+    expect(() => readAppSettings(contextOf({ compute: 'ec2' }), {})).toThrow(
+      /compute \(context\) \/ IMAGE_CDN_COMPUTE \(environment\) must be 'fargate' or 'lambda', got 'ec2'/,
+    );
     expect(() => readAppSettings(contextOf({ compute: 'lambda', taskCpu: '2048' }), {})).toThrow(/taskCpu \(context\).*Fargate origin.*'lambda'/);
     expect(() => readAppSettings(() => undefined, { IMAGE_CDN_COMPUTE: 'lambda', IMAGE_CDN_VPC_ID: 'vpc-0123' })).toThrow(/IMAGE_CDN_VPC_ID/);
   });
@@ -344,13 +410,18 @@ describe('npx cdk synth -c compute=lambda', () => {
     outdir = await mkdtemp(path.join(tmpdir(), 'image-cdn-lambda-cli-'));
     const env: NodeJS.ProcessEnv = { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true' };
     for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete env[name];
-    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'compute=lambda', '-c', 'nag=true', '-o', outdir], { env, cwd: REPOSITORY });
+    const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'compute=lambda', '-c', 'nag=true', '-o', outdir], {
+      env,
+      cwd: REPOSITORY,
+    });
     output = `${stdout}\n${stderr}`;
     template = JSON.parse(await readFile(path.join(outdir, 'ImageCdn.template.json'), 'utf8'));
     // The function's code is the zip of a staged directory; the asset manifest names it.
     const code = Object.values(template.Resources).find((resource) => resource.Type === 'AWS::Lambda::Function')!.Properties['Code'];
     const hash = (code.S3Key as string).replace(/\.zip$/, '');
-    const manifest = JSON.parse(await readFile(path.join(outdir, 'ImageCdn.assets.json'), 'utf8')) as { files: Record<string, { source: { path: string; packaging: string } }> };
+    const manifest = JSON.parse(await readFile(path.join(outdir, 'ImageCdn.assets.json'), 'utf8')) as {
+      files: Record<string, { source: { path: string; packaging: string } }>;
+    };
     expect(manifest.files[hash]!.source.packaging).toBe('zip');
     asset = path.join(outdir, manifest.files[hash]!.source.path);
   }, 240_000);
@@ -366,8 +437,15 @@ describe('npx cdk synth -c compute=lambda', () => {
     expect(output).not.toMatch(/AwsSolutions-/);
   });
 
-  it('stages the bundle and sharp\'s linux-arm64 packages, every native file an AArch64 ELF', async () => {
-    expect((await readdir(asset)).sort()).toEqual(['handler.mjs', 'handler.mjs.LEGAL.txt', 'handler.mjs.map', 'node_modules', 'package-lock.json', 'package.json']);
+  it("stages the bundle and sharp's linux-arm64 packages, every native file an AArch64 ELF", async () => {
+    expect((await readdir(asset)).sort()).toEqual([
+      'handler.mjs',
+      'handler.mjs.LEGAL.txt',
+      'handler.mjs.map',
+      'node_modules',
+      'package-lock.json',
+      'package.json',
+    ]);
     const bundle = await readFile(path.join(asset, 'handler.mjs'), 'utf8');
     expect(/from\s*"sharp"/.test(bundle), 'sharp is imported from node_modules').toBe(true);
     expect(/from\s*"(pino|prom-client|@aws-sdk\/[a-z-]+)"/.test(bundle), 'nothing else is left external').toBe(false);
@@ -380,7 +458,7 @@ describe('npx cdk synth -c compute=lambda', () => {
     for (const file of natives) expect(await elfMachine(path.join(asset, file)), file).toBe('ELF64 LE machine 0xb7');
   });
 
-  it('installs the lockfile\'s production tree for linux, arm64 and glibc, and nothing else', async () => {
+  it("installs the lockfile's production tree for linux, arm64 and glibc, and nothing else", async () => {
     const lock = JSON.parse(await readFile(path.join(asset, 'package-lock.json'), 'utf8')) as Lockfile;
     const installed = await installedPackages(path.join(asset, 'node_modules'));
     expect(installed.sort()).toEqual([...productionTree(lock, { os: 'linux', cpu: 'arm64', libc: 'glibc' })].sort());
@@ -411,11 +489,14 @@ interface LockEntry {
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
 }
-interface Lockfile { packages: Record<string, LockEntry> }
+interface Lockfile {
+  packages: Record<string, LockEntry>;
+}
 
 /** What `npm ci --omit=dev` installs for a platform: the root's dependencies, transitively, less packages for other platforms. */
 function productionTree(lock: Lockfile, platform: { os: string; cpu: string; libc: string }): Set<string> {
-  const fits = (entry: LockEntry) => (!entry.os || entry.os.includes(platform.os)) && (!entry.cpu || entry.cpu.includes(platform.cpu)) && (!entry.libc || entry.libc.includes(platform.libc));
+  const fits = (entry: LockEntry) =>
+    (!entry.os || entry.os.includes(platform.os)) && (!entry.cpu || entry.cpu.includes(platform.cpu)) && (!entry.libc || entry.libc.includes(platform.libc));
   const names = new Set<string>();
   const visit = (entry: LockEntry) => {
     for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies })) {

@@ -12,8 +12,15 @@ import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageCdn, ImageCdnStack } from '../../lib/cdk/index.js';
 
-interface Finding { rule: string; path: string }
-interface Acknowledgement { rule: string; path: string; reason: string }
+interface Finding {
+  rule: string;
+  path: string;
+}
+interface Acknowledgement {
+  rule: string;
+  path: string;
+  reason: string;
+}
 
 let defaultStack: ImageCdnStack;
 let configuredStack: Stack;
@@ -26,7 +33,11 @@ beforeAll(() => {
   configuredStack = new Stack(app, 'Configured', { env: { account: '111122223333', region: 'eu-west-1' } });
   new ImageCdn(configuredStack, 'Images', {
     domainName: 'images.example.com',
-    certificate: acm.Certificate.fromCertificateArn(configuredStack, 'Cert', 'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7'),
+    certificate: acm.Certificate.fromCertificateArn(
+      configuredStack,
+      'Cert',
+      'arn:aws:acm:us-east-1:111122223333:certificate/0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7',
+    ),
     originShieldRegion: 'eu-west-1',
     sourcePrefix: 'uploads/',
     requestTimeout: Duration.seconds(20),
@@ -53,27 +64,38 @@ function findings(scope: IConstruct, honourAcknowledgements: boolean): Finding[]
     // Every finding, acknowledged or not: the baseline the acknowledgements are checked against.
     (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
   }
-  return pack.validateScope(scope).violations.flatMap((violation) =>
-    violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })));
+  return pack
+    .validateScope(scope)
+    .violations.flatMap((violation) =>
+      violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })),
+    );
 }
 
 function acknowledgements(scope: IConstruct): Acknowledgement[] {
-  return scope.node.findAll().flatMap((construct) => construct.node.metadata
-    .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-    .flatMap((entry) => Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
-      rule: rule.replace(/^annotation::/i, ''),
-      path: construct.node.path,
-      reason,
-    }))))
-    // aws-cdk-lib records acknowledgements of its own (CloudFormation-Validate::…); these are ours.
-    .filter((ack) => ack.rule.startsWith('AwsSolutions-'));
+  return (
+    scope.node
+      .findAll()
+      .flatMap((construct) =>
+        construct.node.metadata
+          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+          .flatMap((entry) =>
+            Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
+              rule: rule.replace(/^annotation::/i, ''),
+              path: construct.node.path,
+              reason,
+            })),
+          ),
+      )
+      // aws-cdk-lib records acknowledgements of its own (CloudFormation-Validate::…); these are ours.
+      .filter((ack) => ack.rule.startsWith('AwsSolutions-'))
+  );
 }
 
 describe.each([
   ['the default stack', () => defaultStack],
   ['a stack with domain, Origin Shield, prefix list and ALB access logs', () => configuredStack],
   ['a stack with every grammar, variants and signing keys from Secrets Manager', () => urlFeaturesStack],
-  ['the default stack under aws-cdk-lib\'s recommended feature flags', () => flaggedStack],
+  ["the default stack under aws-cdk-lib's recommended feature flags", () => flaggedStack],
 ])('AwsSolutions on %s', (_name, stack) => {
   it('has no unacknowledged errors or warnings', () => {
     expect(findings(stack(), true)).toEqual([]);

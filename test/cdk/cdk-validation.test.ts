@@ -42,39 +42,59 @@ function expectInvalid(create: () => void, ...fragments: string[]): void {
 
 describe('domain and certificate', () => {
   it('rejects a certificate without a domain, naming the certificate', () => {
-    expectInvalid(build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')) })),
-      certificateArn('us-east-1'), 'without a domainName');
+    expectInvalid(
+      build((stack) => ({ certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')) })),
+      certificateArn('us-east-1'),
+      'without a domainName',
+    );
   });
 
   it('rejects a domain without a certificate, naming the domain', () => {
-    expectInvalid(build(() => ({ domainName: 'images.example.com' })), "'images.example.com'", 'needs a certificate');
+    expectInvalid(
+      build(() => ({ domainName: 'images.example.com' })),
+      "'images.example.com'",
+      'needs a certificate',
+    );
   });
 
   it('rejects a certificate outside us-east-1, naming its region', () => {
-    expectInvalid(build((stack) => ({
-      domainName: 'images.example.com',
-      certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('eu-west-1')),
-    })), certificateArn('eu-west-1'), 'is in eu-west-1', 'us-east-1');
+    expectInvalid(
+      build((stack) => ({
+        domainName: 'images.example.com',
+        certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('eu-west-1')),
+      })),
+      certificateArn('eu-west-1'),
+      'is in eu-west-1',
+      'us-east-1',
+    );
   });
 
   it('rejects a domain that is not a DNS name', () => {
-    expectInvalid(build((stack) => ({
-      domainName: 'images example.com',
-      certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')),
-    })), "'images example.com'");
+    expectInvalid(
+      build((stack) => ({
+        domainName: 'images example.com',
+        certificate: acm.Certificate.fromCertificateArn(stack, 'C', certificateArn('us-east-1')),
+      })),
+      "'images example.com'",
+    );
   });
 
   it('accepts a certificate whose ARN is only known at deploy time', () => {
-    expect(build((stack) => ({
-      domainName: 'images.example.com',
-      certificate: acm.Certificate.fromCertificateArn(stack, 'C', Fn.importValue('SharedCertificateArn')),
-    }))).not.toThrow();
+    expect(
+      build((stack) => ({
+        domainName: 'images.example.com',
+        certificate: acm.Certificate.fromCertificateArn(stack, 'C', Fn.importValue('SharedCertificateArn')),
+      })),
+    ).not.toThrow();
   });
 });
 
 describe('Origin Shield', () => {
   it.each(['us-east-9', 'US-EAST-1', 'mars-north-1', 'useast1', ''])('rejects region %j, naming it', (region) => {
-    expectInvalid(build(() => ({ originShieldRegion: region })), `originShieldRegion '${region}'`);
+    expectInvalid(
+      build(() => ({ originShieldRegion: region })),
+      `originShieldRegion '${region}'`,
+    );
   });
 
   it('accepts a real region', () => {
@@ -84,49 +104,104 @@ describe('Origin Shield', () => {
 
 describe('task size and count', () => {
   it('rejects minTasks above maxTasks, naming both', () => {
-    expectInvalid(build(() => ({ minTasks: 5, maxTasks: 2 })), 'minTasks 5', 'maxTasks 2');
+    expectInvalid(
+      build(() => ({ minTasks: 5, maxTasks: 2 })),
+      'minTasks 5',
+      'maxTasks 2',
+    );
   });
 
   it('rejects non-positive or fractional counts', () => {
-    expectInvalid(build(() => ({ minTasks: 0 })), 'minTasks 0');
-    expectInvalid(build(() => ({ maxTasks: 2.5 })), 'maxTasks 2.5');
+    expectInvalid(
+      build(() => ({ minTasks: 0 })),
+      'minTasks 0',
+    );
+    expectInvalid(
+      build(() => ({ maxTasks: 2.5 })),
+      'maxTasks 2.5',
+    );
   });
 
   it('rejects a memory size Fargate does not offer for the CPU, naming both', () => {
-    expectInvalid(build(() => ({ cpu: 1024, memoryLimitMiB: 512 })), 'memoryLimitMiB 512', 'cpu 1024', '2048–8192');
-    expectInvalid(build(() => ({ cpu: 2048, memoryLimitMiB: 4000 })), 'memoryLimitMiB 4000', 'cpu 2048');
+    expectInvalid(
+      build(() => ({ cpu: 1024, memoryLimitMiB: 512 })),
+      'memoryLimitMiB 512',
+      'cpu 1024',
+      '2048–8192',
+    );
+    expectInvalid(
+      build(() => ({ cpu: 2048, memoryLimitMiB: 4000 })),
+      'memoryLimitMiB 4000',
+      'cpu 2048',
+    );
   });
 
   it('rejects decoded-source memory above half the task or in parts of a MiB, naming it', () => {
-    expectInvalid(build(() => ({ decodedSourceMemory: Size.mebibytes(1100) })), 'decodedSourceMemory 1100 MiB', 'memoryLimitMiB 2048');
-    expectInvalid(build(() => ({ decodedSourceMemory: Size.kibibytes(1536) })), 'decodedSourceMemory 1.5 MiB');
+    expectInvalid(
+      build(() => ({ decodedSourceMemory: Size.mebibytes(1100) })),
+      'decodedSourceMemory 1100 MiB',
+      'memoryLimitMiB 2048',
+    );
+    expectInvalid(
+      build(() => ({ decodedSourceMemory: Size.kibibytes(1536) })),
+      'decodedSourceMemory 1.5 MiB',
+    );
     expect(build(() => ({ decodedSourceMemory: Size.mebibytes(1024) }))).not.toThrow();
   });
 
   it('rejects a CPU size Fargate does not offer', () => {
-    expectInvalid(build(() => ({ cpu: 300, memoryLimitMiB: 1024 })), 'cpu 300', '256, 512, 1024');
+    expectInvalid(
+      build(() => ({ cpu: 300, memoryLimitMiB: 1024 })),
+      'cpu 300',
+      '256, 512, 1024',
+    );
   });
 
   it('accepts every documented size at its edges', () => {
-    for (const [cpu, memoryLimitMiB] of [[256, 512], [256, 2048], [512, 4096], [4096, 30720], [8192, 16384], [16384, 122880]] as const) {
-      expect(build(() => ({ cpu, memoryLimitMiB })), `${cpu}/${memoryLimitMiB}`).not.toThrow();
+    for (const [cpu, memoryLimitMiB] of [
+      [256, 512],
+      [256, 2048],
+      [512, 4096],
+      [4096, 30720],
+      [8192, 16384],
+      [16384, 122880],
+    ] as const) {
+      expect(
+        build(() => ({ cpu, memoryLimitMiB })),
+        `${cpu}/${memoryLimitMiB}`,
+      ).not.toThrow();
     }
   });
 
   it('rejects scaling targets out of range', () => {
-    expectInvalid(build(() => ({ targetCpuUtilizationPercent: 0 })), 'targetCpuUtilizationPercent 0');
-    expectInvalid(build(() => ({ targetRequestsPerTaskPerMinute: -3 })), 'targetRequestsPerTaskPerMinute -3');
+    expectInvalid(
+      build(() => ({ targetCpuUtilizationPercent: 0 })),
+      'targetCpuUtilizationPercent 0',
+    );
+    expectInvalid(
+      build(() => ({ targetRequestsPerTaskPerMinute: -3 })),
+      'targetRequestsPerTaskPerMinute -3',
+    );
   });
 });
 
 describe('timeouts, prefixes and query strings', () => {
   it('rejects a request timeout CloudFront cannot wait for, naming it', () => {
-    expectInvalid(build(() => ({ requestTimeout: Duration.minutes(2) })), 'requestTimeout 2 minutes');
-    expectInvalid(build(() => ({ requestTimeout: Duration.millis(200) })), 'requestTimeout 200 millis');
+    expectInvalid(
+      build(() => ({ requestTimeout: Duration.minutes(2) })),
+      'requestTimeout 2 minutes',
+    );
+    expectInvalid(
+      build(() => ({ requestTimeout: Duration.millis(200) })),
+      'requestTimeout 200 millis',
+    );
   });
 
   it('rejects a source prefix with a leading slash', () => {
-    expectInvalid(build(() => ({ sourcePrefix: '/uploads/' })), "sourcePrefix '/uploads/'");
+    expectInvalid(
+      build(() => ({ sourcePrefix: '/uploads/' })),
+      "sourcePrefix '/uploads/'",
+    );
   });
 
   it('rejects query parameter names that are not plain names, and more than CloudFront allows', () => {
@@ -136,7 +211,10 @@ describe('timeouts, prefixes and query strings', () => {
   });
 
   it('names the construct path in the message', () => {
-    expectInvalid(build(() => ({ minTasks: 3, maxTasks: 1 })), 'Test/Images/Origin');
+    expectInvalid(
+      build(() => ({ minTasks: 3, maxTasks: 1 })),
+      'Test/Images/Origin',
+    );
   });
 });
 
@@ -156,60 +234,165 @@ describe('URL grammars, variants and signing', () => {
   const secret = (stack: Stack) => secretsmanager.Secret.fromSecretNameV2(stack, 'Keys', 'image-cdn/signing');
 
   it('rejects an unknown grammar, naming it, and an empty list', () => {
-    expectInvalid(build(() => ({ grammars: ['cloudflare', 'akamai' as UrlGrammar] })), "grammars entry 'akamai'", 'imgix');
-    expectInvalid(build(() => ({ grammars: [] })), 'grammars is empty');
+    expectInvalid(
+      build(() => ({ grammars: ['cloudflare', 'akamai' as UrlGrammar] })),
+      "grammars entry 'akamai'",
+      'imgix',
+    );
+    expectInvalid(
+      build(() => ({ grammars: [] })),
+      'grammars is empty',
+    );
   });
 
   it('rejects an ImageKit endpoint without the imagekit grammar, or one that is not a path prefix', () => {
-    expectInvalid(build(() => ({ imagekitEndpoint: '/demo/' })), "imagekitEndpoint '/demo/'", "do not include 'imagekit'");
-    expectInvalid(build(() => ({ grammars: ['imagekit'], imagekitEndpoint: 'demo' })), "imagekitEndpoint 'demo'", "starts and ends with '/'");
-    expectInvalid(build(() => ({ grammars: ['imagekit'], imagekitEndpoint: '/a b/' })), "imagekitEndpoint '/a b/'");
+    expectInvalid(
+      build(() => ({ imagekitEndpoint: '/demo/' })),
+      "imagekitEndpoint '/demo/'",
+      "do not include 'imagekit'",
+    );
+    expectInvalid(
+      build(() => ({ grammars: ['imagekit'], imagekitEndpoint: 'demo' })),
+      "imagekitEndpoint 'demo'",
+      "starts and ends with '/'",
+    );
+    expectInvalid(
+      build(() => ({ grammars: ['imagekit'], imagekitEndpoint: '/a b/' })),
+      "imagekitEndpoint '/a b/'",
+    );
   });
 
-  it('checks variants with the origin\'s own parser, naming the variant and the problem', () => {
-    expectInvalid(build(() => ({ variants: { Thumb: 'width=120' } })), 'variant name "Thumb"', 'a-z, 0-9');
-    expectInvalid(build(() => ({ variants: { ['x'.repeat(65)]: 'width=120' } })), 'x'.repeat(64));
-    expectInvalid(build(() => ({ variants: { thumb: '' } })), "variants entry 'thumb' is empty");
-    expectInvalid(build(() => ({ variants: { thumb: 'widht=120' } })), 'variant "thumb"', 'unknown option "widht"');
-    expectInvalid(build(() => ({ variants: { thumb: 'width=-1' } })), 'variant "thumb"', 'width');
-    expectInvalid(build(() => ({ variants: { thumb: 'variant=hero' } })), 'variant "thumb" refers to another variant');
+  it("checks variants with the origin's own parser, naming the variant and the problem", () => {
+    expectInvalid(
+      build(() => ({ variants: { Thumb: 'width=120' } })),
+      'variant name "Thumb"',
+      'a-z, 0-9',
+    );
+    expectInvalid(
+      build(() => ({ variants: { ['x'.repeat(65)]: 'width=120' } })),
+      'x'.repeat(64),
+    );
+    expectInvalid(
+      build(() => ({ variants: { thumb: '' } })),
+      "variants entry 'thumb' is empty",
+    );
+    expectInvalid(
+      build(() => ({ variants: { thumb: 'widht=120' } })),
+      'variant "thumb"',
+      'unknown option "widht"',
+    );
+    expectInvalid(
+      build(() => ({ variants: { thumb: 'width=-1' } })),
+      'variant "thumb"',
+      'width',
+    );
+    expectInvalid(
+      build(() => ({ variants: { thumb: 'variant=hero' } })),
+      'variant "thumb" refers to another variant',
+    );
   });
 
   it('rejects only-variants or a variant exemption without variants', () => {
-    expectInvalid(build(() => ({ onlyVariants: true })), 'onlyVariants is set but no variants');
-    expectInvalid(build(() => ({ onlyVariants: true, variants: {} })), 'onlyVariants is set but no variants');
-    expectInvalid(build((stack) => ({ signing: { secret: secret(stack), exemptVariants: true } })), 'signing.exemptVariants');
+    expectInvalid(
+      build(() => ({ onlyVariants: true })),
+      'onlyVariants is set but no variants',
+    );
+    expectInvalid(
+      build(() => ({ onlyVariants: true, variants: {} })),
+      'onlyVariants is set but no variants',
+    );
+    expectInvalid(
+      build((stack) => ({ signing: { secret: secret(stack), exemptVariants: true } })),
+      'signing.exemptVariants',
+    );
   });
 
   it('rejects a signing mode the origin does not know, naming it', () => {
-    expectInvalid(build((stack) => ({ signing: { secret: secret(stack), mode: 'always' as 'required' } })), "signing.mode 'always'");
+    expectInvalid(
+      build((stack) => ({ signing: { secret: secret(stack), mode: 'always' as 'required' } })),
+      "signing.mode 'always'",
+    );
   });
 
   it('keeps signing keys out of the plain environment, and settings the props own out of it', () => {
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } })), 'IMAGE_CDN_SIGNING_KEYS', 'signing.secret');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_GRAMMARS: 'imgix' } })), 'environment sets IMAGE_CDN_GRAMMARS');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_CACHE_TAG_HEADER: 'Cache-Tag' } })), 'environment sets IMAGE_CDN_CACHE_TAG_HEADER');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_SOURCE_CACHE_MB: '64' } })), 'environment sets IMAGE_CDN_SOURCE_CACHE_MB', 'decodedSourceMemory');
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } })),
+      'IMAGE_CDN_SIGNING_KEYS',
+      'signing.secret',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_GRAMMARS: 'imgix' } })),
+      'environment sets IMAGE_CDN_GRAMMARS',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_CACHE_TAG_HEADER: 'Cache-Tag' } })),
+      'environment sets IMAGE_CDN_CACHE_TAG_HEADER',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_SOURCE_CACHE_MB: '64' } })),
+      'environment sets IMAGE_CDN_SOURCE_CACHE_MB',
+      'decodedSourceMemory',
+    );
     // Set from props too: a value in environment would be overwritten without a word.
-    expectInvalid(build(() => ({ environment: { PORT: '8080' } })), 'environment sets PORT', 'container port');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_S3_BUCKET: 'other-bucket' } })), 'environment sets IMAGE_CDN_S3_BUCKET', 'bucket');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_S3_PREFIX: 'other/' } })), 'environment sets IMAGE_CDN_S3_PREFIX', 'sourcePrefix');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_REQUEST_TIMEOUT_MS: '1000' } })), 'environment sets IMAGE_CDN_REQUEST_TIMEOUT_MS', 'requestTimeout');
+    expectInvalid(
+      build(() => ({ environment: { PORT: '8080' } })),
+      'environment sets PORT',
+      'container port',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_S3_BUCKET: 'other-bucket' } })),
+      'environment sets IMAGE_CDN_S3_BUCKET',
+      'bucket',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_S3_PREFIX: 'other/' } })),
+      'environment sets IMAGE_CDN_S3_PREFIX',
+      'sourcePrefix',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_REQUEST_TIMEOUT_MS: '1000' } })),
+      'environment sets IMAGE_CDN_REQUEST_TIMEOUT_MS',
+      'requestTimeout',
+    );
   });
 
   it('rejects a version pattern the origin would refuse, naming it', () => {
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: 'v[0-9]+/' } })), "versionPattern 'v[0-9]+/'", "'^/'");
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v/' } })), "versionPattern '^/(v/'", 'not a regular expression');
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: 'v[0-9]+/' } })),
+      "versionPattern 'v[0-9]+/'",
+      "'^/'",
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v/' } })),
+      "versionPattern '^/(v/'",
+      'not a regular expression',
+    );
     // The CloudFront function runs it on every request: cloudfront-js-2.0 has no lookbehind, and a
     // nested repetition can backtrack without bound on a hostile URL.
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(?<!x)v[0-9]+/' } })), "versionPattern '^/(?<!x)v[0-9]+/'", 'lookbehind');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v[0-9]+)+/' } })), "versionPattern '^/(v[0-9]+)+/'", 'repeats a group');
-    expectInvalid(build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(a|ab)*/' } })), "versionPattern '^/(a|ab)*/'", 'repeats a group');
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(?<!x)v[0-9]+/' } })),
+      "versionPattern '^/(?<!x)v[0-9]+/'",
+      'lookbehind',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(v[0-9]+)+/' } })),
+      "versionPattern '^/(v[0-9]+)+/'",
+      'repeats a group',
+    );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_VERSION_PATTERN: '^/(a|ab)*/' } })),
+      "versionPattern '^/(a|ab)*/'",
+      'repeats a group',
+    );
   });
 
   it('rejects a cache key that would need more query strings than CloudFront allows, listing them', () => {
     const nine = Array.from({ length: 9 }, (_, i) => `p${i}`);
-    expectInvalid(build((stack) => ({ queryStringAllowList: nine, signing: { secret: secret(stack) } })), 'would need 11 query strings', 'sig, expires');
+    expectInvalid(
+      build((stack) => ({ queryStringAllowList: nine, signing: { secret: secret(stack) } })),
+      'would need 11 query strings',
+      'sig, expires',
+    );
     expect(build((stack) => ({ queryStringAllowList: nine.slice(0, 8), signing: { secret: secret(stack) } }))).not.toThrow();
     expect(build(() => ({ queryStringAllowList: nine, grammars: ['cloudflare', 'imgix'] }))).not.toThrow();
   });
@@ -222,44 +405,77 @@ describe('URL grammars, variants and signing', () => {
   });
 
   it('accepts every grammar with variants, only-variants and signing', () => {
-    expect(build((stack) => ({
-      grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
-      imagekitEndpoint: '/my_imagekit_id/',
-      variants: { thumb: 'width=120,height=120,fit=cover,format=auto', 'hero_2x-v2': 'width=3200' },
-      onlyVariants: true,
-      signing: { secret: secret(stack), mode: 'optional', exemptVariants: true },
-    }))).not.toThrow();
+    expect(
+      build((stack) => ({
+        grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
+        imagekitEndpoint: '/my_imagekit_id/',
+        variants: { thumb: 'width=120,height=120,fit=cover,format=auto', 'hero_2x-v2': 'width=3200' },
+        onlyVariants: true,
+        signing: { secret: secret(stack), mode: 'optional', exemptVariants: true },
+      })),
+    ).not.toThrow();
   });
 });
 
 describe('response headers', () => {
   it.each(['www.example.com', 'https://www.example.com/', 'https://exa mple.com', 'ftp://example.com', 'https://www.*.example.com', ''])(
-    'rejects CORS origin %j, naming it', (origin) => {
-      expectInvalid(build(() => ({ corsAllowOrigins: [origin] })), `corsAllowOrigins entry '${origin}'`);
-    });
+    'rejects CORS origin %j, naming it',
+    (origin) => {
+      expectInvalid(
+        build(() => ({ corsAllowOrigins: [origin] })),
+        `corsAllowOrigins entry '${origin}'`,
+      );
+    },
+  );
 
   it('rejects a wildcard-subdomain origin for Timing-Allow-Origin, which has no such form', () => {
-    expectInvalid(build(() => ({ timingAllowOrigins: ['https://*.example.com'] })), "timingAllowOrigins entry 'https://*.example.com'");
+    expectInvalid(
+      build(() => ({ timingAllowOrigins: ['https://*.example.com'] })),
+      "timingAllowOrigins entry 'https://*.example.com'",
+    );
   });
 
-  it('rejects \'*\' listed with other origins', () => {
-    expectInvalid(build(() => ({ corsAllowOrigins: ['*', 'https://www.example.com'] })), 'corsAllowOrigins ["*","https://www.example.com"]', 'give it alone');
+  it("rejects '*' listed with other origins", () => {
+    expectInvalid(
+      build(() => ({ corsAllowOrigins: ['*', 'https://www.example.com'] })),
+      'corsAllowOrigins ["*","https://www.example.com"]',
+      'give it alone',
+    );
   });
 
   it('rejects an HSTS max-age that is not whole seconds, naming it', () => {
-    expectInvalid(build(() => ({ hstsMaxAge: Duration.millis(1500) })), 'hstsMaxAge 1 second 500 millis');
-    expectInvalid(build(() => ({ hstsMaxAge: Duration.seconds(0) })), 'hstsMaxAge 0 seconds', 'hsts: false');
+    expectInvalid(
+      build(() => ({ hstsMaxAge: Duration.millis(1500) })),
+      'hstsMaxAge 1 second 500 millis',
+    );
+    expectInvalid(
+      build(() => ({ hstsMaxAge: Duration.seconds(0) })),
+      'hstsMaxAge 0 seconds',
+      'hsts: false',
+    );
   });
 
   it('rejects preload without includeSubdomains or a year of max-age, and HSTS settings with HSTS off', () => {
-    expectInvalid(build(() => ({ hstsPreload: true })), 'hstsPreload', 'includeSubdomains false');
-    expectInvalid(build(() => ({ hstsPreload: true, hstsIncludeSubdomains: true, hstsMaxAge: Duration.days(180) })), 'max-age 180 days');
-    expectInvalid(build(() => ({ hsts: false, hstsMaxAge: Duration.days(30) })), 'hstsMaxAge is set but hsts is false');
+    expectInvalid(
+      build(() => ({ hstsPreload: true })),
+      'hstsPreload',
+      'includeSubdomains false',
+    );
+    expectInvalid(
+      build(() => ({ hstsPreload: true, hstsIncludeSubdomains: true, hstsMaxAge: Duration.days(180) })),
+      'max-age 180 days',
+    );
+    expectInvalid(
+      build(() => ({ hsts: false, hstsMaxAge: Duration.days(30) })),
+      'hstsMaxAge is set but hsts is false',
+    );
   });
 
   it('rejects header props next to a whole responseHeadersPolicy, naming the prop', () => {
-    expectInvalid(build(() => ({ responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS, hsts: false })),
-      'hsts false cannot be combined with responseHeadersPolicy');
+    expectInvalid(
+      build(() => ({ responseHeadersPolicy: cloudfront.ResponseHeadersPolicy.CORS_ALLOW_ALL_ORIGINS, hsts: false })),
+      'hsts false cannot be combined with responseHeadersPolicy',
+    );
   });
 
   it('accepts origins with ports and wildcard subdomains for CORS', () => {

@@ -33,10 +33,8 @@ const decodeXml = (text: string) =>
     if (entity in named) return named[entity]!;
     return String.fromCodePoint(entity.startsWith('#x') ? parseInt(entity.slice(2), 16) : parseInt(entity.slice(1), 10));
   });
-const escapeXml = (text: string) =>
-  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const xmlValues = (xml: string, tag: string) =>
-  [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((match) => decodeXml(match[1]!));
+const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlValues = (xml: string, tag: string) => [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((match) => decodeXml(match[1]!));
 
 const readBody = (request: IncomingMessage) =>
   new Promise<string>((done, fail) => {
@@ -47,9 +45,7 @@ const readBody = (request: IncomingMessage) =>
   });
 
 const listen = (server: Server) =>
-  new Promise<string>((done) =>
-    server.listen(0, '127.0.0.1', () => done(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
-  );
+  new Promise<string>((done) => server.listen(0, '127.0.0.1', () => done(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 
 const CLOUDFRONT_NS = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
@@ -262,15 +258,24 @@ const sentBatch = (request: RecordedRequest) => ({
 
 describe('image-cdn invalidate over the wire', () => {
   it('sends one signed CreateInvalidation with encoded, de-duplicated paths and a derived caller reference', async () => {
-    const result = await cli('--prefix', '/v2/', '--path', '/v2/a.jpg', '--path', '/photos/über.jpg', '--path', '/photos/über.jpg', '--distribution-id', DISTRIBUTION);
+    const result = await cli(
+      '--prefix',
+      '/v2/',
+      '--path',
+      '/v2/a.jpg',
+      '--path',
+      '/photos/über.jpg',
+      '--path',
+      '/photos/über.jpg',
+      '--distribution-id',
+      DISTRIBUTION,
+    );
     expect(result.code, result.stderr).toBe(0);
     const [create, ...others] = cloudFront.requests;
     expect(others).toHaveLength(0);
     expect(create!.method).toBe('POST');
     expect(create!.url).toBe(`/2020-05-31/distribution/${DISTRIBUTION}/invalidation`);
-    expect(create!.headers.authorization).toMatch(
-      new RegExp(`^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/\\d{8}/us-east-1/cloudfront/aws4_request, `),
-    );
+    expect(create!.headers.authorization).toMatch(new RegExp(`^AWS4-HMAC-SHA256 Credential=${ACCESS_KEY}/\\d{8}/us-east-1/cloudfront/aws4_request, `));
     expect(create!.body).toContain(`<InvalidationBatch xmlns="${CLOUDFRONT_NS}">`);
     const batch = sentBatch(create!);
     expect(batch.paths).toEqual(['/photos/%C3%BCber.jpg', '/v2/*']);
@@ -321,9 +326,7 @@ describe('image-cdn invalidate over the wire', () => {
     const result = await cli('--prefix', '/v2/', '--distribution-id', DISTRIBUTION, '--wait', '--poll-interval', '0.05', '--json');
     expect(result.code, result.stderr).toBe(0);
     const polls = cloudFront.polls();
-    expect(polls.map((request) => request.url)).toEqual(
-      Array(3).fill(`/2020-05-31/distribution/${DISTRIBUTION}/invalidation/I0000000000001`),
-    );
+    expect(polls.map((request) => request.url)).toEqual(Array(3).fill(`/2020-05-31/distribution/${DISTRIBUTION}/invalidation/I0000000000001`));
     expect(result.stderr).toMatch(/I0000000000001 InProgress after 0:\d\d\n/);
     expect(result.stderr).toMatch(/I0000000000001 Completed after 0:\d\d\n/);
     expect(result.stderr).not.toContain('\r');
@@ -332,7 +335,18 @@ describe('image-cdn invalidate over the wire', () => {
 
   it.runIf(existsSync('/usr/bin/script'))('--wait draws a spinner line on a terminal', async () => {
     cloudFront.completeAfterPolls = 4;
-    const command = [process.execPath, 'dist/bin/image-cdn.js', 'invalidate', '--prefix', '/v2/', '--distribution-id', DISTRIBUTION, '--wait', '--poll-interval', '0.2'].join(' ');
+    const command = [
+      process.execPath,
+      'dist/bin/image-cdn.js',
+      'invalidate',
+      '--prefix',
+      '/v2/',
+      '--distribution-id',
+      DISTRIBUTION,
+      '--wait',
+      '--poll-interval',
+      '0.2',
+    ].join(' ');
     // util-linux script(1) runs the command on a pseudo-terminal; its output is the terminal's.
     const result = await run('/usr/bin/script', ['-qefc', command, '/dev/null']);
     expect(result.code, result.stdout).toBe(0);
@@ -393,12 +407,18 @@ describe('image-cdn invalidate over the wire', () => {
 describe('image-cdn invalidate --source and --tag', () => {
   it('sends the cache tag of each source as a #item, next to the paths', async () => {
     const result = await cli(
-      '--source', `uploads/${DIGEST}.jpg`,
-      '--source', `/static/${DIGEST}.jpg`,
-      '--source', '/img/cat.jpg',
-      '--tag', 'Campaign:Spring',
-      '--path', '/a.jpg',
-      '--distribution-id', DISTRIBUTION,
+      '--source',
+      `uploads/${DIGEST}.jpg`,
+      '--source',
+      `/static/${DIGEST}.jpg`,
+      '--source',
+      '/img/cat.jpg',
+      '--tag',
+      'Campaign:Spring',
+      '--path',
+      '/a.jpg',
+      '--distribution-id',
+      DISTRIBUTION,
       '--json',
     );
     expect(result.code, result.stderr).toBe(0);
@@ -542,7 +562,11 @@ describe('image-cdn invalidate against endpoints that never answer', () => {
   const limits = { ...DEFAULT_AWS_API_LIMITS, requestTimeoutMs: 400, maxAttempts: 2 };
   const timedRun = async (args: string[], endpoints: NodeJS.ProcessEnv) => {
     const started = Date.now();
-    const result = await run(process.execPath, ['dist/bin/image-cdn.js', 'invalidate', ...args, '--request-timeout', '400', '--max-attempts', '2'], awsEnvironment(endpoints));
+    const result = await run(
+      process.execPath,
+      ['dist/bin/image-cdn.js', 'invalidate', ...args, '--request-timeout', '400', '--max-attempts', '2'],
+      awsEnvironment(endpoints),
+    );
     return { ...result, ms: Date.now() - started };
   };
 

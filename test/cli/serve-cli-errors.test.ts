@@ -48,7 +48,7 @@ describe('image-cdn serve errors', () => {
     expect(stack.some((line) => /^\s+at /.test(line))).toBe(true);
   });
 
-  it('an unknown option is commander\'s usage error: its message and the help, exit 1', async () => {
+  it("an unknown option is commander's usage error: its message and the help, exit 1", async () => {
     const { code, stderr } = await runCliServeToExit(['--colour'], env);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^error: unknown option '--colour'\n/);

@@ -66,7 +66,16 @@ describe('serve: a flag that is not given does not hide the lower layers', () =>
 
 describe('yes/no settings read the same words in every layer', () => {
   const words: Array<[string, boolean]> = [
-    ['true', true], ['false', false], ['1', true], ['0', false], ['yes', true], ['no', false], ['on', true], ['off', false], ['YES', true], ['Off', false],
+    ['true', true],
+    ['false', false],
+    ['1', true],
+    ['0', false],
+    ['yes', true],
+    ['no', false],
+    ['on', true],
+    ['off', false],
+    ['YES', true],
+    ['Off', false],
   ];
 
   it.each(words)('%s in the environment', (word, expected) => {
@@ -83,7 +92,9 @@ describe('yes/no settings read the same words in every layer', () => {
 
   it('any other word is an error naming the setting, the layer and the value', () => {
     expect(() => settingsFromEnv({ IMAGE_CDN_ACCESS_LOG: 'nope' })).toThrow(/environment variable IMAGE_CDN_ACCESS_LOG must be .*yes.*no.*, got "nope"/);
-    expect(() => parseConfigFile({ accessLog: 'maybe' }, { file: 'image-cdn.json', baseDir: dir.dir })).toThrow(/^image-cdn\.json: accessLog must be .*yes.*no.*, got "maybe"$/);
+    expect(() => parseConfigFile({ accessLog: 'maybe' }, { file: 'image-cdn.json', baseDir: dir.dir })).toThrow(
+      /^image-cdn\.json: accessLog must be .*yes.*no.*, got "maybe"$/,
+    );
   });
 
   it('serve: a bad word in the environment is a usage error (exit 2) naming the variable and the value', async () => {

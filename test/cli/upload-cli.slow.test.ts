@@ -118,9 +118,7 @@ describe('image-cdn put when S3 fails', () => {
     const result = await put([fossa, '--bucket', BUCKET, '--request-timeout', '500', '--max-attempts', '2'], { AWS_ENDPOINT_URL_S3: staller.url });
     const ms = Date.now() - started;
     expect(result.code).toBe(4);
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
-      `image-cdn put: S3 at ${staller.url} did not answer within 500 ms (request timeout); 2 attempts`,
-    );
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`image-cdn put: S3 at ${staller.url} did not answer within 500 ms (request timeout); 2 attempts`);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stdout).toBe('');
     expect(ms).toBeGreaterThanOrEqual(2 * 500);

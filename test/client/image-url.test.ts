@@ -79,10 +79,13 @@ describe('imageUrl', () => {
       },
       { requiredKeys: ['width'] },
     ) as fc.Arbitrary<ImageOptions>;
-    const keys = fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..' && !s.includes('\0')), {
-      minLength: 1,
-      maxLength: 3,
-    });
+    const keys = fc.array(
+      fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !s.includes('/') && s !== '.' && s !== '..' && !s.includes('\0')),
+      {
+        minLength: 1,
+        maxLength: 3,
+      },
+    );
     fc.assert(
       fc.property(options, keys, (opts, segments) => {
         const key = segments.join('/');

@@ -101,8 +101,7 @@ function fakeCloudFront(options: { statuses?: string[]; existing?: Invalidation[
   return { createdCount: () => created };
 }
 
-const sentBatches = () =>
-  cloudFront.commandCalls(CreateInvalidationCommand).map((call) => call.args[0].input.InvalidationBatch!);
+const sentBatches = () => cloudFront.commandCalls(CreateInvalidationCommand).map((call) => call.args[0].input.InvalidationBatch!);
 
 const tooMany = () =>
   new TooManyInvalidationsInProgress({
@@ -244,8 +243,7 @@ describe('de-duplication', () => {
     fc.assert(
       fc.property(fc.array(path, { minLength: 1, maxLength: 12 }), (paths) => {
         const kept = normaliseInvalidationPaths({ paths });
-        const covers = (wildcard: string, candidate: string) =>
-          wildcard.endsWith('*') && candidate !== wildcard && candidate.startsWith(wildcard.slice(0, -1));
+        const covers = (wildcard: string, candidate: string) => wildcard.endsWith('*') && candidate !== wildcard && candidate.startsWith(wildcard.slice(0, -1));
         expect(new Set(kept).size).toBe(kept.length);
         for (const input of paths) {
           expect(kept.includes(input) || kept.some((wildcard) => covers(wildcard, input))).toBe(true);
@@ -300,9 +298,7 @@ describe('batching', () => {
     }
     expect(new Set(sent.map((batch) => batch.CallerReference)).size).toBe(2);
     expect(sent.flatMap((batch) => batch.Paths!.Items!)).toHaveLength(3516);
-    expect(result.invalidations.map((invalidation) => invalidation.paths.length)).toEqual(
-      sent.map((batch) => batch.Paths!.Quantity),
-    );
+    expect(result.invalidations.map((invalidation) => invalidation.paths.length)).toEqual(sent.map((batch) => batch.Paths!.Quantity));
   });
 });
 
@@ -326,8 +322,7 @@ describe('caller reference', () => {
   });
 
   it('leaves time out when the window is 0', () => {
-    const plan = (iso: string) =>
-      planInvalidation({ distributionId: DISTRIBUTION, paths: ['/a.jpg'], idempotencyWindowSeconds: 0, now: at(iso) });
+    const plan = (iso: string) => planInvalidation({ distributionId: DISTRIBUTION, paths: ['/a.jpg'], idempotencyWindowSeconds: 0, now: at(iso) });
     expect(plan('2025-03-01T10:00:00Z').batches[0]!.callerReference).toBe(plan('2026-01-01T00:00:00Z').batches[0]!.callerReference);
     expect(plan('2025-03-01T10:00:00Z').batches[0]!.callerReference).toMatch(/^image-cdn-[0-9a-f]{32}$/);
   });
@@ -435,9 +430,7 @@ describe('cache tags', () => {
 
   it('refuses an empty source and a transform URL given as a source', () => {
     expect(() => sourceCacheTag('/')).toThrow(/source "\/" is empty/);
-    expect(() => sourceCacheTag('/cdn-cgi/image/width=400/uploads/a.jpg')).toThrow(
-      /is a transform URL; give the source path after the options/,
-    );
+    expect(() => sourceCacheTag('/cdn-cgi/image/width=400/uploads/a.jpg')).toThrow(/is a transform URL; give the source path after the options/);
   });
 
   it('turns tags and sources into #items next to the paths, de-duplicated and never covered by a wildcard', () => {
@@ -469,8 +462,7 @@ describe('cache tags', () => {
 
   it('folds tags into the caller reference, whatever their order, case or spelling as a source', () => {
     const reference = (selectors: { tags?: string[]; sources?: string[]; paths?: string[] }) =>
-      planInvalidation({ distributionId: DISTRIBUTION, now: () => new Date('2025-03-01T10:00:00Z'), ...selectors }).batches[0]!
-        .callerReference;
+      planInvalidation({ distributionId: DISTRIBUTION, now: () => new Date('2025-03-01T10:00:00Z'), ...selectors }).batches[0]!.callerReference;
     const base = reference({ tags: [DIGEST, 'product:tv'], paths: ['/a.jpg'] });
     expect(reference({ tags: ['Product:TV', DIGEST.toUpperCase(), 'product:tv'], paths: ['/a.jpg'] })).toBe(base);
     expect(reference({ sources: [`uploads/${DIGEST}.jpg`], tags: ['product:tv'], paths: ['/a.jpg'] })).toBe(base);
@@ -494,9 +486,9 @@ describe('cache tags', () => {
   });
 
   it('refuses a bad tag before sending anything', async () => {
-    await expect(
-      invalidate({ client: new CloudFrontClient({ region: 'us-east-1' }), distributionId: DISTRIBUTION, tags: ['a b'] }),
-    ).rejects.toThrow(InvalidationInputError);
+    await expect(invalidate({ client: new CloudFrontClient({ region: 'us-east-1' }), distributionId: DISTRIBUTION, tags: ['a b'] })).rejects.toThrow(
+      InvalidationInputError,
+    );
     expect(cloudFront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
   });
 });
@@ -550,9 +542,9 @@ describe('backoff', () => {
   it('gives up after maxAttempts with the CloudFront error', async () => {
     cloudFront.on(CreateInvalidationCommand).rejects(tooMany());
     const { delays, sleep } = recordingSleep();
-    await expect(
-      invalidate({ client: client(), distributionId: DISTRIBUTION, paths: ['/a.jpg'], retry: { maxAttempts: 4, sleep } }),
-    ).rejects.toBeInstanceOf(TooManyInvalidationsInProgress);
+    await expect(invalidate({ client: client(), distributionId: DISTRIBUTION, paths: ['/a.jpg'], retry: { maxAttempts: 4, sleep } })).rejects.toBeInstanceOf(
+      TooManyInvalidationsInProgress,
+    );
     expect(cloudFront.commandCalls(CreateInvalidationCommand)).toHaveLength(4);
     expect(delays).toHaveLength(3);
   });
@@ -562,9 +554,9 @@ describe('backoff', () => {
       .on(CreateInvalidationCommand)
       .rejects(new NoSuchDistribution({ message: 'The specified distribution does not exist.', $metadata: { httpStatusCode: 404 } }));
     const { delays, sleep } = recordingSleep();
-    await expect(
-      invalidate({ client: client(), distributionId: DISTRIBUTION, paths: ['/a.jpg'], retry: { sleep } }),
-    ).rejects.toBeInstanceOf(NoSuchDistribution);
+    await expect(invalidate({ client: client(), distributionId: DISTRIBUTION, paths: ['/a.jpg'], retry: { sleep } })).rejects.toBeInstanceOf(
+      NoSuchDistribution,
+    );
     expect(cloudFront.commandCalls(CreateInvalidationCommand)).toHaveLength(1);
     expect(delays).toEqual([]);
   });
@@ -584,9 +576,7 @@ describe('waiting', () => {
       pollDelaySeconds: fastPolls,
       onProgress: (event) => events.push(event),
     });
-    expect(result.invalidations).toEqual([
-      expect.objectContaining({ id: 'I0000000000001', status: 'Completed', paths: ['/v2/*'], reused: false }),
-    ]);
+    expect(result.invalidations).toEqual([expect.objectContaining({ id: 'I0000000000001', status: 'Completed', paths: ['/v2/*'], reused: false })]);
     const polls = cloudFront.commandCalls(GetInvalidationCommand);
     expect(polls).toHaveLength(3);
     expect(polls[0]!.args[0].input).toEqual({ DistributionId: DISTRIBUTION, Id: 'I0000000000001' });
@@ -665,9 +655,9 @@ describe('waiting', () => {
 
 describe('input errors', () => {
   it('refuses a malformed distribution id before sending anything', async () => {
-    await expect(
-      invalidate({ client: new CloudFrontClient({ region: 'us-east-1' }), distributionId: 'e2/../x', paths: ['/a'] }),
-    ).rejects.toThrow(/distribution id "e2\/\.\.\/x" is not a CloudFront distribution id/);
+    await expect(invalidate({ client: new CloudFrontClient({ region: 'us-east-1' }), distributionId: 'e2/../x', paths: ['/a'] })).rejects.toThrow(
+      /distribution id "e2\/\.\.\/x" is not a CloudFront distribution id/,
+    );
     expect(cloudFront.commandCalls(CreateInvalidationCommand)).toHaveLength(0);
   });
 
@@ -703,12 +693,15 @@ describe('distribution id from a stack', () => {
   });
 
   it('accepts one key ending in DistributionId, with or without the CDK hash', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolvesOnce(stack([['ImagesDistributionId', DISTRIBUTION]])).resolvesOnce(
-      stack([
-        ['ImagesDistributionId1A2B3C4D', DISTRIBUTION],
-        ['ImagesDistributionDomainName', 'd111.cloudfront.net'],
-      ]),
-    );
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolvesOnce(stack([['ImagesDistributionId', DISTRIBUTION]]))
+      .resolvesOnce(
+        stack([
+          ['ImagesDistributionId1A2B3C4D', DISTRIBUTION],
+          ['ImagesDistributionDomainName', 'd111.cloudfront.net'],
+        ]),
+      );
     await expect(resolve()).resolves.toEqual({ distributionId: DISTRIBUTION, outputKey: 'ImagesDistributionId' });
     await expect(resolve()).resolves.toEqual({ distributionId: DISTRIBUTION, outputKey: 'ImagesDistributionId1A2B3C4D' });
   });
@@ -727,7 +720,12 @@ describe('distribution id from a stack', () => {
   });
 
   it('lists the outputs there are when none matches', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves(stack([['BucketName', 'b'], ['DistributionDomainName', 'd']]));
+    cloudFormation.on(DescribeStacksCommand).resolves(
+      stack([
+        ['BucketName', 'b'],
+        ['DistributionDomainName', 'd'],
+      ]),
+    );
     await expect(resolve()).rejects.toThrow(/no output named "DistributionId".*its outputs are: BucketName, DistributionDomainName/);
   });
 

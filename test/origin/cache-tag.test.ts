@@ -15,9 +15,11 @@ describe('cacheTagForSource', () => {
     expect(cacheTagForSource('café.jpg')).toBe('caf%C3%A9.jpg');
   });
   it('always yields a valid CloudFront tag', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (path) => {
-      const tag = cacheTagForSource(path);
-      return tag.length <= MAX_CACHE_TAG_LENGTH && /^[\x21-\x7e]*$/.test(tag) && !tag.includes(',');
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (path) => {
+        const tag = cacheTagForSource(path);
+        return tag.length <= MAX_CACHE_TAG_LENGTH && /^[\x21-\x7e]*$/.test(tag) && !tag.includes(',');
+      }),
+    );
   });
 });

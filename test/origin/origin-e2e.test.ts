@@ -9,10 +9,17 @@ import { CORPUS, hasCorpus, magic, SAMPLES, startTestOrigin, tempDir } from '../
 /** A 200×100 image in four colour quadrants: TL red, TR green, BL blue, BR yellow. */
 async function quadrants(): Promise<Buffer> {
   const q = (r: number, g: number, b: number) =>
-    sharp({ create: { width: 100, height: 50, channels: 3, background: { r, g, b } } }).png().toBuffer();
+    sharp({ create: { width: 100, height: 50, channels: 3, background: { r, g, b } } })
+      .png()
+      .toBuffer();
   const [tl, tr, bl, br] = await Promise.all([q(255, 0, 0), q(0, 255, 0), q(0, 0, 255), q(255, 255, 0)]);
   return sharp({ create: { width: 200, height: 100, channels: 3, background: '#000' } })
-    .composite([{ input: tl, left: 0, top: 0 }, { input: tr, left: 100, top: 0 }, { input: bl, left: 0, top: 50 }, { input: br, left: 100, top: 50 }])
+    .composite([
+      { input: tl, left: 0, top: 0 },
+      { input: tr, left: 100, top: 0 },
+      { input: bl, left: 0, top: 50 },
+      { input: br, left: 100, top: 50 },
+    ])
     .png()
     .toBuffer();
 }
@@ -23,8 +30,7 @@ async function pixel(bytes: Buffer, x: number, y: number): Promise<[number, numb
   return [data[i]!, data[i + 1]!, data[i + 2]!];
 }
 
-const near = (actual: number[], expected: number[], tolerance = 40) =>
-  actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+const near = (actual: number[], expected: number[], tolerance = 40) => actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
 
 let origin: OriginServer;
 const root = tempDir();
@@ -48,7 +54,15 @@ beforeAll(async () => {
   writeFileSync(path.join(root.dir, 'quadrants.png'), await quadrants());
   // A 60×40 red block inside a 20 px white frame.
   await sharp({ create: { width: 100, height: 80, channels: 3, background: '#fff' } })
-    .composite([{ input: await sharp({ create: { width: 60, height: 40, channels: 3, background: '#f00' } }).png().toBuffer(), left: 20, top: 20 }])
+    .composite([
+      {
+        input: await sharp({ create: { width: 60, height: 40, channels: 3, background: '#f00' } })
+          .png()
+          .toBuffer(),
+        left: 20,
+        top: 20,
+      },
+    ])
     .png()
     .toFile(path.join(root.dir, 'framed.png'));
   await sharp({ create: { width: 64, height: 48, channels: 3, background: '#808080' } })
@@ -121,7 +135,11 @@ describe('output formats by magic bytes', () => {
   it('format=json describes output and original', async () => {
     const { response, body } = await get('/cdn-cgi/image/width=400,format=json/fossa.jpg');
     expect(response.headers.get('content-type')).toBe('application/json');
-    expect(JSON.parse(body.toString())).toEqual({ width: 400, height: 225, original: { file_size: expect.any(Number), width: 1600, height: 900, format: 'image/jpeg' } });
+    expect(JSON.parse(body.toString())).toEqual({
+      width: 400,
+      height: 225,
+      original: { file_size: expect.any(Number), width: 1600, height: 900, format: 'image/jpeg' },
+    });
   });
 
   it('keeps GIF animation, and drops it with anim=false', async () => {
@@ -207,7 +225,10 @@ describe('geometry and colour, checked on pixels', () => {
     ['fit=pad', 'width=180,height=80,fit=pad'],
     ['fit=contain', 'width=180,height=80,fit=contain'],
   ])('a border goes around the final frame (%s)', async (_name, options) => {
-    for (const [source, contained] of [['quadrants.png', [160, 80]], ['fossa.jpg', [142, 80]]] as const) {
+    for (const [source, contained] of [
+      ['quadrants.png', [160, 80]],
+      ['fossa.jpg', [142, 80]],
+    ] as const) {
       const { body } = await get(`/cdn-cgi/image/${options},border=color:%2300ff00;width:10,format=png/${source}`);
       const meta = await sharp(body).metadata();
       const inner = options.includes('contain') ? contained : [180, 80];
@@ -304,8 +325,12 @@ describe('sources and errors', () => {
 
 describe.skipIf(!hasCorpus)('corpus photos', () => {
   let corpusOrigin: OriginServer;
-  beforeAll(async () => { corpusOrigin = await startTestOrigin({}, CORPUS); });
-  afterAll(async () => { await corpusOrigin?.close(); });
+  beforeAll(async () => {
+    corpusOrigin = await startTestOrigin({}, CORPUS);
+  });
+  afterAll(async () => {
+    await corpusOrigin?.close();
+  });
 
   it.each([
     ['fossa-4096x2304.jpg', 'width=600,fit=cover,height=600,format=webp', [600, 600], 'webp'],

@@ -30,8 +30,16 @@ describe('invalid options', () => {
     ['an invalid bucket name', () => ({ s3Bucket: 'My_Bucket' }), /s3Bucket "My_Bucket" is not a valid S3 bucket name/],
     ['a short signing key', () => ({ root: root.dir, signing: { keys: ['short'] } }), /signing key 1 is 5 characters/],
     ['a version pattern not anchored', () => ({ root: root.dir, versionPattern: 'v2' }), /versionPattern must start with "\^\/"/],
-    ['a Cache-Control with a line break', () => ({ root: root.dir, cacheControl: { default: 'public\nx' } }), /cacheControl\.default must not contain control characters/],
-    ['a mount without a leading slash', () => ({ mounts: [{ prefix: 'uploads/', source: { type: 'file', root: root.dir } }] }), /mounts\[0\]\.prefix must start with "\/"/],
+    [
+      'a Cache-Control with a line break',
+      () => ({ root: root.dir, cacheControl: { default: 'public\nx' } }),
+      /cacheControl\.default must not contain control characters/,
+    ],
+    [
+      'a mount without a leading slash',
+      () => ({ mounts: [{ prefix: 'uploads/', source: { type: 'file', root: root.dir } }] }),
+      /mounts\[0\]\.prefix must start with "\/"/,
+    ],
     ['an invalid variant', () => ({ root: root.dir, variants: { thumb: 'width=banana' } }), /thumb/],
     ['a logger without methods', () => ({ root: root.dir, logger: {} as never }), /logger must be false or have info, warn and error methods/],
   ];
@@ -55,7 +63,13 @@ describe('defaults', () => {
     const defaults = defaultConfig();
     expect(config.limits).toEqual(defaults.limits);
     expect(config.cacheControl).toEqual(defaults.cacheControl);
-    expect([config.grammars, config.versionPattern, config.onlyVariants, config.signing, config.svg]).toEqual([['cloudflare'], defaults.versionPattern, false, undefined, undefined]);
+    expect([config.grammars, config.versionPattern, config.onlyVariants, config.signing, config.svg]).toEqual([
+      ['cloudflare'],
+      defaults.versionPattern,
+      false,
+      undefined,
+      undefined,
+    ]);
     expect(config.mounts).toEqual([{ prefix: '/', source: { type: 'file', root: root.dir } }]);
     await handler.ready;
     await handler.close();

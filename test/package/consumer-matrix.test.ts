@@ -89,7 +89,10 @@ function expectComposedStack(template: Template): void {
 /** The one resource of a type, by its logical id. */
 function single(template: Template, type: string): [string, Record<string, any>] {
   const found = Object.entries(template.Resources).filter(([, resource]) => resource.Type === type);
-  expect(found.map(([id]) => id), type).toHaveLength(1);
+  expect(
+    found.map(([id]) => id),
+    type,
+  ).toHaveLength(1);
   return [found[0]![0], found[0]![1].Properties ?? {}];
 }
 
@@ -107,7 +110,11 @@ function expectLambdaStack(template: Template, permissionsFrom: 'image-cdn' | 'a
   expect(url).toEqual({ AuthType: 'AWS_IAM', InvokeMode: 'RESPONSE_STREAM', TargetFunctionArn: { 'Fn::GetAtt': [functionId, 'Arn'] } });
 
   const [accessControlId, accessControl] = single(template, 'AWS::CloudFront::OriginAccessControl');
-  expect(accessControl['OriginAccessControlConfig']).toMatchObject({ OriginAccessControlOriginType: 'lambda', SigningBehavior: 'always', SigningProtocol: 'sigv4' });
+  expect(accessControl['OriginAccessControlConfig']).toMatchObject({
+    OriginAccessControlOriginType: 'lambda',
+    SigningBehavior: 'always',
+    SigningProtocol: 'sigv4',
+  });
   const [distributionId, distribution] = single(template, 'AWS::CloudFront::Distribution');
   expect(distribution['DistributionConfig']).toMatchObject({ Aliases: [DOMAIN_NAME], ViewerCertificate: { AcmCertificateArn: CERTIFICATE_ARN } });
   const origins = distribution['DistributionConfig'].Origins as Array<Record<string, any>>;
@@ -117,7 +124,9 @@ function expectLambdaStack(template: Template, permissionsFrom: 'image-cdn' | 'a
     OriginAccessControlId: { 'Fn::GetAtt': [accessControlId, 'Id'] },
   });
 
-  const thisDistribution = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]] };
+  const thisDistribution = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distributionId }]],
+  };
   const theFunction = [{ 'Fn::GetAtt': [functionId, 'Arn'] }, { 'Fn::GetAtt': [urlId, 'FunctionArn'] }, { Ref: functionId }];
   const permissions = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Permission');
   for (const [id, { Properties: permission }] of permissions) {
@@ -284,8 +293,13 @@ describe('plain CommonJS JavaScript', () => {
       return scopeOrName!.startsWith('@') ? `${scopeOrName}/${name}` : scopeOrName!;
     };
     expect([...new Set(loaded.map(packageOf))].sort()).toEqual(['aws-cdk-lib', 'constructs', 'image-cdn']);
-    const ownModules = loaded.filter((file) => packageOf(file) === 'image-cdn').map((file) => path.relative(path.join(app.directory, 'node_modules/image-cdn'), file));
-    for (const module of ownModules) expect(module).toMatch(/^(dist\/lib\/cdk\/|dist\/origin\/src\/(config|cache-tag|errors|limits|grammar\/|http\/keep-alive|pipeline\/|settings\/|observability\/emf-catalogue|signing\/keys-secret|sources\/content-address|transform\/negotiate)|package\.json$)/);
+    const ownModules = loaded
+      .filter((file) => packageOf(file) === 'image-cdn')
+      .map((file) => path.relative(path.join(app.directory, 'node_modules/image-cdn'), file));
+    for (const module of ownModules)
+      expect(module).toMatch(
+        /^(dist\/lib\/cdk\/|dist\/origin\/src\/(config|cache-tag|errors|limits|grammar\/|http\/keep-alive|pipeline\/|settings\/|observability\/emf-catalogue|signing\/keys-secret|sources\/content-address|transform\/negotiate)|package\.json$)/,
+      );
   });
 });
 

@@ -30,7 +30,10 @@ let manifest: {
 beforeAll(async () => {
   unpacked = await mkdtemp(path.join(tmpdir(), 'image-cdn-tarball-'));
   await run('tar', ['xzf', TARBALL, '-C', unpacked]);
-  files = (await run('tar', ['tzf', TARBALL])).stdout.trim().split('\n').map((file) => file.replace(/^package\//, ''));
+  files = (await run('tar', ['tzf', TARBALL])).stdout
+    .trim()
+    .split('\n')
+    .map((file) => file.replace(/^package\//, ''));
   manifest = JSON.parse(await readFile(path.join(unpacked, 'package', 'package.json'), 'utf8'));
 });
 
@@ -45,7 +48,7 @@ describe('the packed tarball', () => {
     expect(await readFile(path.join(unpacked, 'package/LICENSE'), 'utf8')).toMatch(/Apache License\s+Version 2\.0/);
   });
 
-  it("ships no tests, benchmarks, samples, CI scripts or TypeScript sources", () => {
+  it('ships no tests, benchmarks, samples, CI scripts or TypeScript sources', () => {
     const unwanted = files.filter((file) => /^(test|bench|samples|tools|\.ci|lib|bin)\//.test(file) || (/\.ts$/.test(file) && !/\.d\.ts$/.test(file)));
     expect(unwanted).toEqual([]);
   });
@@ -76,7 +79,15 @@ describe('the packed tarball', () => {
   });
 
   it('declares aws-cdk-lib, constructs, sharp and the AWS SDK as optional peers, and builds on pack', () => {
-    for (const peer of ['aws-cdk-lib', 'constructs', 'sharp', '@aws-sdk/client-s3', '@aws-sdk/lib-storage', '@aws-sdk/client-cloudfront', '@aws-sdk/client-cloudformation']) {
+    for (const peer of [
+      'aws-cdk-lib',
+      'constructs',
+      'sharp',
+      '@aws-sdk/client-s3',
+      '@aws-sdk/lib-storage',
+      '@aws-sdk/client-cloudfront',
+      '@aws-sdk/client-cloudformation',
+    ]) {
       expect(manifest.peerDependencies[peer], peer).toBeDefined();
       expect(manifest.peerDependenciesMeta[peer], peer).toEqual({ optional: true });
       expect(manifest.dependencies[peer], peer).toBeUndefined();
@@ -93,7 +104,7 @@ describe('the packed tarball', () => {
     expect(files.filter((file) => file.includes('node_modules'))).toEqual([]);
   });
 
-  it('carries the Lambda origin\'s bundle, which its asset completes with sharp from the container\'s lockfile', () => {
+  it("carries the Lambda origin's bundle, which its asset completes with sharp from the container's lockfile", () => {
     expect(files.filter((file) => file.startsWith('origin/lambda/')).sort()).toEqual([
       'origin/lambda/bundle/handler.mjs',
       'origin/lambda/bundle/handler.mjs.LEGAL.txt',

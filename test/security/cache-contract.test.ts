@@ -30,8 +30,7 @@ function servableSeconds(cacheControl: string): number {
   return fresh + stale;
 }
 
-const signedUntil = (policy: string, left: number) =>
-  successCacheControl(DEFAULT_CACHE_CONTROL, { etagSeed: 'x', identity: 'x' }, policy, NOW + left, NOW_MS);
+const signedUntil = (policy: string, left: number) => successCacheControl(DEFAULT_CACHE_CONTROL, { etagSeed: 'x', identity: 'x' }, policy, NOW + left, NOW_MS);
 
 describe('Cache-Control for expiring signed URLs (unit)', () => {
   it.each([

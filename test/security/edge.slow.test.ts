@@ -10,7 +10,9 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageCdnStack, URL_GRAMMARS, viewerRequestFunctionCode } from '../../lib/cdk/index.js';
 
-interface Value { value: string }
+interface Value {
+  value: string;
+}
 interface Answer {
   statusCode?: number;
   uri?: string;

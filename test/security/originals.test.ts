@@ -29,7 +29,12 @@ interface Answer {
 
 async function request(url: string, init: RequestInit = {}): Promise<Answer> {
   const response = await fetch(url, { redirect: 'manual', ...init });
-  return { status: response.status, headers: response.headers, tag: response.headers.get('x-image-cdn-error'), body: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    headers: response.headers,
+    tag: response.headers.get('x-image-cdn-error'),
+    body: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 /** A GET with the request target exactly as given (fetch would resolve the dot segments first). */
@@ -107,7 +112,10 @@ describe('originals from S3 (over HTTP)', () => {
     await stack.put('uploads/fresh.jpg', jpeg, 'image/jpeg');
     s3.resetRequests();
     expect((await get('/uploads/fresh.jpg', { method: 'HEAD' })).status).toBe(200);
-    expect(s3.requests.map((r) => [r.method, r.headers.range ?? ''])).toEqual([['HEAD', ''], ['GET', 'bytes=0-4095']]);
+    expect(s3.requests.map((r) => [r.method, r.headers.range ?? ''])).toEqual([
+      ['HEAD', ''],
+      ['GET', 'bytes=0-4095'],
+    ]);
     s3.resetRequests();
     expect((await get('/uploads/fresh.jpg', { method: 'HEAD' })).status).toBe(200);
     expect(s3.requests.map((r) => r.method)).toEqual(['HEAD']);

@@ -53,10 +53,7 @@ describe('PlanCache byte bound', () => {
 
 describe('a flood of unique long URLs against a real origin', () => {
   it('12,000 unique 8 KB URLs (404s) leave RSS within 100 MB of where it started', async () => {
-    const origin = await startChildOrigin(
-      { mounts: [{ prefix: '/uploads/', source: { type: 'file', root: SAMPLES } }] },
-      { rssCeilingBytes: 1024 * MiB },
-    );
+    const origin = await startChildOrigin({ mounts: [{ prefix: '/uploads/', source: { type: 'file', root: SAMPLES } }] }, { rssCeilingBytes: 1024 * MiB });
     try {
       const long = 'l'.repeat(7_900);
       // Parsed (by the Cloudflare grammar, or by none) and kept by URL, then a 404: no mount serves /elsewhere/.

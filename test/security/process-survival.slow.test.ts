@@ -64,7 +64,10 @@ describe('a failure nothing anticipated', () => {
     };
     const logged: unknown[] = [];
     const logger = { error: (entry: unknown) => logged.push(entry), info: () => undefined } as never;
-    const server = await startOriginServer({ ...defaultConfig(), port: 0, accessLog: false }, { router: createMountTable([{ prefix: '/', source: broken }]), logger });
+    const server = await startOriginServer(
+      { ...defaultConfig(), port: 0, accessLog: false },
+      { router: createMountTable([{ prefix: '/', source: broken }]), logger },
+    );
     try {
       const response = await fetch(`${server.url}/cdn-cgi/image/width=10/a.png`, { method: 'HEAD' });
       expect(response.status).toBe(500);
@@ -98,7 +101,12 @@ describe('shutdown', () => {
     const origin = await startChildOrigin({ ...FILES, limits: { requestTimeoutMs: 2_000 } });
     // About 8 s of work each at the output cap: the JSON description used to run it with no deadline at all.
     const heavy = 'width=5000,height=5000,fit=squeeze,blur=100,gamma=0.15,sharpen=10';
-    const requests = [`/cdn-cgi/image/${heavy},format=json/_health.png`, `/cdn-cgi/image/${heavy},format=png/_health.png`].map((path) => fetch(`${origin.url}${path}`).then((r) => r.status, () => 0));
+    const requests = [`/cdn-cgi/image/${heavy},format=json/_health.png`, `/cdn-cgi/image/${heavy},format=png/_health.png`].map((path) =>
+      fetch(`${origin.url}${path}`).then(
+        (r) => r.status,
+        () => 0,
+      ),
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
     const { ms, forced } = await origin.stop(20_000);
     await Promise.all(requests);
@@ -118,16 +126,20 @@ describe('slow clients', () => {
     try {
       const opened = performance.now();
       await Promise.all(
-        Array.from({ length: 200 }, () => new Promise<void>((resolve, reject) => {
-          const url = new URL(origin.url);
-          const socket = connect(Number(url.port), url.hostname, () => {
-            socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
-            resolve();
-          });
-          socket.on('error', reject);
-          socket.on('close', () => closed.add(socket));
-          sockets.push(socket);
-        })),
+        Array.from(
+          { length: 200 },
+          () =>
+            new Promise<void>((resolve, reject) => {
+              const url = new URL(origin.url);
+              const socket = connect(Number(url.port), url.hostname, () => {
+                socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+                resolve();
+              });
+              socket.on('error', reject);
+              socket.on('close', () => closed.add(socket));
+              sockets.push(socket);
+            }),
+        ),
       );
       for (let i = 0; i < 5; i++) {
         const started = performance.now();

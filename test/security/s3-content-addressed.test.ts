@@ -44,7 +44,12 @@ describe('a content-addressed key that does not exist', () => {
     const anyVersion = await request(target, { headers: { 'if-none-match': '*' } });
     const guessedEtag = await request(target, { headers: { 'if-none-match': '"anything"' } });
     const get = await request(target);
-    for (const [what, response] of [['HEAD', head], ['If-None-Match: *', anyVersion], ['If-None-Match: "anything"', guessedEtag], ['GET', get]] as const) {
+    for (const [what, response] of [
+      ['HEAD', head],
+      ['If-None-Match: *', anyVersion],
+      ['If-None-Match: "anything"', guessedEtag],
+      ['GET', get],
+    ] as const) {
       await response.arrayBuffer();
       expect(response.status, what).toBe(404);
       expect(response.headers.get('x-image-cdn-error'), what).toBe('source_not_found');

@@ -33,7 +33,12 @@ beforeAll(async () => {
   file('logo-as-photo.jpg', svg('<circle cx="25" cy="25" r="20" fill="#08f"/>'));
   file('logo.svgz', gzipSync(svg('<circle cx="25" cy="25" r="20"/>')));
   file('notes.txt', 'SECRET NOTES FROM NEXT DOOR');
-  file('secret.png', await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } }).png().toBuffer());
+  file(
+    'secret.png',
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: '#f00' } })
+      .png()
+      .toBuffer(),
+  );
   off = await startTestOrigin({}, dir.dir);
   on = await startTestOrigin(ENABLED, dir.dir);
 });
@@ -45,7 +50,12 @@ afterAll(async () => {
 
 async function get(origin: { url: string }, target: string) {
   const response = await fetch(`${origin.url}${target}`);
-  return { status: response.status, tag: response.headers.get('x-image-cdn-error'), type: response.headers.get('content-type'), body: Buffer.from(await response.arrayBuffer()) };
+  return {
+    status: response.status,
+    tag: response.headers.get('x-image-cdn-error'),
+    type: response.headers.get('content-type'),
+    body: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 describe('the svg setting', () => {
@@ -117,7 +127,10 @@ describe('SVG when enabled', () => {
   });
 
   it('never reads a sibling file through xi:include parse="text"', async () => {
-    file('include.svg', `<svg ${NS} xmlns:xi="http://www.w3.org/2001/XInclude" width="400" height="40"><text x="0" y="20"><xi:include href="notes.txt" parse="text"/></text></svg>`);
+    file(
+      'include.svg',
+      `<svg ${NS} xmlns:xi="http://www.w3.org/2001/XInclude" width="400" height="40"><text x="0" y="20"><xi:include href="notes.txt" parse="text"/></text></svg>`,
+    );
     const answer = await get(on, '/cdn-cgi/image/format=png/include.svg');
     expect(answer.status).toBe(415);
     expect(answer.tag).toBe('svg_refused');
@@ -127,7 +140,11 @@ describe('SVG when enabled', () => {
   it.each([
     ['a sibling image', svg('<image width="4" height="4" href="secret.png"/>'), /refers outside the document/],
     ['an absolute file URL', svg('<image width="4" height="4" href="file:///etc/passwd"/>'), /refers outside the document/],
-    ['an xlink:href to another file', `<svg ${NS} xmlns:xlink="http://www.w3.org/1999/xlink" width="4" height="4"><use xlink:href="other.svg#a"/></svg>`, /refers outside the document/],
+    [
+      'an xlink:href to another file',
+      `<svg ${NS} xmlns:xlink="http://www.w3.org/1999/xlink" width="4" height="4"><use xlink:href="other.svg#a"/></svg>`,
+      /refers outside the document/,
+    ],
     ['a paint server in another file', svg('<rect width="4" height="4" fill="url(other.svg#g)"/>'), /refers outside the document/],
     ['an embedded SVG', svg('<image width="4" height="4" href="data:image/svg+xml;base64,PHN2Zy8+"/>'), /image\/svg\+xml/],
     ['a broken data: URI', svg('<image width="4" height="4" href="data:image/png,%zz"/>'), /percent-encoding/],
@@ -139,7 +156,11 @@ describe('SVG when enabled', () => {
     ['a CSS filter', svg('<rect width="4" height="4" style="fill:red;filter : blur(2px)"/>'), /filter/],
     ['a CSS filter split by a comment', svg('<style>rect { filter/**/: blur(2px) }</style><rect width="4" height="4"/>'), /filter/],
     ['a CSS escape', svg('<style>rect { fil\\74 er: blur(2px) }</style><rect width="4" height="4"/>'), /escape/],
-    ['a mask applied from a stylesheet', svg('<mask id="m"><rect width="4" height="4" fill="#fff"/></mask><style>* { mask: url(#m) }</style><rect width="4" height="4"/>'), /gradients only/],
+    [
+      'a mask applied from a stylesheet',
+      svg('<mask id="m"><rect width="4" height="4" fill="#fff"/></mask><style>* { mask: url(#m) }</style><rect width="4" height="4"/>'),
+      /gradients only/,
+    ],
     ['another encoding', `<?xml version="1.0" encoding="ISO-8859-1"?>${svg('<rect width="4" height="4"/>')}`, /encoding/],
     ['no SVG namespace', '<svg width="4" height="4"><rect width="4" height="4"/></svg>', /SVG namespace/],
   ])('refuses %s before librsvg sees it', async (name, document, message) => {
@@ -152,7 +173,11 @@ describe('SVG when enabled', () => {
   });
 
   it('accepts an ordinary DOCTYPE, gradients from a stylesheet and an embedded PNG', async () => {
-    const png = (await sharp({ create: { width: 2, height: 2, channels: 3, background: '#0f0' } }).png().toBuffer()).toString('base64');
+    const png = (
+      await sharp({ create: { width: 2, height: 2, channels: 3, background: '#0f0' } })
+        .png()
+        .toBuffer()
+    ).toString('base64');
     file(
       'ordinary.svg',
       '<?xml version="1.0" encoding="UTF-8"?>\n<!-- exported by a drawing program -->\n' +
@@ -170,7 +195,11 @@ describe('SVG when enabled', () => {
   it.each([
     ['more elements than the limit', svg('<rect width="1" height="1"/>'.repeat(5_001)), /elements/],
     ['<use> expanding past the limit', referenceBomb(4, 10), /elements once <use>/],
-    ['markers on every vertex past the limit', svg(`<marker id="m">${'<circle r="1"/>'.repeat(20)}</marker><path marker-mid="url(#m)" d="M0 0 ${'L1 1 '.repeat(400)}"/>`), /elements/],
+    [
+      'markers on every vertex past the limit',
+      svg(`<marker id="m">${'<circle r="1"/>'.repeat(20)}</marker><path marker-mid="url(#m)" d="M0 0 ${'L1 1 '.repeat(400)}"/>`),
+      /elements/,
+    ],
     ['more text than the limit', svg(`<text y="20">${'A'.repeat(5_001)}</text>`), /characters of text/],
     ['more pixels than the pixel limit', svg('<rect width="1" height="1"/>', '20000" height="20000'), /pixels; the limit is/],
     ['more bytes than the SVG limit', svg(`<!--${' '.repeat(DEFAULT_SVG.maxBytes)}-->`), /SVG limit/],
@@ -217,11 +246,22 @@ describe('SVG bombs against an origin in its own process', () => {
     bomb('text.svgz', textBomb);
     bomb('text-as-photo.jpg', textBomb);
     // A filter over a large area: librsvg renders it again for every region a rotate reads.
-    bomb('filtered.svg', svg('<filter id="f"><feGaussianBlur stdDeviation="50"/><feMorphology operator="dilate" radius="30"/></filter><rect width="1500" height="1500" fill="red" filter="url(#f)"/>', '1500" height="1500'));
+    bomb(
+      'filtered.svg',
+      svg(
+        '<filter id="f"><feGaussianBlur stdDeviation="50"/><feMorphology operator="dilate" radius="30"/></filter><rect width="1500" height="1500" fill="red" filter="url(#f)"/>',
+        '1500" height="1500',
+      ),
+    );
     // Full-canvas elements composited through group opacity: cost is elements × pixels.
     bomb('layers.svg', svg('<rect width="4000" height="4000" fill="red" opacity="0.5"/>'.repeat(1_000), '4000" height="4000'));
     bomb('uses.svg', referenceBomb(6, 10));
-    bomb('plain.png', await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).png().toBuffer());
+    bomb(
+      'plain.png',
+      await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } })
+        .png()
+        .toBuffer(),
+    );
     child = await startChildOrigin(
       { mounts: [{ prefix: '/', source: { type: 'file', root: bombs.dir } }], ...ENABLED, limits: { requestTimeoutMs: 5_000, concurrency: 2 } },
       { rssCeilingBytes: 1.5 * 1024 ** 3 },

@@ -8,7 +8,10 @@ import { AcceptAwareCachePolicy, type AcceptAwareCachePolicyProps } from '../../
  * template, compiled in a bare V8 context in strict mode, fed CloudFront-shaped events.
  */
 
-export interface Field { value: string; multiValue?: Array<{ value: string }> }
+export interface Field {
+  value: string;
+  multiValue?: Array<{ value: string }>;
+}
 export interface ForwardedRequest {
   method: string;
   uri: string;
@@ -42,9 +45,12 @@ export function querystring(query: string): Record<string, Field> {
     const name = eq < 0 ? part : part.slice(0, eq);
     grouped.set(name, [...(grouped.get(name) ?? []), eq < 0 ? '' : part.slice(eq + 1)]);
   }
-  return Object.fromEntries([...grouped].map(([name, values]) => [name, values.length > 1
-    ? { value: values[0]!, multiValue: values.map((value) => ({ value })) }
-    : { value: values[0]! }]));
+  return Object.fromEntries(
+    [...grouped].map(([name, values]) => [
+      name,
+      values.length > 1 ? { value: values[0]!, multiValue: values.map((value) => ({ value })) } : { value: values[0]! },
+    ]),
+  );
 }
 
 /** A viewer-request event for `target` (path and query); header names arrive lower-cased. */
@@ -113,7 +119,7 @@ export const REAL_ACCEPT_HEADERS: Readonly<Record<string, string | undefined>> =
   'Internet Explorer 11': 'image/png,image/svg+xml,image/jxr,image/*;q=0.8,*/*;q=0.5',
   Googlebot: 'image/avif,image/webp,*/*',
   Bingbot: '*/*',
-  'facebookexternalhit': '*/*',
+  facebookexternalhit: '*/*',
   curl: '*/*',
   'no Accept (Slackbot, wget)': undefined,
 };

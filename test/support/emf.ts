@@ -5,10 +5,33 @@
 
 /** The units CloudWatch accepts (MetricDatum's StandardUnit). */
 export const CLOUDWATCH_UNITS: ReadonlySet<string> = new Set([
-  'Seconds', 'Microseconds', 'Milliseconds', 'Bytes', 'Kilobytes', 'Megabytes', 'Gigabytes', 'Terabytes',
-  'Bits', 'Kilobits', 'Megabits', 'Gigabits', 'Terabits', 'Percent', 'Count',
-  'Bytes/Second', 'Kilobytes/Second', 'Megabytes/Second', 'Gigabytes/Second', 'Terabytes/Second',
-  'Bits/Second', 'Kilobits/Second', 'Megabits/Second', 'Gigabits/Second', 'Terabits/Second', 'Count/Second', 'None',
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
 ]);
 
 /** Values one metric may carry in one document. */
@@ -54,7 +77,8 @@ export function emfProblems(line: string): string[] {
   const aws = root['_aws'];
   if (!isObject(aws)) return ['_aws is missing or not an object'];
   for (const key of extraKeys(aws, ['Timestamp', 'CloudWatchMetrics'])) problem(`_aws has an unknown member ${key}`);
-  if (!Number.isInteger(aws['Timestamp']) || (aws['Timestamp'] as number) < 1_500_000_000_000) problem(`_aws.Timestamp is not epoch milliseconds: ${String(aws['Timestamp'])}`);
+  if (!Number.isInteger(aws['Timestamp']) || (aws['Timestamp'] as number) < 1_500_000_000_000)
+    problem(`_aws.Timestamp is not epoch milliseconds: ${String(aws['Timestamp'])}`);
   const directives = aws['CloudWatchMetrics'];
   if (!Array.isArray(directives) || directives.length === 0) return [...problems, '_aws.CloudWatchMetrics is not a non-empty array'];
 
@@ -68,21 +92,24 @@ export function emfProblems(line: string): string[] {
     if (!Array.isArray(dimensions) || dimensions.length === 0) problem(`${at}.Dimensions is not a non-empty array of dimension sets`);
     else {
       dimensions.forEach((set: unknown, s) => {
-        if (!Array.isArray(set) || set.length > MAX_DIMENSION_KEYS) return void problem(`${at}.Dimensions[${s}] is not an array of at most ${MAX_DIMENSION_KEYS} keys`);
+        if (!Array.isArray(set) || set.length > MAX_DIMENSION_KEYS)
+          return void problem(`${at}.Dimensions[${s}] is not an array of at most ${MAX_DIMENSION_KEYS} keys`);
         for (const key of set) {
           if (typeof key !== 'string' || key.length === 0) problem(`${at}.Dimensions[${s}] has a key that is no string`);
-          else if (typeof root[key] !== 'string' || (root[key]).length === 0) problem(`dimension ${key} has no string value at the top level`);
+          else if (typeof root[key] !== 'string' || root[key].length === 0) problem(`dimension ${key} has no string value at the top level`);
         }
       });
     }
     const metrics = directive['Metrics'];
-    if (!Array.isArray(metrics) || metrics.length === 0 || metrics.length > MAX_METRICS) return void problem(`${at}.Metrics is not an array of 1-${MAX_METRICS} definitions`);
+    if (!Array.isArray(metrics) || metrics.length === 0 || metrics.length > MAX_METRICS)
+      return void problem(`${at}.Metrics is not an array of 1-${MAX_METRICS} definitions`);
     metrics.forEach((definition: unknown, m) => {
       if (!isObject(definition)) return void problem(`${at}.Metrics[${m}] is not an object`);
       for (const key of extraKeys(definition, ['Name', 'Unit', 'StorageResolution'])) problem(`${at}.Metrics[${m}] has an unknown member ${key}`);
       const name = definition['Name'];
       if (typeof name !== 'string' || name.length < 1 || name.length > 255) return void problem(`${at}.Metrics[${m}].Name is not a string of 1-255 characters`);
-      if (typeof definition['Unit'] !== 'string' || !CLOUDWATCH_UNITS.has(definition['Unit'])) problem(`${name}: unit ${String(definition['Unit'])} is not a CloudWatch unit`);
+      if (typeof definition['Unit'] !== 'string' || !CLOUDWATCH_UNITS.has(definition['Unit']))
+        problem(`${name}: unit ${String(definition['Unit'])} is not a CloudWatch unit`);
       for (const text of valueProblems(root[name])) problem(`${name}: ${text}`);
     });
   });
@@ -91,12 +118,14 @@ export function emfProblems(line: string): string[] {
 
 function valueProblems(value: unknown): string[] {
   if (isNumber(value)) return [];
-  if (Array.isArray(value)) return value.length <= MAX_VALUES && value.every(isNumber) ? [] : [`an array of more than ${MAX_VALUES} values, or not all numbers`];
+  if (Array.isArray(value))
+    return value.length <= MAX_VALUES && value.every(isNumber) ? [] : [`an array of more than ${MAX_VALUES} values, or not all numbers`];
   if (!isObject(value)) return [`no value at the top level (got ${JSON.stringify(value)})`];
   const { Values: values, Counts: counts, Count: count, Sum: sum, Min: min, Max: max } = value;
   const problems: string[] = [];
   for (const key of extraKeys(value, ['Values', 'Counts', 'Count', 'Sum', 'Min', 'Max'])) problems.push(`unknown histogram member ${key}`);
-  if (!Array.isArray(values) || !Array.isArray(counts) || !values.every(isNumber) || !counts.every(isNumber)) return [...problems, 'Values and Counts are not arrays of numbers'];
+  if (!Array.isArray(values) || !Array.isArray(counts) || !values.every(isNumber) || !counts.every(isNumber))
+    return [...problems, 'Values and Counts are not arrays of numbers'];
   if (values.length !== counts.length) problems.push(`${values.length} Values but ${counts.length} Counts`);
   if (values.length === 0 || values.length > MAX_VALUES) problems.push(`${values.length} values; 1-${MAX_VALUES} allowed`);
   if (new Set(values).size !== values.length) problems.push('a value appears twice');
@@ -115,7 +144,10 @@ export const parseEmf = (lines: readonly string[]): EmfRoot[] => lines.map((line
 /** The dimension values of a document, as one key (`Format=webp,Service=x`): its metric set. */
 export function metricSetOf(root: EmfRoot): string {
   const keys = new Set(root._aws.CloudWatchMetrics.flatMap((directive) => directive.Dimensions.flat()));
-  return [...keys].sort().map((key) => `${key}=${String(root[key])}`).join(',');
+  return [...keys]
+    .sort()
+    .map((key) => `${key}=${String(root[key])}`)
+    .join(',');
 }
 
 /** The metric names a document defines. */

@@ -18,9 +18,18 @@ export function functionUrlEvent({ method = 'GET', target, headers = {} }: Event
   const queryStart = target.indexOf('?');
   const rawPath = queryStart < 0 ? target : target.slice(0, queryStart);
   const rawQueryString = queryStart < 0 ? '' : target.slice(queryStart + 1);
-  const queryStringParameters = rawQueryString === ''
-    ? undefined
-    : Object.fromEntries([...new URLSearchParams(rawQueryString)].map(([name], _, all) => [name, all.filter(([other]) => other === name).map(([, value]) => value).join(',')]));
+  const queryStringParameters =
+    rawQueryString === ''
+      ? undefined
+      : Object.fromEntries(
+          [...new URLSearchParams(rawQueryString)].map(([name], _, all) => [
+            name,
+            all
+              .filter(([other]) => other === name)
+              .map(([, value]) => value)
+              .join(','),
+          ]),
+        );
   return {
     version: '2.0' as const,
     routeKey: '$default',

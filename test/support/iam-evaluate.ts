@@ -46,7 +46,10 @@ function lookup(name: string, intrinsics: Intrinsics): string {
 const list = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
 function wildcard(pattern: string, caseInsensitive: boolean): RegExp {
-  const body = pattern.split('').map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'))).join('');
+  const body = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
   return new RegExp(`^${body}$`, caseInsensitive ? 'i' : '');
 }
 
@@ -69,20 +72,25 @@ function conditionsHold(statement: PolicyStatement, context: Readonly<Record<str
       if (actual === undefined) return false;
       const values = list(expected).map(String);
       switch (operator) {
-        case 'StringEquals': return values.includes(actual);
-        case 'StringLike': return values.some((v) => wildcard(v, false).test(actual));
-        case 'Bool': return values.some((v) => v.toLowerCase() === actual.toLowerCase());
-        case 'NumericLessThan': return values.some((v) => Number(actual) < Number(v));
-        default: throw new Error(`condition operator ${operator} is not supported by this evaluator`);
+        case 'StringEquals':
+          return values.includes(actual);
+        case 'StringLike':
+          return values.some((v) => wildcard(v, false).test(actual));
+        case 'Bool':
+          return values.some((v) => v.toLowerCase() === actual.toLowerCase());
+        case 'NumericLessThan':
+          return values.some((v) => Number(actual) < Number(v));
+        default:
+          throw new Error(`condition operator ${operator} is not supported by this evaluator`);
       }
-    }));
+    }),
+  );
 }
 
 /** Allowed when some Allow statement matches and no Deny statement does. */
 export function isAllowed(statements: readonly PolicyStatement[], request: AccessRequest, intrinsics: Intrinsics): boolean {
-  const applies = (s: PolicyStatement) => matchesAction(s, request.action)
-    && matchesResource(s, request.resource, intrinsics)
-    && conditionsHold(s, request.context ?? {});
+  const applies = (s: PolicyStatement) =>
+    matchesAction(s, request.action) && matchesResource(s, request.resource, intrinsics) && conditionsHold(s, request.context ?? {});
   if (statements.some((s) => s.Effect === 'Deny' && applies(s))) return false;
   return statements.some((s) => s.Effect === 'Allow' && applies(s));
 }

@@ -21,7 +21,11 @@ const family = (name: string, options: readonly string[], write: (options: strin
 
 /** The families of the table in docs/architecture.md, in its order. */
 export const KEY_FAMILIES: readonly KeyFamily[] = [
-  family('Cloudflare, explicit format', ['width=400', 'height=300', 'fit=cover', 'quality=70', 'format=webp'], (o) => `/cdn-cgi/image/${o.join(',')}/fossa.jpg`),
+  family(
+    'Cloudflare, explicit format',
+    ['width=400', 'height=300', 'fit=cover', 'quality=70', 'format=webp'],
+    (o) => `/cdn-cgi/image/${o.join(',')}/fossa.jpg`,
+  ),
   family('Cloudflare, format=auto', ['width=400', 'height=300', 'fit=cover', 'quality=70', 'format=auto'], (o) => `/cdn-cgi/image/${o.join(',')}/fossa.jpg`),
   family('imgix, explicit format', ['w=400', 'h=300', 'fit=crop', 'q=70', 'fm=webp'], (o) => `/fossa.jpg?${o.join('&')}`),
   family('imgix, auto=format', ['w=400', 'h=300', 'fit=crop', 'q=70', 'auto=format'], (o) => `/fossa.jpg?${o.join('&')}`),

@@ -15,7 +15,7 @@ import { type EventRequest, functionUrlEvent } from './function-url-event.js';
 import { installLambdaRuntime, RecordingResponseStream } from './lambda-runtime.js';
 
 installLambdaRuntime();
-const { handler } = await import(path.join(LAMBDA_BUNDLE_DIR, LAMBDA_HANDLER_FILE)) as {
+const { handler } = (await import(path.join(LAMBDA_BUNDLE_DIR, LAMBDA_HANDLER_FILE))) as {
   handler: (event: unknown, stream: RecordingResponseStream, context: unknown) => Promise<void>;
 };
 const freezeMs = Number(process.env['LAMBDA_CHILD_FREEZE_MS'] ?? 0);

@@ -73,7 +73,10 @@ export async function startNginx(binary: string, options: { originPort: number; 
   for (;;) {
     if (child.exitCode !== null) throw new Error(`nginx exited: ${stderr}`);
     const up = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(listenPort, '127.0.0.1', () => { socket.end(); resolve(true); });
+      const socket = net.connect(listenPort, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
       socket.once('error', () => resolve(false));
     });
     if (up) break;

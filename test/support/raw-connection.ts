@@ -59,10 +59,12 @@ export class RawConnection {
       const end = this.buffered.indexOf('\r\n\r\n');
       if (end !== -1) {
         const [statusLine, ...lines] = this.buffered.subarray(0, end).toString('latin1').split('\r\n');
-        const headers = Object.fromEntries(lines.map((line) => {
-          const colon = line.indexOf(':');
-          return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
-        }));
+        const headers = Object.fromEntries(
+          lines.map((line) => {
+            const colon = line.indexOf(':');
+            return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()];
+          }),
+        );
         const length = Number(headers['content-length']);
         if (!Number.isInteger(length)) throw new Error(`response without Content-Length: ${statusLine}`);
         if (this.buffered.length >= end + 4 + length) {

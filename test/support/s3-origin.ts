@@ -29,7 +29,8 @@ export async function startS3Origin(overrides: ConfigOverrides = {}): Promise<S3
     s3,
     origin,
     client,
-    put: (key, body, contentType = 'image/jpeg') => client.send(new PutObjectCommand({ Bucket: S3_ORIGIN_BUCKET, Key: key, Body: body, ContentType: contentType })),
+    put: (key, body, contentType = 'image/jpeg') =>
+      client.send(new PutObjectCommand({ Bucket: S3_ORIGIN_BUCKET, Key: key, Body: body, ContentType: contentType })),
     close: async () => {
       await origin.close();
       await s3.close();

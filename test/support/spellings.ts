@@ -34,7 +34,11 @@ const option = (names: string | readonly string[], values: readonly string[], nu
 
 /** Up to `max` distinct options from `pool` (one per name). */
 const someOf = (pool: ReadonlyArray<fc.Arbitrary<Option>>, min: number, max: number) =>
-  fc.shuffledSubarray(pool.map((_, i) => i), { minLength: min, maxLength: max })
+  fc
+    .shuffledSubarray(
+      pool.map((_, i) => i),
+      { minLength: min, maxLength: max },
+    )
     .chain((indexes) => fc.tuple(...indexes.map((i) => pool[i]!)).map((options) => [...options]));
 
 const CLOUDFLARE: ReadonlyArray<fc.Arbitrary<Option>> = [
@@ -103,7 +107,8 @@ export const transforms: fc.Arbitrary<Transform> = fc.oneof(
     grammar: 'imagekit',
     steps: output.length > 0 ? [resize, output] : [resize],
   })),
-  fc.tuple(fc.constantFrom('cloudflare', 'imgix', 'cloudinary', 'imagekit' as const), fc.constantFrom('thumb', 'hero'))
+  fc
+    .tuple(fc.constantFrom('cloudflare', 'imgix', 'cloudinary', 'imagekit' as const), fc.constantFrom('thumb', 'hero'))
     .map(([grammar, name]) => variant(grammar, name)),
 );
 
@@ -138,7 +143,10 @@ function escaped(text: string, at: number): string {
 
 /** Sorts `items` by the noise's order keys: a permutation that the noise decides. */
 function shuffled<T>(items: readonly T[], order: readonly number[]): T[] {
-  return items.map((item, i) => [item, order[i % order.length]! * 100 + i] as const).sort((a, b) => a[1] - b[1]).map(([item]) => item);
+  return items
+    .map((item, i) => [item, order[i % order.length]! * 100 + i] as const)
+    .sort((a, b) => a[1] - b[1])
+    .map(([item]) => item);
 }
 
 /** The options of one step, each in the noise's spelling. */
@@ -166,13 +174,21 @@ export function spell(transform: Transform, noise: Noise): string {
     }
     case 'imgix': {
       // Repeated `auto` parameters combine: `auto=compress,format` may come as two.
-      const options = transform.steps[0]!.flatMap((o): Option[] => (noise.variantForm && o[0][0] === 'auto' && o[1].includes(',')
-        ? o[1].split(',').reverse().map((mode): Option => [o[0], mode, false]) : [o]));
+      const options = transform.steps[0]!.flatMap((o): Option[] =>
+        noise.variantForm && o[0][0] === 'auto' && o[1].includes(',')
+          ? o[1]
+              .split(',')
+              .reverse()
+              .map((mode): Option => [o[0], mode, false])
+          : [o],
+      );
       const params = written(shuffled([...options, ...(dpr ? [[['dpr'], '1.0', true] as Option] : [])], noise.order), noise, '=', true);
       return `/${source(noise)}?${shuffled([...params, ...noise.ignorable], noise.order).join('&')}`;
     }
     case 'cloudinary': {
-      const steps = transform.steps.map((step, i) => shuffled([...step, ...(dpr && i === transform.steps.length - 1 ? [[['dpr'], '1.0', true] as Option] : [])], noise.order));
+      const steps = transform.steps.map((step, i) =>
+        shuffled([...step, ...(dpr && i === transform.steps.length - 1 ? [[['dpr'], '1.0', true] as Option] : [])], noise.order),
+      );
       const path = steps.map((step) => written(step, noise, '_', false).join(',')).join('/');
       return `/demo/image/upload/${path}/${noise.variantForm ? 'v1699999999/' : ''}fossa.jpg${query ? `?_a=DATA&${query}` : ''}`;
     }

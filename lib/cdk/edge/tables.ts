@@ -24,8 +24,24 @@ function bySpelling(table: Readonly<Record<string, NumberSpelling>>): Partial<Re
  * aliases): the function's code may shorten these, in TABLES and where it reads them alike.
  */
 export const TABLE_PROPERTIES: readonly string[] = [
-  'cloudflare', 'imgix', 'cloudinary', 'imagekit', 'aliases', 'numbers', 'cap', 'presets', 'slow', 'saveData', 'ect', 'rtt',
-  'downlink', 'ignored', 'prefixes', 'keys', 'maxSteps', 'maxComponents',
+  'cloudflare',
+  'imgix',
+  'cloudinary',
+  'imagekit',
+  'aliases',
+  'numbers',
+  'cap',
+  'presets',
+  'slow',
+  'saveData',
+  'ect',
+  'rtt',
+  'downlink',
+  'ignored',
+  'prefixes',
+  'keys',
+  'maxSteps',
+  'maxComponents',
 ];
 
 /**

@@ -47,25 +47,26 @@ export function alarmDefaults(requestTimeout: Duration, cacheHitRateFloor: numbe
       range: PERCENT,
       description: `The origin sheds load: 503 (Rejected) and 504 (TimedOut) above the threshold (%) of the transform work. ${RUNBOOK}, "Shed load".`,
     },
-    originUnavailable: compute === 'fargate'
-      ? {
-        threshold: 1,
-        period: Duration.minutes(1),
-        evaluationPeriods: 2,
-        comparisonOperator: LESS_THAN_THRESHOLD,
-        treatMissingData: BREACHING,
-        range: [1, 10_000],
-        description: `No origin task passes its health check: target group HealthyHostCount (minimum) below the threshold. ${RUNBOOK}, "Origin unavailable".`,
-      }
-      : {
-        threshold: 50,
-        period: Duration.minutes(1),
-        evaluationPeriods: 3,
-        comparisonOperator: GREATER_THAN_THRESHOLD,
-        treatMissingData: NOT_BREACHING,
-        range: PERCENT,
-        description: `The origin function fails or is throttled: Errors + Throttles above the threshold (%) of invocations. ${RUNBOOK}, "Origin unavailable".`,
-      },
+    originUnavailable:
+      compute === 'fargate'
+        ? {
+            threshold: 1,
+            period: Duration.minutes(1),
+            evaluationPeriods: 2,
+            comparisonOperator: LESS_THAN_THRESHOLD,
+            treatMissingData: BREACHING,
+            range: [1, 10_000],
+            description: `No origin task passes its health check: target group HealthyHostCount (minimum) below the threshold. ${RUNBOOK}, "Origin unavailable".`,
+          }
+        : {
+            threshold: 50,
+            period: Duration.minutes(1),
+            evaluationPeriods: 3,
+            comparisonOperator: GREATER_THAN_THRESHOLD,
+            treatMissingData: NOT_BREACHING,
+            range: PERCENT,
+            description: `The origin function fails or is throttled: Errors + Throttles above the threshold (%) of invocations. ${RUNBOOK}, "Origin unavailable".`,
+          },
     cacheHitRate: {
       threshold: cacheHitRateFloor,
       period: Duration.minutes(15),

@@ -53,14 +53,23 @@ export function resolveAlarm(scope: IConstruct, name: AlarmName, defaults: Alarm
     throw new ImageCdnValidationError(scope, `alarms.${name}.period ${period.toHumanString()} must be a whole number of minutes`);
   }
   if (seconds * evaluationPeriods > MAX_EVALUATION_SECONDS) {
-    throw new ImageCdnValidationError(scope, `alarms.${name}: ${evaluationPeriods} periods of ${period.toHumanString()} exceed the one day CloudWatch can evaluate`);
+    throw new ImageCdnValidationError(
+      scope,
+      `alarms.${name}: ${evaluationPeriods} periods of ${period.toHumanString()} exceed the one day CloudWatch can evaluate`,
+    );
   }
   const { range: _, ...rest } = defaults;
   return { ...rest, threshold, evaluationPeriods, period };
 }
 
 /** Creates one alarm over `metric` (built for the resolved period), with the topic's actions on ALARM and OK. */
-export function createAlarm(scope: Construct, id: string, resolved: ResolvedAlarm, metric: cloudwatch.IMetric, topic: sns.ITopic | undefined): cloudwatch.Alarm {
+export function createAlarm(
+  scope: Construct,
+  id: string,
+  resolved: ResolvedAlarm,
+  metric: cloudwatch.IMetric,
+  topic: sns.ITopic | undefined,
+): cloudwatch.Alarm {
   const alarm = new cloudwatch.Alarm(scope, id, {
     metric,
     threshold: resolved.threshold,

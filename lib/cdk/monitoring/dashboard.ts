@@ -60,7 +60,12 @@ function cloudFrontRow({ cloudFront, cacheHitRateFloor }: DashboardInputs): clou
       leftAnnotations: [{ value: cacheHitRateFloor, label: `Floor ${cacheHitRateFloor} %`, color: RED }],
     }),
     graph('Error rates', 6, [cloudFront.errorRate4xx(), cloudFront.errorRate5xx()], { region, leftYAxis: { min: 0, showUnits: false, label: '%' } }),
-    graph('Origin latency (ms)', 6, ['p50', 'p90', 'p99'].map((p) => cloudFront.originLatency(p)), { region, leftYAxis: { min: 0, showUnits: false } }),
+    graph(
+      'Origin latency (ms)',
+      6,
+      ['p50', 'p90', 'p99'].map((p) => cloudFront.originLatency(p)),
+      { region, leftYAxis: { min: 0, showUnits: false } },
+    ),
   ];
 }
 
@@ -71,26 +76,47 @@ function originRows({ origin, requestTimeout, transformTimeAlarmMs }: DashboardI
   return [
     [
       graph('Transforms per second by format', 8, [origin.perSecondBy('transforms', 'Format')], { stacked: true, leftYAxis: { min: 0, showUnits: false } }),
-      graph('Transform time (ms)', 8, ['p50', 'p95', 'p99'].map((p) => origin.metric('transformTime', p, undefined, `TransformTime ${p}`)), {
-        leftAnnotations: lines,
-        leftYAxis: { min: 0, showUnits: false },
-      }),
-      graph('Shed load: 503 rejected, 504 timed out, dropped', 8, [
-        origin.metric('rejected', 'Sum', undefined, '503 Rejected'),
-        origin.metric('timedOut', 'Sum', undefined, '504 TimedOut'),
-        origin.metric('dropped', 'Sum', undefined, 'Dropped unrun'),
-      ], { leftYAxis: { min: 0, showUnits: false } }),
+      graph(
+        'Transform time (ms)',
+        8,
+        ['p50', 'p95', 'p99'].map((p) => origin.metric('transformTime', p, undefined, `TransformTime ${p}`)),
+        {
+          leftAnnotations: lines,
+          leftYAxis: { min: 0, showUnits: false },
+        },
+      ),
+      graph(
+        'Shed load: 503 rejected, 504 timed out, dropped',
+        8,
+        [
+          origin.metric('rejected', 'Sum', undefined, '503 Rejected'),
+          origin.metric('timedOut', 'Sum', undefined, '504 TimedOut'),
+          origin.metric('dropped', 'Sum', undefined, 'Dropped unrun'),
+        ],
+        { leftYAxis: { min: 0, showUnits: false } },
+      ),
     ],
     [
-      graph('Origin responses per second by status class', 12, [origin.perSecondBy('requests', 'StatusClass')], { stacked: true, leftYAxis: { min: 0, showUnits: false } }),
-      graph('Origin responses per second by outcome', 12, [origin.perSecondBy('requests', 'Outcome')], { stacked: true, leftYAxis: { min: 0, showUnits: false } }),
+      graph('Origin responses per second by status class', 12, [origin.perSecondBy('requests', 'StatusClass')], {
+        stacked: true,
+        leftYAxis: { min: 0, showUnits: false },
+      }),
+      graph('Origin responses per second by outcome', 12, [origin.perSecondBy('requests', 'Outcome')], {
+        stacked: true,
+        leftYAxis: { min: 0, showUnits: false },
+      }),
     ],
     [
       graph('Queue depth (highest per minute)', 8, [origin.metric('queueDepth', 'Maximum')], { leftYAxis: { min: 0, showUnits: false } }),
       graph('Decoded-source cache hit rate', 8, [origin.sourceCacheHitRate()], { leftYAxis: PERCENT_AXIS }),
-      graph('Source fetch time (ms)', 8, ['p50', 'p99'].map((p) => origin.metric('sourceFetchTime', p, undefined, `SourceFetchTime ${p}`)), {
-        leftYAxis: { min: 0, showUnits: false },
-      }),
+      graph(
+        'Source fetch time (ms)',
+        8,
+        ['p50', 'p99'].map((p) => origin.metric('sourceFetchTime', p, undefined, `SourceFetchTime ${p}`)),
+        {
+          leftYAxis: { min: 0, showUnits: false },
+        },
+      ),
     ],
   ];
 }
@@ -107,17 +133,24 @@ function computeRow({ compute, logGroup }: DashboardInputs): cloudwatch.IWidget[
   const widgets: cloudwatch.IWidget[] = [
     graph('Concurrent executions', 6, [fn.concurrency], { leftYAxis: { min: 0, showUnits: false } }),
     graph('Errors and throttles', 6, [fn.errors(), fn.throttles()], { leftYAxis: { min: 0, showUnits: false } }),
-    graph('Duration (ms)', 6, ['p50', 'p99'].map((p) => fn.duration(p)), { leftYAxis: { min: 0, showUnits: false } }),
+    graph(
+      'Duration (ms)',
+      6,
+      ['p50', 'p99'].map((p) => fn.duration(p)),
+      { leftYAxis: { min: 0, showUnits: false } },
+    ),
   ];
   if (logGroup) {
-    widgets.push(new cloudwatch.LogQueryWidget({
-      title: 'Cold starts: init duration (ms)',
-      logGroupNames: [logGroup.logGroupName],
-      queryString: LAMBDA_INIT_DURATION.toString(),
-      view: cloudwatch.LogQueryVisualizationType.TABLE,
-      width: 6,
-      height: 6,
-    }));
+    widgets.push(
+      new cloudwatch.LogQueryWidget({
+        title: 'Cold starts: init duration (ms)',
+        logGroupNames: [logGroup.logGroupName],
+        queryString: LAMBDA_INIT_DURATION.toString(),
+        view: cloudwatch.LogQueryVisualizationType.TABLE,
+        width: 6,
+        height: 6,
+      }),
+    );
   }
   return widgets;
 }

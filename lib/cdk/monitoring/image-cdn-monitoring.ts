@@ -45,9 +45,9 @@ export class ImageCdnMonitoring extends Construct {
     const distributionId = props.distribution.distributionId;
     const cloudFront = new CloudFrontMetrics(distributionId);
     const origin = new OriginMetrics(this.namespace, this.service);
-    const logGroup = props.logGroup ?? (isLambdaCompute(props.compute)
-      ? logs.LogGroup.fromLogGroupName(this, 'FunctionLogs', `/aws/lambda/${props.compute.function.functionName}`)
-      : undefined);
+    const logGroup =
+      props.logGroup ??
+      (isLambdaCompute(props.compute) ? logs.LogGroup.fromLogGroupName(this, 'FunctionLogs', `/aws/lambda/${props.compute.function.functionName}`) : undefined);
 
     if (props.additionalCloudFrontMetrics !== false) {
       this.monitoringSubscription = new cloudfront.CfnMonitoringSubscription(this, 'CloudFrontAdditionalMetrics', {
@@ -57,8 +57,9 @@ export class ImageCdnMonitoring extends Construct {
     }
 
     const defaults = alarmDefaults(requestTimeout, cacheHitRateFloor, isLambdaCompute(props.compute) ? 'lambda' : 'fargate');
-    const resolved = Object.fromEntries((Object.keys(defaults) as AlarmName[])
-      .map((name) => [name, resolveAlarm(this, name, defaults[name], tuningOf(props.alarms, name))])) as Record<AlarmName, ResolvedAlarm | undefined>;
+    const resolved = Object.fromEntries(
+      (Object.keys(defaults) as AlarmName[]).map((name) => [name, resolveAlarm(this, name, defaults[name], tuningOf(props.alarms, name))]),
+    ) as Record<AlarmName, ResolvedAlarm | undefined>;
     this.alarms = this.createAlarms(props, resolved, cloudFront, origin);
 
     if (props.dashboard !== false) {
@@ -87,17 +88,31 @@ export class ImageCdnMonitoring extends Construct {
     }
     // The origin's own rules (settings/registry.ts), less the quotes and backslash a search expression cannot carry.
     if (!Token.isUnresolved(this.service) && !(/^[\x20-\x7e]{1,1024}$/.test(this.service) && !/['"\\]/.test(this.service))) {
-      throw new ImageCdnValidationError(this, `service '${this.service}' must be 1-1024 printable ASCII characters without quotes or backslashes (a CloudWatch dimension value the dashboard can search for)`);
+      throw new ImageCdnValidationError(
+        this,
+        `service '${this.service}' must be 1-1024 printable ASCII characters without quotes or backslashes (a CloudWatch dimension value the dashboard can search for)`,
+      );
     }
-    if (!Token.isUnresolved(this.namespace) && (!/^[0-9A-Za-z._\-/#: ]{1,255}$/.test(this.namespace) || this.namespace.startsWith(':') || this.namespace.startsWith('AWS/'))) {
-      throw new ImageCdnValidationError(this, `namespace '${this.namespace}' is not a custom CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with ':' or 'AWS/')`);
+    if (
+      !Token.isUnresolved(this.namespace) &&
+      (!/^[0-9A-Za-z._\-/#: ]{1,255}$/.test(this.namespace) || this.namespace.startsWith(':') || this.namespace.startsWith('AWS/'))
+    ) {
+      throw new ImageCdnValidationError(
+        this,
+        `namespace '${this.namespace}' is not a custom CloudWatch namespace (1-255 of A-Z a-z 0-9 . - _ / # : and space, not starting with ':' or 'AWS/')`,
+      );
     }
     if (requestTimeout.toMilliseconds() < 1000) {
       throw new ImageCdnValidationError(this, `requestTimeout ${requestTimeout.toHumanString()} must be at least 1 second`);
     }
   }
 
-  private createAlarms(props: ImageCdnMonitoringProps, resolved: Record<AlarmName, ResolvedAlarm | undefined>, cloudFront: CloudFrontMetrics, origin: OriginMetrics): ImageCdnAlarms {
+  private createAlarms(
+    props: ImageCdnMonitoringProps,
+    resolved: Record<AlarmName, ResolvedAlarm | undefined>,
+    cloudFront: CloudFrontMetrics,
+    origin: OriginMetrics,
+  ): ImageCdnAlarms {
     const topic = props.alarmTopic;
     const here = new Construct(this, 'Alarms');
     const alarms: { -readonly [K in AlarmName]?: cloudwatch.Alarm } = {};
@@ -109,9 +124,14 @@ export class ImageCdnMonitoring extends Construct {
     make(here, 'transformTimeP99', 'TransformTimeP99', (period) => origin.metric('transformTime', 'p99', period));
     make(here, 'shedLoad', 'ShedLoad', (period) => origin.shedPercent(period));
     const compute = props.compute;
-    make(here, 'originUnavailable', 'OriginUnavailable', isLambdaCompute(compute)
-      ? (period) => lambdaFailurePercent(compute.function, period)
-      : (period) => fargateMetrics(compute.service, compute.targetGroup).healthyTargets(period));
+    make(
+      here,
+      'originUnavailable',
+      'OriginUnavailable',
+      isLambdaCompute(compute)
+        ? (period) => lambdaFailurePercent(compute.function, period)
+        : (period) => fargateMetrics(compute.service, compute.targetGroup).healthyTargets(period),
+    );
 
     const edge = this.cloudFrontAlarmsPlace(props.cloudFrontAlarmsScope, resolved.cloudFront5xxRate !== undefined || resolved.cacheHitRate !== undefined);
     if (edge) {
@@ -136,8 +156,14 @@ export class ImageCdnMonitoring extends Construct {
     const region = Stack.of(given ?? this).region;
     const resolved = !Token.isUnresolved(region);
     if (resolved && region !== CLOUDFRONT_METRICS_REGION) {
-      if (given) throw new ImageCdnValidationError(this, `cloudFrontAlarmsScope is in ${region}; CloudFront's metrics, and so alarms on them, exist only in ${CLOUDFRONT_METRICS_REGION}`);
-      Annotations.of(this).addInfo(`The CloudFront 5xx and cache hit rate alarms need ${CLOUDFRONT_METRICS_REGION}, where CloudFront publishes its metrics; this stack is in ${region}. Pass cloudFrontAlarmsScope (a construct in a ${CLOUDFRONT_METRICS_REGION} stack) to create them there.`);
+      if (given)
+        throw new ImageCdnValidationError(
+          this,
+          `cloudFrontAlarmsScope is in ${region}; CloudFront's metrics, and so alarms on them, exist only in ${CLOUDFRONT_METRICS_REGION}`,
+        );
+      Annotations.of(this).addInfo(
+        `The CloudFront 5xx and cache hit rate alarms need ${CLOUDFRONT_METRICS_REGION}, where CloudFront publishes its metrics; this stack is in ${region}. Pass cloudFrontAlarmsScope (a construct in a ${CLOUDFRONT_METRICS_REGION} stack) to create them there.`,
+      );
       return undefined;
     }
     const scope = given ? new Construct(given, `${Names.uniqueId(this)}CloudFrontAlarms`) : new Construct(this, 'CloudFrontAlarms');
@@ -145,5 +171,4 @@ export class ImageCdnMonitoring extends Construct {
     const condition = new CfnCondition(scope, 'InCloudFrontMetricsRegion', { expression: Fn.conditionEquals(Aws.REGION, CLOUDFRONT_METRICS_REGION) });
     return { scope, condition };
   }
-
 }

@@ -26,18 +26,31 @@ export class CloudFrontMetrics {
     });
   }
 
-  requests(): cloudwatch.Metric { return this.metric('Requests', 'Sum', ONE_MINUTE, 'Requests'); }
-  errorRate4xx(): cloudwatch.Metric { return this.metric('4xxErrorRate', 'Average', ONE_MINUTE, '4xx %'); }
-  errorRate5xx(period?: Duration): cloudwatch.Metric { return this.metric('5xxErrorRate', 'Average', period, '5xx %'); }
+  requests(): cloudwatch.Metric {
+    return this.metric('Requests', 'Sum', ONE_MINUTE, 'Requests');
+  }
+  errorRate4xx(): cloudwatch.Metric {
+    return this.metric('4xxErrorRate', 'Average', ONE_MINUTE, '4xx %');
+  }
+  errorRate5xx(period?: Duration): cloudwatch.Metric {
+    return this.metric('5xxErrorRate', 'Average', period, '5xx %');
+  }
   /** Needs the additional metrics. */
-  cacheHitRate(period?: Duration): cloudwatch.Metric { return this.metric('CacheHitRate', 'Average', period, 'Cache hit %'); }
+  cacheHitRate(period?: Duration): cloudwatch.Metric {
+    return this.metric('CacheHitRate', 'Average', period, 'Cache hit %');
+  }
   /** Needs the additional metrics; CloudFront offers percentiles only. */
-  originLatency(percentile: string): cloudwatch.Metric { return this.metric('OriginLatency', percentile, ONE_MINUTE, `Origin latency ${percentile}`); }
+  originLatency(percentile: string): cloudwatch.Metric {
+    return this.metric('OriginLatency', percentile, ONE_MINUTE, `Origin latency ${percentile}`);
+  }
 }
 
 /** The origin's EMF metrics of one deployment, by their catalogue key: names never typed twice. */
 export class OriginMetrics {
-  constructor(readonly namespace: string, readonly service: string) {}
+  constructor(
+    readonly namespace: string,
+    readonly service: string,
+  ) {}
 
   metric(key: EmfMetricKey, statistic: string, period: Duration = ONE_MINUTE, label?: string): cloudwatch.Metric {
     return new cloudwatch.Metric({

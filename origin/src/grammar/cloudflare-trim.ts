@@ -35,8 +35,7 @@ const EDGES_ACCEPTS = `border, or four integers 0..${MAX_TRIM_PIXELS} as top;rig
 const OFFSET_ACCEPTS = `an integer from 0 to ${MAX_TRIM_PIXELS} (source pixels)`;
 const SIZE_ACCEPTS = `an integer from 1 to ${MAX_TRIM_PIXELS} (source pixels)`;
 const KINDS =
-  'one kind of trim: trim=top;right;bottom;left, or trim.left/trim.top/trim.width/trim.height, ' +
-  'or trim=border with trim.border.color/tolerance/keep';
+  'one kind of trim: trim=top;right;bottom;left, or trim.left/trim.top/trim.width/trim.height, ' + 'or trim=border with trim.border.color/tolerance/keep';
 
 type Kind = Trim['mode'];
 
@@ -55,8 +54,7 @@ function parseEdges(text: string): Edges | undefined {
 
 /** One trim option's value as a partial Trim, or what the option accepts when it is invalid. */
 function parsePart(key: TrimKey, text: string): Part | { readonly accepts: string } {
-  const orFail = <T>(value: T | undefined, accepts: string, part: (v: T) => Part) =>
-    value === undefined ? { accepts } : part(value);
+  const orFail = <T>(value: T | undefined, accepts: string, part: (v: T) => Part) => (value === undefined ? { accepts } : part(value));
   switch (key) {
     case 'trim':
       if (text === 'border') return { kind: 'border' };
@@ -64,11 +62,7 @@ function parsePart(key: TrimKey, text: string): Part | { readonly accepts: strin
     case 'trim.border.color':
       return orFail(parseCssColor(text), CSS_COLOR_ACCEPTS, (color) => ({ kind: 'border', color }));
     case 'trim.border.tolerance':
-      return orFail(
-        parseDecimal(text, 0, MAX_TRIM_TOLERANCE),
-        `a number from 0 to ${MAX_TRIM_TOLERANCE}`,
-        (tolerance) => ({ kind: 'border', tolerance }),
-      );
+      return orFail(parseDecimal(text, 0, MAX_TRIM_TOLERANCE), `a number from 0 to ${MAX_TRIM_TOLERANCE}`, (tolerance) => ({ kind: 'border', tolerance }));
     case 'trim.border.keep':
       return orFail(parseInteger(text, 0, MAX_TRIM_PIXELS), OFFSET_ACCEPTS, (keep) => ({ kind: 'border', keep }));
     case 'trim.left':
@@ -97,11 +91,7 @@ export class TrimBuilder {
     const part = parsePart(key, text);
     if ('accepts' in part) return errors.invalidOption(shown(written), shown(text), part.accepts);
     if (this.#first && this.#first.kind !== part.kind) {
-      return errors.invalidOption(
-        shown(written),
-        shown(text),
-        `${KINDS}; it cannot be combined with ${shown(this.#first.written)}`,
-      );
+      return errors.invalidOption(shown(written), shown(text), `${KINDS}; it cannot be combined with ${shown(this.#first.written)}`);
     }
     this.#first ??= { kind: part.kind, written: `${written}=${text}` };
     if (part.kind === 'edges') this.#edges = part.edges;

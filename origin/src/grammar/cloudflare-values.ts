@@ -152,63 +152,27 @@ function parseDpr(text: string): number | undefined {
 export const VALUE_CODECS: ReadonlyMap<string, OptionCodec> = new Map([
   ['anim', codec('anim', 'true or false', (t) => (t === 'true' ? true : t === 'false' ? false : undefined), String)],
   ['background', codec('background', CSS_COLOR_ACCEPTS, parseCssColor, formatHexColor)],
-  [
-    'blur',
-    codec('blur', `a number from ${MIN_BLUR} to ${MAX_BLUR}`, (t) => parseDecimal(t, MIN_BLUR, MAX_BLUR), formatDecimal),
-  ],
+  ['blur', codec('blur', `a number from ${MIN_BLUR} to ${MAX_BLUR}`, (t) => parseDecimal(t, MIN_BLUR, MAX_BLUR), formatDecimal)],
   ['border', codec('border', BORDER_ACCEPTS, parseBorder, formatBorder)],
   ['brightness', codec('brightness', FACTOR_ACCEPTS, factor, formatDecimal)],
   ['compression', codec('compression', 'fast', oneOf(['fast'] as const), String)],
   ['contrast', codec('contrast', FACTOR_ACCEPTS, factor, formatDecimal)],
-  [
-    'dpr',
-    codec('dpr', `a number greater than 0 (values above ${MAX_DPR} are served as ${MAX_DPR})`, parseDpr, formatDecimal),
-  ],
+  ['dpr', codec('dpr', `a number greater than 0 (values above ${MAX_DPR} are served as ${MAX_DPR})`, parseDpr, formatDecimal)],
   ['fit', codec('fit', listed(FITS), oneOf(FITS), String)],
   ['flip', codec('flip', 'h, v or hv', oneOf(['h', 'v', 'hv'] as const), String)],
   ['format', codec('format', listed(FORMATS), oneOf(FORMATS), String)],
   ['gamma', codec('gamma', FACTOR_ACCEPTS, factor, formatDecimal)],
-  [
-    'gravity',
-    codec(
-      'gravity',
-      'auto, face, center, left, right, top, bottom, or XxY with X and Y from 0 to 1 (e.g. 0.5x0.25)',
-      parseGravity,
-      formatGravity,
-    ),
-  ],
+  ['gravity', codec('gravity', 'auto, face, center, left, right, top, bottom, or XxY with X and Y from 0 to 1 (e.g. 0.5x0.25)', parseGravity, formatGravity)],
   ['height', codec('height', `an integer from 1 to ${MAX_DIMENSION}`, dimension, String)],
   ['metadata', codec('metadata', listed(METADATA), oneOf(METADATA), String)],
   ['onerror', codec('onerror', 'redirect', oneOf(['redirect'] as const), String)],
   ['quality', codec('quality', QUALITY_ACCEPTS, parseQuality, formatQuality)],
-  [
-    'rotate',
-    codec(
-      'rotate',
-      listed(ROTATIONS.map(String)),
-      (t) => ROTATIONS.find((angle) => String(angle) === t),
-      String,
-    ),
-  ],
-  [
-    'variant',
-    codec('variant', 'a variant name: 1 to 64 of a-z, 0-9, _ and -', (t) => (VARIANT_NAME.test(t) ? t : undefined), String),
-  ],
+  ['rotate', codec('rotate', listed(ROTATIONS.map(String)), (t) => ROTATIONS.find((angle) => String(angle) === t), String)],
+  ['variant', codec('variant', 'a variant name: 1 to 64 of a-z, 0-9, _ and -', (t) => (VARIANT_NAME.test(t) ? t : undefined), String)],
   ['saturation', codec('saturation', `${FACTOR_ACCEPTS}; 0 is greyscale`, factor, formatDecimal)],
-  [
-    'sharpen',
-    codec('sharpen', `a number from 0 to ${MAX_SHARPEN}`, (t) => parseDecimal(t, 0, MAX_SHARPEN), formatDecimal),
-  ],
+  ['sharpen', codec('sharpen', `a number from 0 to ${MAX_SHARPEN}`, (t) => parseDecimal(t, 0, MAX_SHARPEN), formatDecimal)],
   ['slow-connection-quality', codec('slowConnectionQuality', QUALITY_ACCEPTS, parseQuality, formatQuality)],
-  [
-    'width',
-    codec(
-      'width',
-      `an integer from 1 to ${MAX_DIMENSION}, or auto`,
-      (t) => (t === 'auto' ? 'auto' : dimension(t)),
-      String,
-    ),
-  ],
+  ['width', codec('width', `an integer from 1 to ${MAX_DIMENSION}, or auto`, (t) => (t === 'auto' ? 'auto' : dimension(t)), String)],
 ]);
 
 /**

@@ -30,23 +30,35 @@ export const CLOUDFLARE_ALIASES: Readonly<Record<string, string>> = Object.freez
  * and borders are not listed: their hex digits are not numbers.
  */
 export const CLOUDFLARE_NUMBER_OPTIONS: Readonly<Record<string, NumberSpelling>> = {
-  width: 'i', height: 'i', quality: 'i', 'slow-connection-quality': 'i', trim: 'i', 'trim.left': 'i', 'trim.top': 'i',
-  'trim.width': 'i', 'trim.height': 'i', 'trim.border.keep': 'i', dpr: 'd', blur: 'd', sharpen: 'd', brightness: 'd',
-  contrast: 'd', gamma: 'd', saturation: 'd', gravity: 'd', 'trim.border.tolerance': 'd',
+  width: 'i',
+  height: 'i',
+  quality: 'i',
+  'slow-connection-quality': 'i',
+  trim: 'i',
+  'trim.left': 'i',
+  'trim.top': 'i',
+  'trim.width': 'i',
+  'trim.height': 'i',
+  'trim.border.keep': 'i',
+  dpr: 'd',
+  blur: 'd',
+  sharpen: 'd',
+  brightness: 'd',
+  contrast: 'd',
+  gamma: 'd',
+  saturation: 'd',
+  gravity: 'd',
+  'trim.border.tolerance': 'd',
 };
 
 /** Every canonical option name, sorted; the aliases are in CLOUDFLARE_ALIASES. */
-export const CLOUDFLARE_OPTION_NAMES: readonly string[] = Object.freeze(
-  [...VALUE_CODECS.keys(), ...TRIM_KEYS].sort(),
-);
+export const CLOUDFLARE_OPTION_NAMES: readonly string[] = Object.freeze([...VALUE_CODECS.keys(), ...TRIM_KEYS].sort());
 
 // Own-property lookups only: a name such as "constructor" must not find Object.prototype.
 const ALIASES: ReadonlyMap<string, string> = new Map(Object.entries(CLOUDFLARE_ALIASES));
 const KNOWN: ReadonlySet<string> = new Set(CLOUDFLARE_OPTION_NAMES);
 
-const ACCEPTED =
-  `${CLOUDFLARE_OPTION_NAMES.join(', ')} ` +
-  `(aliases: ${[...ALIASES].map(([alias, name]) => `${alias}=${name}`).join(', ')})`;
+const ACCEPTED = `${CLOUDFLARE_OPTION_NAMES.join(', ')} ` + `(aliases: ${[...ALIASES].map(([alias, name]) => `${alias}=${name}`).join(', ')})`;
 
 export function parseCloudflareOptions(optionString: string): Result<ImageOptions> {
   if (optionString === '') {
@@ -83,9 +95,7 @@ export function parseCloudflareOptions(optionString: string): Result<ImageOption
     const rawValue = token.slice(equals + 1);
     const value = percentDecode(rawValue);
     if (value === undefined) {
-      return fail(
-        errors.malformedUrl(`option "${shown(written)}" has invalid percent-encoding in "${shown(rawValue)}" (a % must start %XX of UTF-8)`),
-      );
+      return fail(errors.malformedUrl(`option "${shown(written)}" has invalid percent-encoding in "${shown(rawValue)}" (a % must start %XX of UTF-8)`));
     }
 
     if (isTrimKey(name)) {

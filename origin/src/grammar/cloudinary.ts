@@ -41,15 +41,66 @@ import type { NumberSpelling } from './spelling.js';
 
 /** Every transformation key Cloudinary defines; a path segment made only of these is a step. */
 export const CLOUDINARY_KEYS: readonly string[] = [
-  'a', 'ac', 'af', 'ar', 'b', 'bo', 'br', 'c', 'co', 'cs', 'd', 'dl', 'dn', 'dpr', 'du', 'e', 'eo', 'f', 'fl', 'fn',
-  'fps', 'g', 'h', 'if', 'ki', 'l', 'o', 'p', 'pg', 'q', 'r', 'so', 'sp', 't', 'u', 'vc', 'vs', 'w', 'x', 'y', 'z',
+  'a',
+  'ac',
+  'af',
+  'ar',
+  'b',
+  'bo',
+  'br',
+  'c',
+  'co',
+  'cs',
+  'd',
+  'dl',
+  'dn',
+  'dpr',
+  'du',
+  'e',
+  'eo',
+  'f',
+  'fl',
+  'fn',
+  'fps',
+  'g',
+  'h',
+  'if',
+  'ki',
+  'l',
+  'o',
+  'p',
+  'pg',
+  'q',
+  'r',
+  'so',
+  'sp',
+  't',
+  'u',
+  'vc',
+  'vs',
+  'w',
+  'x',
+  'y',
+  'z',
 ];
 const KNOWN_KEYS: ReadonlySet<string> = new Set(CLOUDINARY_KEYS);
 const SUPPORTED_KEYS = ['w', 'h', 'ar', 'c', 'g', 'x', 'y', 'f', 'q', 'dpr', 'e', 'a', 'b', 'bo', 'fl', 't'] as const;
 const SUPPORTED_SET: ReadonlySet<string> = new Set(SUPPORTED_KEYS);
 
 const DELIVERY_TYPES = new Set(['upload', 'fetch']);
-const UNSUPPORTED_DELIVERY_TYPES = new Set(['private', 'authenticated', 'list', 'sprite', 'facebook', 'twitter', 'gravatar', 'youtube', 'multi', 'text', 'asset']);
+const UNSUPPORTED_DELIVERY_TYPES = new Set([
+  'private',
+  'authenticated',
+  'list',
+  'sprite',
+  'facebook',
+  'twitter',
+  'gravatar',
+  'youtube',
+  'multi',
+  'text',
+  'asset',
+]);
 
 const FORMATS: Readonly<Record<string, RequestedFormat>> = {
   auto: 'auto',
@@ -382,5 +433,14 @@ export const CLOUDINARY_PARAMETERS: readonly string[] = SUPPORTED_KEYS;
  * whose colour may be digits too).
  */
 export const CLOUDINARY_NUMBER_KEYS: Readonly<Record<string, NumberSpelling>> = {
-  w: 'i', h: 'i', x: 'i', y: 'i', q: 'i', e: 'i', a: 'i', ar: 'd', dpr: 'd', bo: 'p',
+  w: 'i',
+  h: 'i',
+  x: 'i',
+  y: 'i',
+  q: 'i',
+  e: 'i',
+  a: 'i',
+  ar: 'd',
+  dpr: 'd',
+  bo: 'p',
 };

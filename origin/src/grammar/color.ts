@@ -11,8 +11,7 @@ import type { Rgba } from './image-options.js';
  */
 
 /** What a colour option accepts, for error messages. */
-export const CSS_COLOR_ACCEPTS =
-  'a CSS colour: #rgb, #rgba, #rrggbb, #rrggbbaa (write # as %23), rgb()/rgba(), hsl()/hsla() or a named colour such as red';
+export const CSS_COLOR_ACCEPTS = 'a CSS colour: #rgb, #rgba, #rrggbb, #rrggbbaa (write # as %23), rgb()/rgba(), hsl()/hsla() or a named colour such as red';
 
 // The CSS named colours (CSS Color 4 §6.1), name:rrggbb.
 const NAMED_TABLE =
@@ -45,9 +44,7 @@ const NAMED_TABLE =
   'turquoise:40e0d0 violet:ee82ee wheat:f5deb3 white:ffffff whitesmoke:f5f5f5 yellow:ffff00 ' +
   'yellowgreen:9acd32';
 
-const NAMED: ReadonlyMap<string, string> = new Map(
-  NAMED_TABLE.split(' ').map((entry) => entry.split(':') as [string, string]),
-);
+const NAMED: ReadonlyMap<string, string> = new Map(NAMED_TABLE.split(' ').map((entry) => entry.split(':') as [string, string]));
 
 export function parseCssColor(input: string): Rgba | undefined {
   // ASCII-only: Unicode case mapping would turn e.g. the Kelvin sign into "k".
@@ -138,9 +135,7 @@ function rgbFromArguments(args: Arguments): Rgba | undefined {
   if (parts.some((p) => p === undefined)) return undefined;
   const channels = parts as Component[];
   if (args.legacy && new Set(channels.map((c) => c.kind)).size > 1) return undefined;
-  const [r = 0, g = 0, b = 0] = channels.map((c) =>
-    Math.round(clamp(c.kind === 'percentage' ? (c.value * 255) / 100 : c.value, 0, 255)),
-  );
+  const [r = 0, g = 0, b = 0] = channels.map((c) => Math.round(clamp(c.kind === 'percentage' ? (c.value * 255) / 100 : c.value, 0, 255)));
   const alpha = alphaValue(args.alpha);
   return alpha === undefined ? undefined : { r, g, b, alpha };
 }

@@ -177,7 +177,7 @@ export const NO_TURN: Turn = { mirror: false, angle: 0 };
 /** Any multiple of 90 (negative means counter-clockwise) as a clockwise angle. */
 export function quarterTurn(degrees: number): Turn['angle'] | undefined {
   if (!Number.isInteger(degrees) || degrees % 90 !== 0) return undefined;
-  return ((((degrees % 360) + 360) % 360) as Turn['angle']);
+  return (((degrees % 360) + 360) % 360) as Turn['angle'];
 }
 
 /** `second` applied after `first`. A mirror reverses the sense of the rotation before it. */
@@ -329,7 +329,6 @@ function moveTurnBeforeResize(resized: OptionsDraft, turn: Turn): string | undef
 /** Where a relative point of the image lands after `turn`. */
 function turnPoint(turn: Turn, x: number, y: number): Gravity {
   const mx = turn.mirror ? 1 - x : x;
-  const [tx, ty] =
-    turn.angle === 90 ? [1 - y, mx] : turn.angle === 180 ? [1 - mx, 1 - y] : turn.angle === 270 ? [y, 1 - mx] : [mx, y];
+  const [tx, ty] = turn.angle === 90 ? [1 - y, mx] : turn.angle === 180 ? [1 - mx, 1 - y] : turn.angle === 270 ? [y, 1 - mx] : [mx, y];
   return { mode: 'point', x: tx, y: ty };
 }

@@ -44,9 +44,7 @@ export type Trim =
   /** Keep a rectangle (source pixels): `trim.left/top/width/height`. Missing width/height mean "to the edge". */
   | { readonly mode: 'rect'; readonly left: number; readonly top: number; readonly width?: number; readonly height?: number };
 
-export type Border =
-  | { readonly color: Rgba; readonly width: number }
-  | { readonly color: Rgba; readonly edges: Edges };
+export type Border = { readonly color: Rgba; readonly width: number } | { readonly color: Rgba; readonly edges: Edges };
 
 /** Parsed options. Everything optional: absence means "the default". */
 export interface ImageOptions {

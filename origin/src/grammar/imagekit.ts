@@ -42,15 +42,67 @@ export interface ImageKitGrammarOptions {
 }
 
 const SUPPORTED_KEYS = [
-  'w', 'h', 'ar', 'c', 'cm', 'fo', 'x', 'y', 'q', 'f', 'pr', 'dpr', 'bl', 'e-sharpen', 'e-grayscale', 'rt', 'fl', 'bg', 'b',
-  't', 'n',
+  'w',
+  'h',
+  'ar',
+  'c',
+  'cm',
+  'fo',
+  'x',
+  'y',
+  'q',
+  'f',
+  'pr',
+  'dpr',
+  'bl',
+  'e-sharpen',
+  'e-grayscale',
+  'rt',
+  'fl',
+  'bg',
+  'b',
+  't',
+  'n',
 ] as const;
 const SUPPORTED_SET: ReadonlySet<string> = new Set(SUPPORTED_KEYS);
 /** ImageKit transformations with no faithful Cloudflare equivalent: refused by name. */
 const UNSUPPORTED = new Set([
-  'xc', 'yc', 'z', 'r', 'o', 'lo', 'md', 'cp', 'di', 'orig', 'l', 'lx', 'ly', 'lfo', 'i', 'ie', 'e-contrast', 'e-usm',
-  'e-shadow', 'e-gradient', 'e-bgremove', 'e-removedotbg', 'e-changebg', 'e-dropshadow', 'e-upscale', 'e-retouch',
-  'e-genvar', 'e-edit', 'e-distort', 'ac', 'vc', 'so', 'eo', 'du', 'sr', 'page',
+  'xc',
+  'yc',
+  'z',
+  'r',
+  'o',
+  'lo',
+  'md',
+  'cp',
+  'di',
+  'orig',
+  'l',
+  'lx',
+  'ly',
+  'lfo',
+  'i',
+  'ie',
+  'e-contrast',
+  'e-usm',
+  'e-shadow',
+  'e-gradient',
+  'e-bgremove',
+  'e-removedotbg',
+  'e-changebg',
+  'e-dropshadow',
+  'e-upscale',
+  'e-retouch',
+  'e-genvar',
+  'e-edit',
+  'e-distort',
+  'ac',
+  'vc',
+  'so',
+  'eo',
+  'du',
+  'sr',
+  'page',
 ]);
 const ACCEPTED = SUPPORTED_KEYS.map((k) => `${k}-`).join(', ');
 
@@ -95,11 +147,7 @@ const SIZE: SizeSpelling = { separator: '-', relativeUpTo: 1 };
 const invalid = (name: string, value: string, accepts: string) => fail<never>(errors.invalidOption(name, value, accepts));
 const unsupported = (name: string, why: string) => fail<never>(errors.unsupportedOption(name, why));
 
-export function parseImageKit(
-  pathname: string,
-  search: string,
-  grammarOptions: ImageKitGrammarOptions = {},
-): Result<ImageRequest> | undefined {
+export function parseImageKit(pathname: string, search: string, grammarOptions: ImageKitGrammarOptions = {}): Result<ImageRequest> | undefined {
   const endpoint = grammarOptions.endpoint ?? '/';
   if (!pathname.startsWith(endpoint)) return undefined;
   let rest = pathname.slice(endpoint.length);
@@ -202,18 +250,14 @@ const resize: Apply = (values, draft) => {
   let fit: Fit;
   if (mode !== undefined) {
     if (mode !== 'pad_resize') {
-      return mode === 'pad_extract'
-        ? unsupported('cm-', 'cm-pad_extract has no equivalent on this origin')
-        : invalid('cm-', mode, 'pad_resize, extract');
+      return mode === 'pad_extract' ? unsupported('cm-', 'cm-pad_extract has no equivalent on this origin') : invalid('cm-', mode, 'pad_resize, extract');
     }
     if (focus && focus !== CENTRE) return unsupported('fo-', 'cm-pad_resize always centres the image here');
     fit = 'pad';
   } else {
     const mapped = FITS[crop ?? 'maintain_ratio'];
     if (!mapped) {
-      return crop === 'at_least'
-        ? unsupported('c-', 'c-at_least has no equivalent on this origin')
-        : invalid('c-', crop ?? '', Object.keys(FITS).join(', '));
+      return crop === 'at_least' ? unsupported('c-', 'c-at_least has no equivalent on this origin') : invalid('c-', crop ?? '', Object.keys(FITS).join(', '));
     }
     fit = mapped;
   }
@@ -362,5 +406,16 @@ export const IMAGEKIT_PARAMETERS: readonly string[] = SUPPORTED_KEYS;
 
 /** Keys whose values hold numbers (spelling.ts): `w-0600` is `w-600`, `b-05_…` is `b-5_…`. */
 export const IMAGEKIT_NUMBER_KEYS: Readonly<Record<string, NumberSpelling>> = {
-  w: 'i', h: 'i', x: 'i', y: 'i', q: 'i', bl: 'i', rt: 'i', t: 'i', ar: 'd', dpr: 'd', 'e-sharpen': 'd', b: 'p',
+  w: 'i',
+  h: 'i',
+  x: 'i',
+  y: 'i',
+  q: 'i',
+  bl: 'i',
+  rt: 'i',
+  t: 'i',
+  ar: 'd',
+  dpr: 'd',
+  'e-sharpen': 'd',
+  b: 'p',
 };

@@ -16,7 +16,10 @@ export interface CounterIncrease {
 export class CounterDeltas {
   private readonly last = new Map<string, number>();
 
-  constructor(private readonly registry: Registry, private readonly names: readonly string[]) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly names: readonly string[],
+  ) {}
 
   /** Each counter's label sets that grew, by counter name. */
   async read(): Promise<Map<string, CounterIncrease[]>> {

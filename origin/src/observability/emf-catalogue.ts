@@ -43,15 +43,29 @@ export interface EmfMetricSpec {
 /** Every metric the origin emits, keyed by how the code refers to it. */
 export const EMF_METRICS = {
   transforms: { name: 'Transforms', unit: 'Count', dimensions: ['Format'], description: 'Transforms executed (decode, transform, encode), by output format.' },
-  requests: { name: 'Requests', unit: 'Count', dimensions: ['StatusClass', 'Outcome'], description: 'Requests answered, by status class (2xx, 3xx, 4xx, 5xx) and by outcome.' },
+  requests: {
+    name: 'Requests',
+    unit: 'Count',
+    dimensions: ['StatusClass', 'Outcome'],
+    description: 'Requests answered, by status class (2xx, 3xx, 4xx, 5xx) and by outcome.',
+  },
   notModified: { name: 'NotModified', unit: 'Count', description: 'Requests answered 304 from the URL and the validator alone.' },
   coalesced: { name: 'Coalesced', unit: 'Count', description: 'Requests that shared an identical transform already in flight.' },
-  rejected: { name: 'Rejected', unit: 'Count', description: 'Requests refused with 503 because the transform queue was full, or its expected wait outlasted their deadline.' },
+  rejected: {
+    name: 'Rejected',
+    unit: 'Count',
+    description: 'Requests refused with 503 because the transform queue was full, or its expected wait outlasted their deadline.',
+  },
   dropped: { name: 'Dropped', unit: 'Count', description: 'Queued transforms dropped unrun because every request waiting for them had timed out.' },
   timedOut: { name: 'TimedOut', unit: 'Count', description: 'Requests answered 504 because they passed their deadline.' },
   queueDepth: { name: 'QueueDepth', unit: 'Count', description: 'Transforms waiting for a slot: the highest depth seen in the interval.' },
   transformTime: { name: 'TransformTime', unit: 'Milliseconds', description: 'Wall time of each executed transform, header read through encode.' },
-  sourceFetchTime: { name: 'SourceFetchTime', unit: 'Milliseconds', description: 'Wall time of each source read a transform made (file, S3 or HTTP), failed reads included; a transform that found its decoded source kept reads none.' },
+  sourceFetchTime: {
+    name: 'SourceFetchTime',
+    unit: 'Milliseconds',
+    description:
+      'Wall time of each source read a transform made (file, S3 or HTTP), failed reads included; a transform that found its decoded source kept reads none.',
+  },
   sourceCacheHits: { name: 'SourceCacheHits', unit: 'Count', description: 'Transforms that started from a kept or in-flight decoded source.' },
   sourceCacheMisses: { name: 'SourceCacheMisses', unit: 'Count', description: 'Transforms that started from a decoded source they had to decode.' },
 } as const satisfies Record<string, EmfMetricSpec>;

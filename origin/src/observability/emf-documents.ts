@@ -42,7 +42,13 @@ export interface DocumentContext {
 export function emfDocuments(reading: IntervalReading, context: DocumentContext): EmfDocument[] {
   const documents: EmfDocument[] = [];
   const add = (dimensionSets: string[][], dimensions: Record<string, string>, metrics: EmfMetric[]) =>
-    documents.push({ namespace: context.namespace, timestamp: context.timestamp, dimensionSets, dimensions: { [EMF_SERVICE_DIMENSION]: context.service, ...dimensions }, metrics });
+    documents.push({
+      namespace: context.namespace,
+      timestamp: context.timestamp,
+      dimensionSets,
+      dimensions: { [EMF_SERVICE_DIMENSION]: context.service, ...dimensions },
+      metrics,
+    });
   const grown = (name: string) => reading.counters.get(name) ?? [];
   const total = (name: string, keep: (labels: Labels) => boolean = () => true) =>
     grown(name).reduce((sum, { labels, increase }) => (keep(labels) ? sum + increase : sum), 0);

@@ -30,11 +30,13 @@ export function emfLine(document: EmfDocument): string {
   const root: Record<string, unknown> = {
     _aws: {
       Timestamp: document.timestamp,
-      CloudWatchMetrics: [{
-        Namespace: document.namespace,
-        Dimensions: document.dimensionSets,
-        Metrics: document.metrics.map(({ name, unit }) => ({ Name: name, Unit: unit })),
-      }],
+      CloudWatchMetrics: [
+        {
+          Namespace: document.namespace,
+          Dimensions: document.dimensionSets,
+          Metrics: document.metrics.map(({ name, unit }) => ({ Name: name, Unit: unit })),
+        },
+      ],
     },
     ...document.dimensions,
   };

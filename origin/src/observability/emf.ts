@@ -46,7 +46,10 @@ export class EmfPublisher implements EmfFlusher {
   private queue: Promise<void> = Promise.resolve();
   private closed = false;
 
-  constructor(metrics: OriginMetrics, private readonly options: EmfPublisherOptions) {
+  constructor(
+    metrics: OriginMetrics,
+    private readonly options: EmfPublisherOptions,
+  ) {
     this.counters = new CounterDeltas(metrics.registry, COUNTERS_READ);
     this.write = options.write ?? ((line) => stdoutLines().write(`${line}\n`));
     this.stopListening = metrics.listen({

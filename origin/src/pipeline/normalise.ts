@@ -116,9 +116,7 @@ function canonicalGravity(gravity: Gravity | undefined): Gravity {
 function borderOperation(options: ImageOptions, dpr: number): Extract<Operation, { op: 'border' }> | undefined {
   const border = options.border;
   if (!border) return undefined;
-  const raw: Edges = 'width' in border
-    ? { top: border.width, right: border.width, bottom: border.width, left: border.width }
-    : border.edges;
+  const raw: Edges = 'width' in border ? { top: border.width, right: border.width, bottom: border.width, left: border.width } : border.edges;
   // Border widths are CSS pixels, like width and height, so they scale with dpr.
   const edges: Edges = {
     top: Math.round(raw.top * dpr),

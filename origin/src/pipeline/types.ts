@@ -7,7 +7,19 @@
 import type { Edges, Fit, Gravity, QualityPreset, RequestedFormat, Rgba, Trim } from '../grammar/image-options.js';
 
 // The option types are the pipeline's vocabulary too; re-exported so later layers need one import.
-export type { Fit, OutputFormat, RequestedFormat, QualityPreset, Rgba, Gravity, Edges, Trim, Border, ImageOptions, ImageRequest } from '../grammar/image-options.js';
+export type {
+  Fit,
+  OutputFormat,
+  RequestedFormat,
+  QualityPreset,
+  Rgba,
+  Gravity,
+  Edges,
+  Trim,
+  Border,
+  ImageOptions,
+  ImageRequest,
+} from '../grammar/image-options.js';
 
 /** Canonical operations, applied in this order (see docs/url-grammar.md). */
 export type Operation =

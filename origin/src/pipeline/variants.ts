@@ -111,9 +111,7 @@ export function resolveVariant(options: ImageOptions, table: VariantTable, polic
     }
     const fixed = merged[key];
     if (fixed !== undefined && !isDeepStrictEqual(fixed, value)) {
-      return fail(
-        new ImageCdnError('invalid_option', 400, `option "${optionName(key)}" conflicts with variant "${name}", which sets it to ${show(fixed)}`),
-      );
+      return fail(new ImageCdnError('invalid_option', 400, `option "${optionName(key)}" conflicts with variant "${name}", which sets it to ${show(fixed)}`));
     }
     merged[key] = value;
   }
@@ -123,9 +121,7 @@ export function resolveVariant(options: ImageOptions, table: VariantTable, polic
 /** True when the request asks for a variant and adds only combinable options (what signing may exempt). */
 export function isVariantRequest(options: ImageOptions): boolean {
   if (options.variant === undefined) return false;
-  return Object.entries(options).every(
-    ([key, value]) => key === 'variant' || value === undefined || VARIANT_COMBINABLE.includes(key as keyof ImageOptions),
-  );
+  return Object.entries(options).every(([key, value]) => key === 'variant' || value === undefined || VARIANT_COMBINABLE.includes(key as keyof ImageOptions));
 }
 
 // ImageOptions field → the Cloudflare option name clients write.

@@ -29,23 +29,29 @@ export interface CataloguePage {
 export async function cataloguePage(mount: MountConfig, router: MountTable, cursor: string | undefined, signal: AbortSignal): Promise<CataloguePage> {
   const listed = await listMount(mount, cursor, signal);
   const prefix = normaliseMountPrefix(mount.prefix);
-  const entries = await Promise.all(listed.entries.map(async (entry) => {
-    const path = `${prefix.slice(1)}${entry.path}`;
-    const match = router.match(`/${path}`);
-    if (!match || match.prefix !== prefix) return undefined;
-    try {
-      const { meta } = await match.source.resolve(match.relativePath, signal);
-      const bytes = meta.size ?? entry.bytes;
-      return { path, ...(bytes !== undefined && { bytes }) };
-    } catch (error) {
-      if (error instanceof ImageCdnError && error.status < 500) return undefined;
-      throw error;
-    }
-  }));
+  const entries = await Promise.all(
+    listed.entries.map(async (entry) => {
+      const path = `${prefix.slice(1)}${entry.path}`;
+      const match = router.match(`/${path}`);
+      if (!match || match.prefix !== prefix) return undefined;
+      try {
+        const { meta } = await match.source.resolve(match.relativePath, signal);
+        const bytes = meta.size ?? entry.bytes;
+        return { path, ...(bytes !== undefined && { bytes }) };
+      } catch (error) {
+        if (error instanceof ImageCdnError && error.status < 500) return undefined;
+        throw error;
+      }
+    }),
+  );
   return { ...listed, entries: entries.filter((entry) => entry !== undefined) };
 }
 
-async function listMount(mount: MountConfig, cursor: string | undefined, signal: AbortSignal): Promise<{ entries: readonly CatalogueEntry[]; next?: string; total?: number }> {
+async function listMount(
+  mount: MountConfig,
+  cursor: string | undefined,
+  signal: AbortSignal,
+): Promise<{ entries: readonly CatalogueEntry[]; next?: string; total?: number }> {
   const { source } = mount;
   if (source.type === 's3') {
     // The AWS SDK loads only for an S3 mount, as the S3 source itself does.

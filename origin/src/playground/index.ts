@@ -41,10 +41,12 @@ export function createPlayground(config: OriginConfig, deps: PlaygroundDeps): Pa
         const mount = Number.isSafeInteger(index) ? config.mounts[index] : undefined;
         if (!mount) throw errors.invalidOption('mount', query.get('mount') ?? '', `a mount index from 0 to ${config.mounts.length - 1}`);
         const page = await cataloguePage(mount, deps.router, query.get('cursor') ?? undefined, signal);
-        const entries = await Promise.all(page.entries.map(async (entry) => {
-          const thumbnail = thumbnailUrl(config, entry.path);
-          return { ...entry, thumbnail: sign ? await sign(thumbnail, signal) : thumbnail };
-        }));
+        const entries = await Promise.all(
+          page.entries.map(async (entry) => {
+            const thumbnail = thumbnailUrl(config, entry.path);
+            return { ...entry, thumbnail: sign ? await sign(thumbnail, signal) : thumbnail };
+          }),
+        );
         return jsonResponse({ ...page, entries }, head);
       }
       case 'api/sign':
@@ -66,7 +68,8 @@ export function createPlayground(config: OriginConfig, deps: PlaygroundDeps): Pa
       const name = request.url === '/' ? 'index.html' : pathname.startsWith(PLAYGROUND_PREFIX) ? pathname.slice(PLAYGROUND_PREFIX.length) : undefined;
       if (name === undefined) return undefined;
       const head = request.method === 'HEAD';
-      if (request.url.length > MAX_URL_LENGTH) return Promise.resolve(errorResponse(errors.uriTooLong(request.url.length, MAX_URL_LENGTH), config.cacheControl, head));
+      if (request.url.length > MAX_URL_LENGTH)
+        return Promise.resolve(errorResponse(errors.uriTooLong(request.url.length, MAX_URL_LENGTH), config.cacheControl, head));
       return route(name, new URLSearchParams(queryAt < 0 ? '' : request.url.slice(queryAt + 1)), head).catch((error: unknown) => {
         if (error instanceof ImageCdnError) return errorResponse(error, config.cacheControl, head);
         throw error;

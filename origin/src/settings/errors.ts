@@ -6,7 +6,10 @@ export class SettingProblem extends Error {
   override readonly name = 'SettingProblem';
 
   /** `at` continues the setting's name to the part that is wrong (`[2]`, `.thumb`). */
-  constructor(message: string, readonly at = '') {
+  constructor(
+    message: string,
+    readonly at = '',
+  ) {
     super(message);
   }
 }

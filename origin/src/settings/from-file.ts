@@ -32,7 +32,11 @@ export function readFileSettings(json: Readonly<Record<string, unknown>>, baseDi
       // No default: the group needs this member, and the kind names what is missing.
     }
     const read = value;
-    setPath(result, path, readOrExplain(path, () => kind.fromJson(read, baseDir), toError));
+    setPath(
+      result,
+      path,
+      readOrExplain(path, () => kind.fromJson(read, baseDir), toError),
+    );
   }
   return result;
 }

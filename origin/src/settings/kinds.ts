@@ -100,7 +100,8 @@ export function oneOf<const V extends string>(values: readonly V[], noun?: strin
   const expects = quoted.length === 2 ? quoted.join(' or ') : `one of ${quoted.join(', ')}`;
   const read = (value: unknown): V => {
     if (typeof value === 'string' && (values as readonly string[]).includes(value)) return value as V;
-    if (noun !== undefined && typeof value === 'string') throw new SettingProblem(`names an unknown ${noun} ${show(value)}; known ${noun}s: ${values.join(', ')}`);
+    if (noun !== undefined && typeof value === 'string')
+      throw new SettingProblem(`names an unknown ${noun} ${show(value)}; known ${noun}s: ${values.join(', ')}`);
     throw mustBe(expects, value);
   };
   return { type: 'one-of', values, expects, fromText: (value) => read(value.trim()), fromJson: read, toText: (value) => value };
@@ -117,16 +118,25 @@ export function list<T>(item: Kind<T>, { unique = false, nonEmpty = false } = {}
     type: 'list',
     item: item as Kind<unknown>,
     expects,
-    fromText: (value) => finish(value.split(',').map((entry) => entry.trim()).filter(Boolean).map((entry) => item.fromText(entry))),
+    fromText: (value) =>
+      finish(
+        value
+          .split(',')
+          .map((entry) => entry.trim())
+          .filter(Boolean)
+          .map((entry) => item.fromText(entry)),
+      ),
     fromJson: (value, baseDir) => {
       if (!Array.isArray(value)) throw mustBe('an array', value);
-      return finish(value.map((entry, index) => {
-        try {
-          return item.fromJson(entry, baseDir);
-        } catch (error) {
-          throw error instanceof SettingProblem ? new SettingProblem(error.message, `[${index}]${error.at}`) : error;
-        }
-      }));
+      return finish(
+        value.map((entry, index) => {
+          try {
+            return item.fromJson(entry, baseDir);
+          } catch (error) {
+            throw error instanceof SettingProblem ? new SettingProblem(error.message, `[${index}]${error.at}`) : error;
+          }
+        }),
+      );
     },
     toText: (values) => values.map((value) => item.toText(value)).join(','),
   };

@@ -10,8 +10,7 @@ export type FileLayer = Partial<Omit<OriginConfig, 'limits' | 'cacheControl'>> &
 };
 
 /** Unset settings must not hide a lower layer's value when layers are merged with Object.assign. */
-export const dropUndefined = <T extends object>(value: T): T =>
-  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+export const dropUndefined = <T extends object>(value: T): T => Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 
 /**
  * Every setting from its highest layer: each of `settings` in turn (serve passes the environment,
@@ -46,16 +45,18 @@ function mounts(given: Settings, fallback: readonly MountConfig[]): readonly Mou
   const bucket = value('s3Bucket');
   if (bucket !== undefined) {
     const [prefix, forcePathStyle, verifyDigest] = [value('s3Prefix'), value('s3ForcePathStyle'), value('s3VerifyDigest')];
-    return [{
-      prefix: '/',
-      source: {
-        type: 's3',
-        bucket,
-        ...(prefix && { prefix }),
-        ...(forcePathStyle !== undefined && { forcePathStyle }),
-        ...(verifyDigest !== undefined && { verifyDigest }),
+    return [
+      {
+        prefix: '/',
+        source: {
+          type: 's3',
+          bucket,
+          ...(prefix && { prefix }),
+          ...(forcePathStyle !== undefined && { forcePathStyle }),
+          ...(verifyDigest !== undefined && { verifyDigest }),
+        },
       },
-    }];
+    ];
   }
   const root = value('root');
   return root === undefined ? fallback : [{ prefix: '/', source: { type: 'file', root } }];

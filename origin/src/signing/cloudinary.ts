@@ -24,7 +24,10 @@ const SIGNED_PATH = /^(\/(?:[^/]+\/)?image\/[^/]+\/)s--([A-Za-z0-9_-]{8}|[A-Za-z
 
 /** The signature segment's value for a signed rest-of-path, e.g. `c_crop,h_20,w_10/image.jpg`. */
 export function cloudinarySignature(secret: string, signed: string, algorithm: 'sha1' | 'sha256' = 'sha1', length: 8 | 32 = 8): string {
-  return createHash(algorithm).update(signed + secret).digest('base64url').slice(0, length);
+  return createHash(algorithm)
+    .update(signed + secret)
+    .digest('base64url')
+    .slice(0, length);
 }
 
 export function findCloudinarySignature(pathname: string, search: string): Result<FoundSignature> | undefined {

@@ -20,7 +20,9 @@ const PARAMETERS: SignatureParameters = {
 
 /** The `s` value imgix computes for a path and query (`/a.png?w=1`), as lowercase hex. */
 export function imgixSignature(token: string, pathAndQuery: string): string {
-  return createHash('md5').update(token + pathAndQuery).digest('hex');
+  return createHash('md5')
+    .update(token + pathAndQuery)
+    .digest('hex');
 }
 
 export function findImgixSignature(pathname: string, search: string): Result<FoundSignature> | undefined {

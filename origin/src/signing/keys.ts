@@ -11,9 +11,7 @@ export function checkSigningKeys(keys: readonly string[]): Result<readonly strin
   if (keys.length === 0) return fail(configError('no signing key given: pass --signing-key at least once'));
   for (const [index, key] of keys.entries()) {
     if (key.length < MIN_SIGNING_KEY_LENGTH) {
-      return fail(
-        configError(`signing key ${index + 1} is ${key.length} characters; use at least ${MIN_SIGNING_KEY_LENGTH} (e.g. openssl rand -base64 32)`),
-      );
+      return fail(configError(`signing key ${index + 1} is ${key.length} characters; use at least ${MIN_SIGNING_KEY_LENGTH} (e.g. openssl rand -base64 32)`));
     }
   }
   return ok(keys);

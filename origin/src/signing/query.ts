@@ -27,9 +27,7 @@ export function rawParameters(search: string): RawParameter[] {
   if (query === '') return [];
   return query.split('&').map((raw) => {
     const equals = raw.indexOf('=');
-    return equals < 0
-      ? { name: decode(raw), value: undefined, raw }
-      : { name: decode(raw.slice(0, equals)), value: decode(raw.slice(equals + 1)), raw };
+    return equals < 0 ? { name: decode(raw), value: undefined, raw } : { name: decode(raw.slice(0, equals)), value: decode(raw.slice(equals + 1)), raw };
   });
 }
 

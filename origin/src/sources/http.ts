@@ -49,12 +49,10 @@ export function createHttpSource(config: HttpSourceConfig, options: HttpSourceOp
     let url = start;
     for (let hop = 0; ; hop++) {
       checkUrl(url, start);
-      const response = await requestOnce(url, agents, { method, signal, timeoutMs: config.timeoutMs, headers: REQUEST_HEADERS }).catch(
-        (error: unknown) => {
-          logRefusal(error, start);
-          throw error;
-        },
-      );
+      const response = await requestOnce(url, agents, { method, signal, timeoutMs: config.timeoutMs, headers: REQUEST_HEADERS }).catch((error: unknown) => {
+        logRefusal(error, start);
+        throw error;
+      });
       const location = response.headers.location;
       if (!isRedirect(response.statusCode) || location === undefined) return { response, url };
       response.resume();
@@ -187,8 +185,7 @@ function parseRedirect(location: string, current: URL, start: URL): URL {
   }
 }
 
-const isRedirect = (status: number | undefined): boolean =>
-  status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+const isRedirect = (status: number | undefined): boolean => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
 /** 2xx passes; 404/410 is the client's 404; anything else is the upstream's fault (502). */
 function expectOk(response: IncomingMessage, url: URL): void {
@@ -216,5 +213,4 @@ function metaFromHeaders(response: IncomingMessage, finalUrl: URL): Pick<SourceM
   };
 }
 
-const tooLarge = (url: URL, size: number, maxBytes: number) =>
-  errors.sourceTooLarge(`source "${url.href}" is ${size} bytes; the limit is ${maxBytes}`);
+const tooLarge = (url: URL, size: number, maxBytes: number) => errors.sourceTooLarge(`source "${url.href}" is ${size} bytes; the limit is ${maxBytes}`);

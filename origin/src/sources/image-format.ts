@@ -129,5 +129,8 @@ function endOfDoctype(text: string, from: number): number {
 function describeText(bytes: Buffer): string {
   const printable = [...bytes.subarray(0, 64)].every((b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b !== 127));
   if (printable) return 'text, not an image';
-  return `unrecognised bytes (starting ${bytes.subarray(0, 8).toString('hex').replace(/(..)(?!$)/g, '$1 ')})`;
+  return `unrecognised bytes (starting ${bytes
+    .subarray(0, 8)
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ')})`;
 }

@@ -31,8 +31,7 @@ function explainLoadFailure(error: unknown): unknown {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   const sdkMissing = (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') && String(message).includes(S3_SDK_PACKAGE);
   if (!sdkMissing) return error;
-  return new Error(
-    `S3 sources need ${S3_SDK_PACKAGE}, an optional peer dependency of image-cdn that is not installed: npm install ${S3_SDK_PACKAGE}`,
-    { cause: error },
-  );
+  return new Error(`S3 sources need ${S3_SDK_PACKAGE}, an optional peer dependency of image-cdn that is not installed: npm install ${S3_SDK_PACKAGE}`, {
+    cause: error,
+  });
 }

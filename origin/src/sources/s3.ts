@@ -1,10 +1,4 @@
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  type GetObjectCommandOutput,
-  type HeadObjectCommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, type GetObjectCommandOutput, type HeadObjectCommandOutput, type S3Client } from '@aws-sdk/client-s3';
 import type { SourceConfig } from '../config-types.js';
 import { errors, ImageCdnError } from '../errors.js';
 import { createContentAddressMatcher, sha256Hex } from './content-address.js';
@@ -201,8 +195,7 @@ function checkKeyPath(path: string): string {
 const usableContentType = (contentType: string | undefined): string | undefined =>
   contentType && !/octet-stream/i.test(contentType) ? contentType : undefined;
 
-const changedWhileReading = (key: string) =>
-  errors.fetchFailed(key, 'the object was replaced while it was being read; retry the request');
+const changedWhileReading = (key: string) => errors.fetchFailed(key, 'the object was replaced while it was being read; retry the request');
 
 function destroyBody(body: NodeJS.ReadableStream | undefined): void {
   const destroy = (body as { destroy?: () => void } | undefined)?.destroy;

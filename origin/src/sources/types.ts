@@ -19,9 +19,7 @@ export interface SourceMeta {
 }
 
 /** The bytes of a source: a local file path (libvips reads it directly) or an in-memory buffer. */
-export type SourceBody =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'bytes'; readonly bytes: Buffer };
+export type SourceBody = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'bytes'; readonly bytes: Buffer };
 
 export interface ResolvedSource {
   readonly meta: SourceMeta;

@@ -14,7 +14,10 @@ const EXACT_BOX_FITS: ReadonlySet<string> = new Set(['squeeze', 'pad', 'cover'])
 export function checkOutputLimits(pipeline: Pipeline, limits: GeometryLimits): void {
   for (const op of pipeline.operations) {
     if (op.op !== 'resize') continue;
-    for (const [axis, value] of [['width', op.width], ['height', op.height]] as const) {
+    for (const [axis, value] of [
+      ['width', op.width],
+      ['height', op.height],
+    ] as const) {
       if (value !== undefined && value > limits.maxOutputDimension) {
         throw errors.outputTooLarge(`output ${axis} ${value} px (after dpr) exceeds the ${limits.maxOutputDimension} px limit`);
       }

@@ -41,24 +41,33 @@ export function chooseFormat(
 /** For clients that take neither AVIF nor WebP: PNG where alpha may matter, GIF keeps animation, else JPEG. */
 function legacyFormat(contentType: string | undefined): OutputFormat {
   switch (contentType) {
-    case 'image/gif': return 'gif';
+    case 'image/gif':
+      return 'gif';
     case 'image/png':
     case 'image/webp':
     case 'image/avif':
-    case 'image/svg+xml': return 'png';
-    default: return 'jpeg';
+    case 'image/svg+xml':
+      return 'png';
+    default:
+      return 'jpeg';
   }
 }
 
 /** No format option: keep the source's format when it is one we write. */
 function originalFormat(contentType: string | undefined, capabilities: EncoderCapabilities): OutputFormat {
   switch (contentType) {
-    case 'image/jpeg': return 'jpeg';
-    case 'image/png': return 'png';
-    case 'image/gif': return 'gif';
-    case 'image/webp': return 'webp';
-    case 'image/avif': return capabilities.avif ? 'avif' : 'png';
-    default: return legacyFormat(contentType);
+    case 'image/jpeg':
+      return 'jpeg';
+    case 'image/png':
+      return 'png';
+    case 'image/gif':
+      return 'gif';
+    case 'image/webp':
+      return 'webp';
+    case 'image/avif':
+      return capabilities.avif ? 'avif' : 'png';
+    default:
+      return legacyFormat(contentType);
   }
 }
 

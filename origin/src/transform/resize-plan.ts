@@ -11,7 +11,9 @@ export interface ResizePlan {
   /** Size to scale to (aspect kept unless fit=squeeze); undefined when no scaling is needed. */
   readonly scaleTo?: { readonly width: number; readonly height: number };
   /** Crop window in the scaled image's pixels (fit=cover/crop). `attention` lets libvips pick it (gravity auto/face). */
-  readonly crop?: { readonly width: number; readonly height: number; readonly left: number; readonly top: number } | { readonly width: number; readonly height: number; readonly attention: true };
+  readonly crop?:
+    | { readonly width: number; readonly height: number; readonly left: number; readonly top: number }
+    | { readonly width: number; readonly height: number; readonly attention: true };
   /** Canvas to centre the scaled image on (fit=pad). */
   readonly pad?: { readonly width: number; readonly height: number };
 }

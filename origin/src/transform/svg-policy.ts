@@ -132,18 +132,16 @@ export async function inspectSvg(bytes: Buffer, limits: SvgLimits, sourceName: s
 }
 
 const tooManyElements = (sourceName: string, count: string, limit: number) =>
-  errors.sourceTooLarge(`SVG source "${sourceName}" has ${count} elements once <use>, patterns, masks, clip paths and markers are expanded; the limit is ${limit}`);
+  errors.sourceTooLarge(
+    `SVG source "${sourceName}" has ${count} elements once <use>, patterns, masks, clip paths and markers are expanded; the limit is ${limit}`,
+  );
 
 function attribute(tag: SaxesTagNS, local: string): string | undefined {
   return Object.values(tag.attributes).find((a) => a.local === local && a.uri === '')?.value;
 }
 
 /** Checks one element's name and attributes; returns its node with the references it makes. */
-function openElement(
-  tag: SaxesTagNS,
-  refuse: (why: string) => Error,
-  collected: { readonly stylesheetRefs: string[]; readonly dataImages: Buffer[] },
-): Node {
+function openElement(tag: SaxesTagNS, refuse: (why: string) => Error, collected: { readonly stylesheetRefs: string[]; readonly dataImages: Buffer[] }): Node {
   if (tag.uri === XINCLUDE_NS) throw refuse(`XInclude (<${tag.name}>) reads other files`);
   const local = tag.local ?? tag.name;
   if (tag.uri === SVG_NS && (local === 'filter' || /^fe[A-Z]/.test(local))) {
@@ -179,7 +177,11 @@ function checkHref(attr: SaxesAttributeNS, element: string, refuse: (why: string
 
 function decodeDataUri(uri: string, refuse: (why: string) => Error): Buffer {
   const match = /^data:([^,]*),(.*)$/is.exec(uri);
-  const params = match?.[1]?.toLowerCase().split(';').map((part) => part.trim()) ?? [];
+  const params =
+    match?.[1]
+      ?.toLowerCase()
+      .split(';')
+      .map((part) => part.trim()) ?? [];
   if (!match || !/^image\/(png|jpeg|gif|webp)$/.test(params[0] ?? '')) {
     throw refuse(`an embedded image of type "${params[0] ?? 'unknown'}" (only PNG, JPEG, GIF and WebP may be embedded)`);
   }
@@ -201,7 +203,9 @@ async function checkDataImages(images: readonly Buffer[], maxPixels: number, ref
       throw refuse('an embedded image whose bytes are not PNG, JPEG, GIF or WebP');
     }
     allowOnlyImageDecoders();
-    const meta = await sharp(image, { limitInputPixels: false }).metadata().catch(() => undefined);
+    const meta = await sharp(image, { limitInputPixels: false })
+      .metadata()
+      .catch(() => undefined);
     if (!meta?.width || !meta.height) throw refuse('an embedded image that cannot be decoded');
     pixels += meta.width * meta.height * (meta.pages ?? 1);
   }

@@ -39,7 +39,9 @@ export interface SvgRenderRequest {
 
 export async function renderSvg(svg: Buffer, request: SvgRenderRequest): Promise<RenderedSvg> {
   allowOnlyImageDecoders();
-  const header = await sharp(svg, { limitInputPixels: false }).metadata().catch(() => undefined);
+  const header = await sharp(svg, { limitInputPixels: false })
+    .metadata()
+    .catch(() => undefined);
   if (!header?.width || !header.height) throw errors.unsupportedSourceFormat(request.sourceName);
   const { width, height } = header;
   if (width * height > request.maxPixels) {

@@ -40,7 +40,10 @@ export class WorkQueue {
   private readonly inFlight = new Map<string, Entry>();
   private meanDurationMs: number | undefined;
 
-  constructor(private readonly options: WorkQueueOptions, private readonly events: WorkQueueEvents = {}) {}
+  constructor(
+    private readonly options: WorkQueueOptions,
+    private readonly events: WorkQueueEvents = {},
+  ) {}
 
   get depth(): { readonly waiting: number; readonly running: number } {
     return { waiting: this.waiting.length, running: this.running };

@@ -59,10 +59,13 @@ describe('cache keys over every grammar, against the origin in process', () => {
   });
 
   it('10,000 cases: no spelling adds a key, no key stands for two answers', async () => {
-    await fc.assert(keyProperty(async (target, accept) => {
-      const response = await images.fetch(new Request(`http://origin${target}`, { method: 'HEAD', headers: acceptHeaders(accept) }));
-      return response.headers.get('etag') ?? `${response.status} ${response.headers.get('x-image-cdn-error')}`;
-    }), { numRuns: 10_000 });
+    await fc.assert(
+      keyProperty(async (target, accept) => {
+        const response = await images.fetch(new Request(`http://origin${target}`, { method: 'HEAD', headers: acceptHeaders(accept) }));
+        return response.headers.get('etag') ?? `${response.status} ${response.headers.get('x-image-cdn-error')}`;
+      }),
+      { numRuns: 10_000 },
+    );
   }, 300_000);
 });
 
@@ -76,9 +79,12 @@ describe('cache keys over every grammar, against the origin over HTTP', () => {
   });
 
   it('no spelling adds a key, no key stands for two answers', async () => {
-    await fc.assert(keyProperty(async (target, accept) => {
-      const response = await fetch(`${origin.url}${target}`, { method: 'HEAD', headers: acceptHeaders(accept) });
-      return response.headers.get('etag') ?? `${response.status} ${response.headers.get('x-image-cdn-error')}`;
-    }), { numRuns: 300 });
+    await fc.assert(
+      keyProperty(async (target, accept) => {
+        const response = await fetch(`${origin.url}${target}`, { method: 'HEAD', headers: acceptHeaders(accept) });
+        return response.headers.get('etag') ?? `${response.status} ${response.headers.get('x-image-cdn-error')}`;
+      }),
+      { numRuns: 300 },
+    );
   }, 120_000);
 });

@@ -52,7 +52,11 @@ describe('one cache entry per transform in every grammar', () => {
       expect(keys, family.name).toBeLessThanOrEqual(auto ? 3 : 1);
       rows.push(`| ${family.name} | ${responses} | ${keys} | ${auto ? '≤ 3' : '1'} |`);
     }
-    const table = ['| family (5 options on one source, 120 orders × 16 Accept headers) | distinct responses | cache keys | target |', '|---|---|---|---|', ...rows].join('\n');
+    const table = [
+      '| family (5 options on one source, 120 orders × 16 Accept headers) | distinct responses | cache keys | target |',
+      '|---|---|---|---|',
+      ...rows,
+    ].join('\n');
     const docs = readFileSync(path.join(REPO, 'docs/architecture.md'), 'utf8');
     const start = docs.indexOf(TABLE_START);
     const end = docs.indexOf(TABLE_END);

@@ -26,7 +26,10 @@ describe('canonical form per grammar', () => {
   it.each([
     // Cloudflare: names sorted and unaliased, numbers shortest, escapes of unreserved characters decoded, dpr=1 dropped.
     ['/cdn-cgi/image/w=0600,f=%61uto,dpr=1,fit=cover/a.jpg', '/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg'],
-    ['/cdn-cgi/image/%77idth=6%30%30,quality=080,gravity=.50x1.0,fit=cover,h=300/a.jpg', '/cdn-cgi/image/fit=cover,gravity=0.5x1,height=300,quality=80,width=600/a.jpg'],
+    [
+      '/cdn-cgi/image/%77idth=6%30%30,quality=080,gravity=.50x1.0,fit=cover,h=300/a.jpg',
+      '/cdn-cgi/image/fit=cover,gravity=0.5x1,height=300,quality=80,width=600/a.jpg',
+    ],
     ['/cdn-cgi/image/dpr=3.0,w=100/a.jpg', '/cdn-cgi/image/dpr=2,width=100/a.jpg'],
     ['/cdn-cgi/image/dpr=1.0/a.jpg', '/cdn-cgi/image/dpr=1/a.jpg'],
     ['/cdn-cgi/image/w=100//photos//a.jpg?utm_source=x&v=3', '/cdn-cgi/image/width=100/photos//a.jpg'],
@@ -61,15 +64,23 @@ describe('canonical form per grammar', () => {
     expect(canonical('/demo/image/upload/f%5Fauto/a.jpg')).toBe('/demo/image/upload/f%5Fauto/a.jpg');
   });
 
-  it('keeps the parameters the cache policy names besides the grammars\', as sent', () => {
+  it("keeps the parameters the cache policy names besides the grammars', as sent", () => {
     const keeping = loadFunction(viewerRequestFunctionCode({ grammars: URL_GRAMMARS, keepQueryStrings: ['ref'] })).handler;
     expect(canonical('/cdn-cgi/image/w=1/a.jpg?ref=x%2Cy&utm_source=z', keeping)).toBe('/cdn-cgi/image/width=1/a.jpg?ref=x%2Cy');
     expect(canonical('/a.jpg?w=2&ref=1', keeping)).toBe('/a.jpg?ref=1&w=2');
   });
 
   it('negotiates format=auto however it is spelled', () => {
-    for (const target of ['/cdn-cgi/image/format=%61uto/a.jpg', '/cdn-cgi/image/f=%61%75%74%6f/a.jpg', '/a.jpg?auto=%66ormat', '/a.jpg?%61uto=format',
-      '/a.jpg?variant=%74humb', '/cdn-cgi/image/variant=t%68umb/a.jpg', '/a.jpg?tr=f-%61uto', '/demo/image/upload/f_%61uto/a.jpg']) {
+    for (const target of [
+      '/cdn-cgi/image/format=%61uto/a.jpg',
+      '/cdn-cgi/image/f=%61%75%74%6f/a.jpg',
+      '/a.jpg?auto=%66ormat',
+      '/a.jpg?%61uto=format',
+      '/a.jpg?variant=%74humb',
+      '/cdn-cgi/image/variant=t%68umb/a.jpg',
+      '/a.jpg?tr=f-%61uto',
+      '/demo/image/upload/f_%61uto/a.jpg',
+    ]) {
       expect(forwardedAccept(forward(all, target, CHROME)), target).toBe('image/avif,image/webp');
     }
   });
@@ -99,28 +110,99 @@ function originReads(target: string): unknown {
 
 describe('the origin reads the canonical form as it reads the URL as sent', () => {
   const spellings = fc.oneof(
-    fc.tuple(fc.shuffledSubarray(['w=0600', 'h=400', 'fit=cover', 'f=auto', 'q=080', 'dpr=1', 'dpr=2.0', 'gravity=.5x1', 'blur=010', 'variant=thumb',
-      'rotate=90', '%77idth=7', 'trim=01;0;0;0', 'border=color:red;width:010'], { minLength: 1, maxLength: 5 }))
+    fc
+      .tuple(
+        fc.shuffledSubarray(
+          [
+            'w=0600',
+            'h=400',
+            'fit=cover',
+            'f=auto',
+            'q=080',
+            'dpr=1',
+            'dpr=2.0',
+            'gravity=.5x1',
+            'blur=010',
+            'variant=thumb',
+            'rotate=90',
+            '%77idth=7',
+            'trim=01;0;0;0',
+            'border=color:red;width:010',
+          ],
+          { minLength: 1, maxLength: 5 },
+        ),
+      )
       .map(([options]) => `/cdn-cgi/image/${options.join(',')}/a.jpg`),
-    fc.tuple(fc.shuffledSubarray(['w=0300', 'h=200', 'fit=crop', 'auto=format', 'auto=compress', 'fm=webp', 'q=075', 'dpr=1', 'dpr=3.0', 'dpr=9', 'ixlib=js',
-      'utm_source=x', 'or=6', 'orient=2', 'rect=010,0,50,50', 'ar=16:09', 'variant=thumb', 'bg=000', 'v=3', '%77=5', 's=abc', 'foo=1'], { minLength: 1, maxLength: 6 }))
+    fc
+      .tuple(
+        fc.shuffledSubarray(
+          [
+            'w=0300',
+            'h=200',
+            'fit=crop',
+            'auto=format',
+            'auto=compress',
+            'fm=webp',
+            'q=075',
+            'dpr=1',
+            'dpr=3.0',
+            'dpr=9',
+            'ixlib=js',
+            'utm_source=x',
+            'or=6',
+            'orient=2',
+            'rect=010,0,50,50',
+            'ar=16:09',
+            'variant=thumb',
+            'bg=000',
+            'v=3',
+            '%77=5',
+            's=abc',
+            'foo=1',
+          ],
+          { minLength: 1, maxLength: 6 },
+        ),
+      )
       .map(([params]) => `/a.jpg?${params.join('&')}`),
-    fc.tuple(fc.array(fc.shuffledSubarray(['w_0300', 'h_200', 'c_fill', 'f_auto', 'q_080', 'dpr_1.0', 'dpr_3', 'a_090', 'e_blur:0300', 't_thumb',
-      'bo_02px_solid_red', 'x_1', '$v_1'], { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }), fc.boolean())
+    fc
+      .tuple(
+        fc.array(
+          fc.shuffledSubarray(
+            ['w_0300', 'h_200', 'c_fill', 'f_auto', 'q_080', 'dpr_1.0', 'dpr_3', 'a_090', 'e_blur:0300', 't_thumb', 'bo_02px_solid_red', 'x_1', '$v_1'],
+            { minLength: 1, maxLength: 4 },
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.boolean(),
+      )
       .map(([steps, version]) => `/demo/image/upload/${steps.map((step) => step.join(',')).join('/')}/${version ? 'v12/' : ''}a.jpg?_a=x`),
-    fc.tuple(fc.array(fc.shuffledSubarray(['w-0300', 'h-200', 'f-auto', 'q-080', 'dpr-1', 'dpr-2.50', 'rt-N090', 'e-sharpen', 'e-sharpen-05', 'n-thumb',
-      'bl-010', 'b-05_FF0000', 't-true'], { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }), fc.boolean())
-      .map(([steps, query]) => (query ? `/a.jpg?tr=${steps.map((step) => step.join(',')).join(':')}` : `/tr:${steps.map((step) => step.join(',')).join(':')}//a.jpg`)),
+    fc
+      .tuple(
+        fc.array(
+          fc.shuffledSubarray(
+            ['w-0300', 'h-200', 'f-auto', 'q-080', 'dpr-1', 'dpr-2.50', 'rt-N090', 'e-sharpen', 'e-sharpen-05', 'n-thumb', 'bl-010', 'b-05_FF0000', 't-true'],
+            { minLength: 1, maxLength: 4 },
+          ),
+          { minLength: 1, maxLength: 3 },
+        ),
+        fc.boolean(),
+      )
+      .map(([steps, query]) =>
+        query ? `/a.jpg?tr=${steps.map((step) => step.join(',')).join(':')}` : `/tr:${steps.map((step) => step.join(',')).join(':')}//a.jpg`,
+      ),
   );
 
   it('gives the same pipeline, or a refusal either way (a refused URL may become a served one, never the reverse)', () => {
-    fc.assert(fc.property(spellings, (raw) => {
-      const written = canonical(raw);
-      const before = originReads(raw) as { refused?: string };
-      const after = originReads(written) as { refused?: string };
-      if (before.refused === undefined) expect(after, `${raw} → ${written}`).toEqual(before);
-      expect(canonical(written), written).toBe(written);
-    }), { numRuns: 3_000 });
+    fc.assert(
+      fc.property(spellings, (raw) => {
+        const written = canonical(raw);
+        const before = originReads(raw) as { refused?: string };
+        const after = originReads(written) as { refused?: string };
+        if (before.refused === undefined) expect(after, `${raw} → ${written}`).toEqual(before);
+        expect(canonical(written), written).toBe(written);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 });
 
@@ -128,8 +210,14 @@ describe('signatures', () => {
   const signing = loadFunction(viewerRequestFunctionCode({ grammars: URL_GRAMMARS, signing: true, autoFormatVariants: AUTO_VARIANTS })).handler;
 
   it('with signing on, a URL that carries a signature (or its expiry) is forwarded as sent, Accept aside', () => {
-    for (const target of ['/cdn-cgi/image/w=1,f=auto/a.jpg?sig=x&expires=9', '/a.jpg?w=1&auto=format&s=abc', '/a.jpg?w=1&auto=format&expires=9',
-      '/demo/image/upload/s--abcdefgh--/w_1,f_auto/a.jpg', '/tr:w-1,f-auto/a.jpg?ik-t=9&ik-s=abc', '/a.jpg?tr=w-1,f-auto&ik-s=abc']) {
+    for (const target of [
+      '/cdn-cgi/image/w=1,f=auto/a.jpg?sig=x&expires=9',
+      '/a.jpg?w=1&auto=format&s=abc',
+      '/a.jpg?w=1&auto=format&expires=9',
+      '/demo/image/upload/s--abcdefgh--/w_1,f_auto/a.jpg',
+      '/tr:w-1,f-auto/a.jpg?ik-t=9&ik-s=abc',
+      '/a.jpg?tr=w-1,f-auto&ik-s=abc',
+    ]) {
       const request = forward(signing, target, CHROME);
       expect(forwardedTarget(request), target).toBe(target);
       expect(forwardedAccept(request), target).toBe('image/avif,image/webp');
@@ -175,7 +263,8 @@ describe('bounded work', () => {
    */
   function work(code: string, target: string, headers: Record<string, string> = {}): number {
     const context = vm.createContext({});
-    vm.runInContext(`'use strict';
+    vm.runInContext(
+      `'use strict';
       var work = 0;
       [String.prototype, Array.prototype, RegExp.prototype].forEach(function (prototype) {
         Object.getOwnPropertyNames(prototype).forEach(function (name) {
@@ -198,9 +287,22 @@ describe('bounded work', () => {
             return result;
           };
         });
-      });`, context);
+      });`,
+      context,
+    );
     vm.runInContext(code, context);
-    (context.handler as EdgeHandler)(JSON.parse(JSON.stringify({ request: { method: 'GET', ...splitTarget(target), headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])), cookies: {} } })));
+    (context.handler as EdgeHandler)(
+      JSON.parse(
+        JSON.stringify({
+          request: {
+            method: 'GET',
+            ...splitTarget(target),
+            headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, { value: v }])),
+            cookies: {},
+          },
+        }),
+      ),
+    );
     return context.work as number;
   }
   const splitTarget = (target: string) => {
@@ -232,7 +334,7 @@ describe('bounded work', () => {
   });
 });
 
-describe('the function\'s tables are the origin\'s', () => {
+describe("the function's tables are the origin's", () => {
   const tablesOf = (options: ViewerRequestFunctionOptions) =>
     JSON.parse(JSON.stringify(loadFunction(viewerRequestFunctionCode(options, { mangle: false })).context.TABLES)) as Record<string, unknown>;
 
@@ -242,25 +344,38 @@ describe('the function\'s tables are the origin\'s', () => {
     expect(Object.keys(tablesOf({ grammars: ['imgix'] }))).toEqual(['imgix']);
   });
 
-  it('resolves slow-connection-quality exactly as the origin\'s chooseQuality decides', () => {
+  it("resolves slow-connection-quality exactly as the origin's chooseQuality decides", () => {
     const fn = loadFunction(viewerRequestFunctionCode()).handler;
-    const hint = fc.option(fc.oneof(fc.constantFrom('on', 'off', ' ON ', 'slow-2g', '2g', '3g', '4g', '150', '150.001', '151', '4.999', '5', '0', '', 'x'),
-      fc.double({ min: 0, max: 1000, noNaN: true }).map(String)), { nil: undefined });
-    fc.assert(fc.property(fc.record({ 'save-data': hint, ect: hint, rtt: hint, downlink: hint }), (hints) => {
-      const headers = Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)) as Record<string, string>;
-      const origin = chooseQuality({ format: 'original', quality: 85, slowConnectionQuality: 40, metadata: 'copyright', animated: true, compression: 'default' },
-        (name) => headers[name]).quality;
-      expect(forward(fn, '/cdn-cgi/image/quality=85,scq=40/a.jpg', headers).uri).toBe(`/cdn-cgi/image/quality=${origin}/a.jpg`);
-    }), { numRuns: 1_000 });
+    const hint = fc.option(
+      fc.oneof(
+        fc.constantFrom('on', 'off', ' ON ', 'slow-2g', '2g', '3g', '4g', '150', '150.001', '151', '4.999', '5', '0', '', 'x'),
+        fc.double({ min: 0, max: 1000, noNaN: true }).map(String),
+      ),
+      { nil: undefined },
+    );
+    fc.assert(
+      fc.property(fc.record({ 'save-data': hint, ect: hint, rtt: hint, downlink: hint }), (hints) => {
+        const headers = Object.fromEntries(Object.entries(hints).filter(([, v]) => v !== undefined)) as Record<string, string>;
+        const origin = chooseQuality(
+          { format: 'original', quality: 85, slowConnectionQuality: 40, metadata: 'copyright', animated: true, compression: 'default' },
+          (name) => headers[name],
+        ).quality;
+        expect(forward(fn, '/cdn-cgi/image/quality=85,scq=40/a.jpg', headers).uri).toBe(`/cdn-cgi/image/quality=${origin}/a.jpg`);
+      }),
+      { numRuns: 1_000 },
+    );
   });
 
   it('respells numbers exactly as origin/src/grammar/spelling.ts does', () => {
     const { context } = loadFunction(viewerRequestFunctionCode({ grammars: URL_GRAMMARS }, { mangle: false }));
     const edge = context.shortestNumbers as (value: string, spelling: NumberSpelling) => string;
     const value = fc.stringMatching(/^[-0-9.:;,x_a-f]{0,24}$/);
-    fc.assert(fc.property(value, fc.constantFrom<NumberSpelling>('i', 'd', 'p'), (text, spelling) => {
-      expect(edge(text, spelling)).toBe(shortestNumbers(text, spelling));
-    }), { numRuns: 2_000 });
+    fc.assert(
+      fc.property(value, fc.constantFrom<NumberSpelling>('i', 'd', 'p'), (text, spelling) => {
+        expect(edge(text, spelling)).toBe(shortestNumbers(text, spelling));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 
   it('gives cacheKey the forwarded path, query and Accept', () => {

@@ -50,7 +50,9 @@ afterAll(async () => {
 /** The client's URL through the function, then the origin: what a browser with `accept` gets. */
 async function through(url: string, accept: keyof typeof ACCEPTS) {
   const forwarded = forward(edge, targetOf(url), { Accept: ACCEPTS[accept] });
-  const response = await fetch(`${origin.url}${forwardedTarget(forwarded)}`, { headers: forwarded.headers.accept ? { accept: forwarded.headers.accept.value } : {} });
+  const response = await fetch(`${origin.url}${forwardedTarget(forwarded)}`, {
+    headers: forwarded.headers.accept ? { accept: forwarded.headers.accept.value } : {},
+  });
   expect(response.status, `${url} → ${forwardedTarget(forwarded)}`).toBe(200);
   const body = Buffer.from(await response.arrayBuffer());
   const { width, height, format } = await sharp(body).metadata();
@@ -109,10 +111,14 @@ describe(`@cloudinary/url-gen ${cloudinary.version}`, () => {
     [4, 'jpeg', { width: 400, height: 225, format: 'jpeg' }],
     [5, 'jpeg', { width: 900, height: 506, format: 'jpeg' }],
     [6, 'avif', { width: 1500, height: 844, format: 'avif' }],
-  ] as const)('toURL() #%i with %s', async (index, accept, expected) => {
-    const url = cloudinary.toURL[index]!;
-    expect(await through(url, accept), url).toMatchObject(expected);
-    // The SDK's analytics query carries nothing: it is not part of the key.
-    expect(cacheKey(forward(edge, targetOf(url), { Accept: ACCEPTS[accept] }))).not.toContain('_a=');
-  }, 60_000);
+  ] as const)(
+    'toURL() #%i with %s',
+    async (index, accept, expected) => {
+      const url = cloudinary.toURL[index]!;
+      expect(await through(url, accept), url).toMatchObject(expected);
+      // The SDK's analytics query carries nothing: it is not part of the key.
+      expect(cacheKey(forward(edge, targetOf(url), { Accept: ACCEPTS[accept] }))).not.toContain('_a=');
+    },
+    60_000,
+  );
 });

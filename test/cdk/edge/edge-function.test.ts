@@ -27,7 +27,10 @@ import { acceptedImageTypes } from '../../../origin/src/transform/negotiate.js';
 import { viewerRequest } from '../../support/edge.js';
 import { es5Problems } from '../../support/es5.js';
 
-interface HeaderValue { value: string; multiValue?: Array<{ value: string }> }
+interface HeaderValue {
+  value: string;
+  multiValue?: Array<{ value: string }>;
+}
 interface ViewerRequest {
   method: string;
   uri: string;
@@ -120,18 +123,21 @@ describe('Accept normalisation for format=auto', () => {
       q: fc.option(fc.constantFrom('0', '0.0', '1', '0.8', '0.001', 'x', ''), { nil: undefined }),
       space: fc.boolean(),
     });
-    fc.assert(fc.property(fc.array(range, { maxLength: 8 }), (ranges) => {
-      const raw = ranges
-        .map((r) => `${r.upper ? r.type.toUpperCase() : r.type}${r.q === undefined ? '' : `${r.space ? '; ' : ';'}q=${r.q}`}`)
-        .join(ranges[0]?.space ? ', ' : ',');
-      const origin = acceptedImageTypes(raw);
-      const expected = ['image/avif', 'image/webp'].filter((type) => origin.has(type));
-      const normalised = acceptOf(run('/cdn-cgi/image/format=auto/a.jpg', { Accept: raw }));
-      expect(normalised === undefined ? [] : normalised.split(',')).toEqual(expected);
-      // The origin reads the normalised value the same way.
-      const reread = acceptedImageTypes(normalised);
-      expect(['image/avif', 'image/webp'].filter((type) => reread.has(type))).toEqual(expected);
-    }), { numRuns: 300 });
+    fc.assert(
+      fc.property(fc.array(range, { maxLength: 8 }), (ranges) => {
+        const raw = ranges
+          .map((r) => `${r.upper ? r.type.toUpperCase() : r.type}${r.q === undefined ? '' : `${r.space ? '; ' : ';'}q=${r.q}`}`)
+          .join(ranges[0]?.space ? ', ' : ',');
+        const origin = acceptedImageTypes(raw);
+        const expected = ['image/avif', 'image/webp'].filter((type) => origin.has(type));
+        const normalised = acceptOf(run('/cdn-cgi/image/format=auto/a.jpg', { Accept: raw }));
+        expect(normalised === undefined ? [] : normalised.split(',')).toEqual(expected);
+        // The origin reads the normalised value the same way.
+        const reread = acceptedImageTypes(normalised);
+        expect(['image/avif', 'image/webp'].filter((type) => reread.has(type))).toEqual(expected);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
@@ -166,7 +172,7 @@ describe('canonical option order', () => {
     expect(run('/cdn-cgi/image/fit=cover,w=600/photos/2024/a.jpg').uri).toBe(expected);
   });
 
-  it('expands exactly the origin\'s aliases', () => {
+  it("expands exactly the origin's aliases", () => {
     expect({ ...(readable().context.TABLES as { cloudflare: { aliases: Record<string, string> } }).cloudflare.aliases }).toEqual({ ...CLOUDFLARE_ALIASES });
     for (const [alias, name] of Object.entries(CLOUDFLARE_ALIASES)) {
       expect(run(`/cdn-cgi/image/${alias}=7/a.jpg`).uri).toBe(`/cdn-cgi/image/${name}=7/a.jpg`);
@@ -178,32 +184,60 @@ describe('canonical option order', () => {
     expect(run('/cdn-cgi/image/w=10,background=%23FF0000/a%20b.jpg').uri).toBe('/cdn-cgi/image/background=%23FF0000,width=10/a%20b.jpg');
   });
 
-  it('matches the origin\'s canonical form for any order and spelling of valid options', () => {
+  it("matches the origin's canonical form for any order and spelling of valid options", () => {
     // Values already in their canonical spelling, so the only difference can be order and aliases.
-    const pool = ['width=600', 'height=400', 'quality=80', 'format=auto', 'fit=cover', 'gravity=left', 'dpr=2', 'blur=10',
-      'sharpen=2', 'rotate=90', 'metadata=none', 'anim=false', 'background=%23ff0000', 'brightness=1.5', 'onerror=redirect',
-      'compression=fast', 'contrast=1.2', 'gamma=2'];
+    const pool = [
+      'width=600',
+      'height=400',
+      'quality=80',
+      'format=auto',
+      'fit=cover',
+      'gravity=left',
+      'dpr=2',
+      'blur=10',
+      'sharpen=2',
+      'rotate=90',
+      'metadata=none',
+      'anim=false',
+      'background=%23ff0000',
+      'brightness=1.5',
+      'onerror=redirect',
+      'compression=fast',
+      'contrast=1.2',
+      'gamma=2',
+    ];
     const reverse = new Map(Object.entries(CLOUDFLARE_ALIASES).map(([alias, name]) => [name, alias]));
-    fc.assert(fc.property(
-      fc.shuffledSubarray(pool, { minLength: 1 }),
-      fc.array(fc.boolean(), { minLength: pool.length, maxLength: pool.length }),
-      (options, useAlias) => {
-        const written = options.map((option, i) => {
-          const [name, value] = option.split('=') as [string, string];
-          const alias = reverse.get(name);
-          return alias && useAlias[i] ? `${alias}=${value}` : option;
-        }).join(',');
-        const parsed = parseCloudflareOptions(written);
-        if (!parsed.ok) throw new Error(`origin rejected ${written}`);
-        const uri = run(`/cdn-cgi/image/${written}/a.jpg`).uri;
-        expect(uri).toBe(`/cdn-cgi/image/${formatCloudflareOptions(parsed.value)}/a.jpg`);
-      },
-    ), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(pool, { minLength: 1 }),
+        fc.array(fc.boolean(), { minLength: pool.length, maxLength: pool.length }),
+        (options, useAlias) => {
+          const written = options
+            .map((option, i) => {
+              const [name, value] = option.split('=') as [string, string];
+              const alias = reverse.get(name);
+              return alias && useAlias[i] ? `${alias}=${value}` : option;
+            })
+            .join(',');
+          const parsed = parseCloudflareOptions(written);
+          if (!parsed.ok) throw new Error(`origin rejected ${written}`);
+          const uri = run(`/cdn-cgi/image/${written}/a.jpg`).uri;
+          expect(uri).toBe(`/cdn-cgi/image/${formatCloudflareOptions(parsed.value)}/a.jpg`);
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('leaves malformed option lists for the origin to reject, and drops Accept', () => {
-    for (const uri of ['/cdn-cgi/image/width=600,,fit=cover/a.jpg', '/cdn-cgi/image/width/a.jpg', '/cdn-cgi/image/=5,format=auto/a.jpg',
-      '/cdn-cgi/image/format=auto', '/cdn-cgi/image//a.jpg', '/cdn-cgi/image/']) {
+    for (const uri of [
+      '/cdn-cgi/image/width=600,,fit=cover/a.jpg',
+      '/cdn-cgi/image/width/a.jpg',
+      '/cdn-cgi/image/=5,format=auto/a.jpg',
+      '/cdn-cgi/image/format=auto',
+      '/cdn-cgi/image//a.jpg',
+      '/cdn-cgi/image/',
+    ]) {
       const request = run(uri, { Accept: ACCEPT.chrome });
       expect(request.uri).toBe(uri);
       expect(request.headers).not.toHaveProperty('accept');
@@ -216,20 +250,24 @@ describe('canonical option order', () => {
   });
 
   it('treats Object.prototype names as plain option names', () => {
-    expect(run('/cdn-cgi/image/width=5,constructor=1,__proto__=2,toString=3/a.jpg').uri)
-      .toBe('/cdn-cgi/image/__proto__=2,constructor=1,toString=3,width=5/a.jpg');
+    expect(run('/cdn-cgi/image/width=5,constructor=1,__proto__=2,toString=3/a.jpg').uri).toBe(
+      '/cdn-cgi/image/__proto__=2,constructor=1,toString=3,width=5/a.jpg',
+    );
   });
 
   it('is idempotent: a normalised request passes through unchanged', () => {
-    fc.assert(fc.property(
-      fc.array(fc.constantFrom('w=1', 'h=2', 'fit=cover', 'f=auto', 'format=webp', 'q=50', 'g=auto', 'dpr=2', 'bad'), { minLength: 1, maxLength: 6 }),
-      fc.constantFrom(...Object.values(ACCEPT), ''),
-      (options, accept) => {
-        const once = run(`/cdn-cgi/image/${options.join(',')}/a.jpg`, accept ? { Accept: accept } : {});
-        const headers: Record<string, string> = once.headers.accept ? { accept: once.headers.accept.value } : {};
-        expect(run(once.uri, headers)).toEqual(once);
-      },
-    ), { numRuns: 200 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('w=1', 'h=2', 'fit=cover', 'f=auto', 'format=webp', 'q=50', 'g=auto', 'dpr=2', 'bad'), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom(...Object.values(ACCEPT), ''),
+        (options, accept) => {
+          const once = run(`/cdn-cgi/image/${options.join(',')}/a.jpg`, accept ? { Accept: accept } : {});
+          const headers: Record<string, string> = once.headers.accept ? { accept: once.headers.accept.value } : {};
+          expect(run(once.uri, headers)).toEqual(once);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
 
@@ -242,8 +280,9 @@ describe('slow-connection-quality is resolved at the edge', () => {
 
   it('drops it on a fast connection or without hints', () => {
     expect(run('/cdn-cgi/image/width=600,quality=85,slow-connection-quality=40/a.jpg').uri).toBe('/cdn-cgi/image/quality=85,width=600/a.jpg');
-    expect(run('/cdn-cgi/image/width=600,scq=low/a.jpg', { ECT: '4g', RTT: '50', Downlink: '10', 'Save-Data': 'off' }).uri)
-      .toBe('/cdn-cgi/image/width=600/a.jpg');
+    expect(run('/cdn-cgi/image/width=600,scq=low/a.jpg', { ECT: '4g', RTT: '50', Downlink: '10', 'Save-Data': 'off' }).uri).toBe(
+      '/cdn-cgi/image/width=600/a.jpg',
+    );
   });
 
   it('leaves an invalid value for the origin to reject', () => {
@@ -261,22 +300,30 @@ describe('versioned URLs (/v2/cdn-cgi/image/...)', () => {
   });
 
   it('treats only what the origin strips as a version, and leaves anything else alone', () => {
-    for (const uri of ['/v1234567/cdn-cgi/image/width=600,fit=cover/a.jpg', '/V2/cdn-cgi/image/width=600,fit=cover/a.jpg',
-      '/v2/v3/cdn-cgi/image/width=600,fit=cover/a.jpg', '/v/cdn-cgi/image/width=600,fit=cover/a.jpg', '/x2/cdn-cgi/image/width=600,fit=cover/a.jpg']) {
+    for (const uri of [
+      '/v1234567/cdn-cgi/image/width=600,fit=cover/a.jpg',
+      '/V2/cdn-cgi/image/width=600,fit=cover/a.jpg',
+      '/v2/v3/cdn-cgi/image/width=600,fit=cover/a.jpg',
+      '/v/cdn-cgi/image/width=600,fit=cover/a.jpg',
+      '/x2/cdn-cgi/image/width=600,fit=cover/a.jpg',
+    ]) {
       const request = run(uri, { Accept: ACCEPT.chrome });
       expect(request.uri).toBe(uri);
       expect(request.headers).not.toHaveProperty('accept');
     }
   });
 
-  it('agrees with the origin\'s version pattern on which prefixes are versions', () => {
+  it("agrees with the origin's version pattern on which prefixes are versions", () => {
     const version = new RegExp(DEFAULT_VERSION_PATTERN);
-    fc.assert(fc.property(fc.stringMatching(/^\/[vV]?[0-9]{0,8}\/$/), (prefix) => {
-      const uri = `${prefix}cdn-cgi/image/width=600,fit=cover/a.jpg`;
-      const rewritten = run(uri).uri !== uri;
-      expect(rewritten).toBe(version.test(uri));
-      if (rewritten) expect(run(uri).uri).toBe(`${prefix}cdn-cgi/image/fit=cover,width=600/a.jpg`);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.stringMatching(/^\/[vV]?[0-9]{0,8}\/$/), (prefix) => {
+        const uri = `${prefix}cdn-cgi/image/width=600,fit=cover/a.jpg`;
+        const rewritten = run(uri).uri !== uri;
+        expect(rewritten).toBe(version.test(uri));
+        if (rewritten) expect(run(uri).uri).toBe(`${prefix}cdn-cgi/image/fit=cover,width=600/a.jpg`);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('follows a configured pattern, or none', () => {
@@ -313,23 +360,59 @@ function originNegotiates(grammars: readonly UrlGrammar[], target: string, image
 
 /** URLs of every grammar, asking for format=auto in each way it can be asked, and not. */
 const CORPUS = [
-  '/cdn-cgi/image/width=600,format=auto/a.jpg', '/cdn-cgi/image/f=auto/a.jpg', '/cdn-cgi/image/format=webp/a.jpg',
-  '/cdn-cgi/image/width=600/a.jpg', '/cdn-cgi/image/variant=thumb/a.jpg', '/cdn-cgi/image/variant=hero/a.jpg',
-  '/cdn-cgi/image/variant=hero,format=auto/a.jpg', '/v2/cdn-cgi/image/width=600,format=auto/a.jpg',
+  '/cdn-cgi/image/width=600,format=auto/a.jpg',
+  '/cdn-cgi/image/f=auto/a.jpg',
+  '/cdn-cgi/image/format=webp/a.jpg',
+  '/cdn-cgi/image/width=600/a.jpg',
+  '/cdn-cgi/image/variant=thumb/a.jpg',
+  '/cdn-cgi/image/variant=hero/a.jpg',
+  '/cdn-cgi/image/variant=hero,format=auto/a.jpg',
+  '/v2/cdn-cgi/image/width=600,format=auto/a.jpg',
   '/v1234567/cdn-cgi/image/format=auto/a.jpg',
-  '/a.jpg?w=600&auto=format', '/a.jpg?auto=compress,format&q=60', '/a.jpg?auto=format%2Ccompress', '/a.jpg?auto=compress&auto=format',
-  '/a.jpg?w=600&auto=compress', '/a.jpg?fm=webp', '/a.jpg?fm=webp&auto=format', '/a.jpg?variant=thumb', '/a.jpg?variant=hero',
-  '/v3/photos/a.jpg?auto=format', '/a.jpg', '/photos/a.jpg?w=600',
-  '/demo/image/upload/w_600,f_auto/a.jpg', '/image/upload/f_auto/a.jpg', '/demo/image/upload/c_fill,w_600,h_400/f_auto,q_auto/a.jpg',
-  '/demo/image/upload/w_600,f_webp/a.jpg', '/demo/image/upload/w_600/a.jpg', '/demo/image/upload/t_thumb/a.jpg',
-  '/demo/image/upload/t_hero/a.jpg', '/demo/image/upload/w_600/v1699999999/f_auto/a.jpg', '/demo/image/upload/f_auto',
-  '/demo/image/upload/f_auto/v1699999999/photos/a.jpg', '/v2/demo/image/upload/f_auto/a.jpg', '/demo/image/upload/f%5Fauto/a.jpg',
-  '/tr:w-600,f-auto/a.jpg', '/a.jpg?tr=w-600,f-auto', '/a.jpg?tr=w-600%2Cf-auto', '/tr:w-600:f-auto/a.jpg', '/tr:w-600,f-webp/a.jpg',
-  '/tr:n-thumb/a.jpg', '/tr:n-hero/a.jpg', '/tr:w-600/a.jpg?tr=f-auto', '/v2/tr:f-auto/a.jpg', '/tr:w-600/a.jpg',
+  '/a.jpg?w=600&auto=format',
+  '/a.jpg?auto=compress,format&q=60',
+  '/a.jpg?auto=format%2Ccompress',
+  '/a.jpg?auto=compress&auto=format',
+  '/a.jpg?w=600&auto=compress',
+  '/a.jpg?fm=webp',
+  '/a.jpg?fm=webp&auto=format',
+  '/a.jpg?variant=thumb',
+  '/a.jpg?variant=hero',
+  '/v3/photos/a.jpg?auto=format',
+  '/a.jpg',
+  '/photos/a.jpg?w=600',
+  '/demo/image/upload/w_600,f_auto/a.jpg',
+  '/image/upload/f_auto/a.jpg',
+  '/demo/image/upload/c_fill,w_600,h_400/f_auto,q_auto/a.jpg',
+  '/demo/image/upload/w_600,f_webp/a.jpg',
+  '/demo/image/upload/w_600/a.jpg',
+  '/demo/image/upload/t_thumb/a.jpg',
+  '/demo/image/upload/t_hero/a.jpg',
+  '/demo/image/upload/w_600/v1699999999/f_auto/a.jpg',
+  '/demo/image/upload/f_auto',
+  '/demo/image/upload/f_auto/v1699999999/photos/a.jpg',
+  '/v2/demo/image/upload/f_auto/a.jpg',
+  '/demo/image/upload/f%5Fauto/a.jpg',
+  '/tr:w-600,f-auto/a.jpg',
+  '/a.jpg?tr=w-600,f-auto',
+  '/a.jpg?tr=w-600%2Cf-auto',
+  '/tr:w-600:f-auto/a.jpg',
+  '/tr:w-600,f-webp/a.jpg',
+  '/tr:n-thumb/a.jpg',
+  '/tr:n-hero/a.jpg',
+  '/tr:w-600/a.jpg?tr=f-auto',
+  '/v2/tr:f-auto/a.jpg',
+  '/tr:w-600/a.jpg',
 ];
 
 const GRAMMAR_SETS: ReadonlyArray<readonly UrlGrammar[]> = [
-  ['cloudflare'], ['imgix'], ['cloudinary'], ['imagekit'], ['cloudflare', 'imgix'], ['cloudflare', 'cloudinary', 'imagekit'], URL_GRAMMARS,
+  ['cloudflare'],
+  ['imgix'],
+  ['cloudinary'],
+  ['imagekit'],
+  ['cloudflare', 'imgix'],
+  ['cloudflare', 'cloudinary', 'imagekit'],
+  URL_GRAMMARS,
 ];
 
 describe('format=auto in every enabled grammar', () => {
@@ -349,7 +432,7 @@ describe('format=auto in every enabled grammar', () => {
     },
   );
 
-  it('recognises each grammar\'s marker, and a variant defined with format=auto', () => {
+  it("recognises each grammar's marker, and a variant defined with format=auto", () => {
     const all = deployed({ grammars: URL_GRAMMARS, autoFormatVariants: AUTO_VARIANTS });
     const negotiates = (target: string) => acceptOf(runWith(all.handler, target, { Accept: ACCEPT.safari15 })) === 'image/webp';
     expect(negotiates('/cdn-cgi/image/width=600,format=auto/a.jpg')).toBe(true);
@@ -392,7 +475,6 @@ describe('format=auto in every enabled grammar', () => {
     }
     expect(acceptOf(runWith(fn.handler, '/ik_demo/tr:f-auto/a.jpg', { Accept: ACCEPT.chrome }))).toBe('image/avif,image/webp');
   });
-
 });
 
 describe('signed URLs pass unchanged apart from Accept', () => {
@@ -419,7 +501,11 @@ describe('signed URLs pass unchanged apart from Accept', () => {
   const verify = (target: string) => {
     const queryAt = target.indexOf('?');
     return verifyRequest(queryAt < 0 ? target : target.slice(0, queryAt), queryAt < 0 ? '' : target.slice(queryAt), {
-      keys: [KEY], mode: 'required', now, schemes: ['native', 'imgix', 'cloudinary', 'imagekit'], imagekitEndpoint: '/',
+      keys: [KEY],
+      mode: 'required',
+      now,
+      schemes: ['native', 'imgix', 'cloudinary', 'imagekit'],
+      imagekitEndpoint: '/',
     });
   };
 
@@ -445,7 +531,9 @@ describe('signed URLs pass unchanged apart from Accept', () => {
     expect(runWith(cloudflareSigned.handler, native).uri).toBe(cloudflarePath);
     expect(acceptOf(runWith(cloudflareSigned.handler, native, { Accept: ACCEPT.safari15 }))).toBe('image/webp');
     // Without the imgix or ImageKit grammar the origin checks no `s` or `ik-s`: canonical order applies.
-    expect(runWith(cloudflareSigned.handler, `${cloudflarePath}?s=0123456789abcdef0123456789abcdef`).uri).toBe('/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg');
+    expect(runWith(cloudflareSigned.handler, `${cloudflarePath}?s=0123456789abcdef0123456789abcdef`).uri).toBe(
+      '/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg',
+    );
     expect(runWith(cloudflareSigned.handler, `${cloudflarePath}?ik-s=00`).uri).toBe('/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg');
   });
 
@@ -454,7 +542,10 @@ describe('signed URLs pass unchanged apart from Accept', () => {
     for (const [, target] of cases) {
       const request = runWith(unsigned.handler, target, { Accept: ACCEPT.chrome });
       expect(request.uri, target).not.toMatch(/s--/);
-      expect(Object.keys(request.querystring).filter((name) => ['sig', 'expires', 's', 'ik-s', 'ik-t'].includes(name)), target).toEqual([]);
+      expect(
+        Object.keys(request.querystring).filter((name) => ['sig', 'expires', 's', 'ik-s', 'ik-t'].includes(name)),
+        target,
+      ).toEqual([]);
       expect(acceptOf(request), target).toBe('image/avif,image/webp');
     }
     expect(run(cases[0]![1]).uri).toBe('/cdn-cgi/image/fit=cover,format=auto,width=600/a.jpg');
@@ -470,7 +561,8 @@ describe('signed URLs pass unchanged apart from Accept', () => {
 
 /** Every non-empty set of grammars. */
 const EVERY_GRAMMAR_SET: UrlGrammar[][] = Array.from({ length: 2 ** URL_GRAMMARS.length - 1 }, (_, i) =>
-  URL_GRAMMARS.filter((_grammar, bit) => ((i + 1) >> bit) & 1));
+  URL_GRAMMARS.filter((_grammar, bit) => ((i + 1) >> bit) & 1),
+);
 const MANY_AUTO_VARIANTS = Array.from({ length: 40 }, (_, i) => `variant-${String(i).padStart(4, '0')}`);
 
 describe('fits CloudFront Functions (cloudfront-js-2.0)', () => {
@@ -484,7 +576,7 @@ describe('fits CloudFront Functions (cloudfront-js-2.0)', () => {
     },
   );
 
-  it('a Cloudflare-only distribution deploys the smallest function, without the other grammars\' code', () => {
+  it("a Cloudflare-only distribution deploys the smallest function, without the other grammars' code", () => {
     const size = (grammars: readonly UrlGrammar[]) => Buffer.byteLength(viewerRequestFunctionCode({ grammars }), 'utf8');
     for (const grammars of EVERY_GRAMMAR_SET.filter((set) => set.includes('cloudflare') && set.length > 1)) {
       expect(size(['cloudflare']), grammars.join(',')).toBeLessThan(size(grammars));
@@ -509,9 +601,20 @@ describe('fits CloudFront Functions (cloudfront-js-2.0)', () => {
   });
 
   it('writes the configuration into CONFIG', () => {
-    const code = viewerRequestFunctionCode({ grammars: ['imagekit'], imagekitEndpoint: '/ik_demo/', autoFormatVariants: ['thumb', 'card'], versionPattern: '', signing: true, keepQueryStrings: ['ref'] });
-    expect(code.split('\n')[0]).toBe('var CONFIG = { version: null, imagekitEndpoint: "/ik_demo/", autoVariants: ["thumb","card"], signing: true, keep: ["ref"] };');
-    expect(viewerRequestFunctionCode().split('\n')[0]).toBe('var CONFIG = { version: /^\\/v[0-9]{1,6}\\//, imagekitEndpoint: "/", autoVariants: [], signing: false, keep: [] };');
+    const code = viewerRequestFunctionCode({
+      grammars: ['imagekit'],
+      imagekitEndpoint: '/ik_demo/',
+      autoFormatVariants: ['thumb', 'card'],
+      versionPattern: '',
+      signing: true,
+      keepQueryStrings: ['ref'],
+    });
+    expect(code.split('\n')[0]).toBe(
+      'var CONFIG = { version: null, imagekitEndpoint: "/ik_demo/", autoVariants: ["thumb","card"], signing: true, keep: ["ref"] };',
+    );
+    expect(viewerRequestFunctionCode().split('\n')[0]).toBe(
+      'var CONFIG = { version: /^\\/v[0-9]{1,6}\\//, imagekitEndpoint: "/", autoVariants: [], signing: false, keep: [] };',
+    );
   });
 
   it('refuses options it cannot express, naming them', () => {

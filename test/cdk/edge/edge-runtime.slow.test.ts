@@ -17,37 +17,147 @@ import { forward, synthesizedFunctionCode, type EdgeHandler } from '../../suppor
  * listed here). "All ES 5.1 methods" of Number, Math and RegExp are spelled out from ES 5.1.
  */
 const SUPPORTED_METHODS: Readonly<Record<string, readonly string[]>> = {
-  Object: ['create', 'defineProperties', 'defineProperty', 'freeze', 'getOwnPropertyDescriptor', 'getOwnPropertyNames', 'getPrototypeOf',
-    'hasOwnProperty', 'isExtensible', 'isFrozen', 'isPrototypeOf', 'isSealed', 'keys', 'preventExtensions', 'propertyIsEnumerable', 'seal',
-    'toString', 'valueOf', 'assign', 'is', 'setPrototypeOf', 'entries', 'values'],
-  String: ['fromCharCode', 'charAt', 'concat', 'indexOf', 'lastIndexOf', 'match', 'replace', 'search', 'slice', 'split', 'substr', 'substring',
-    'toLowerCase', 'trim', 'toUpperCase', 'fromCodePoint', 'codePointAt', 'endsWith', 'includes', 'repeat', 'startsWith', 'padStart', 'padEnd',
-    'trimStart', 'trimEnd'],
+  Object: [
+    'create',
+    'defineProperties',
+    'defineProperty',
+    'freeze',
+    'getOwnPropertyDescriptor',
+    'getOwnPropertyNames',
+    'getPrototypeOf',
+    'hasOwnProperty',
+    'isExtensible',
+    'isFrozen',
+    'isPrototypeOf',
+    'isSealed',
+    'keys',
+    'preventExtensions',
+    'propertyIsEnumerable',
+    'seal',
+    'toString',
+    'valueOf',
+    'assign',
+    'is',
+    'setPrototypeOf',
+    'entries',
+    'values',
+  ],
+  String: [
+    'fromCharCode',
+    'charAt',
+    'concat',
+    'indexOf',
+    'lastIndexOf',
+    'match',
+    'replace',
+    'search',
+    'slice',
+    'split',
+    'substr',
+    'substring',
+    'toLowerCase',
+    'trim',
+    'toUpperCase',
+    'fromCodePoint',
+    'codePointAt',
+    'endsWith',
+    'includes',
+    'repeat',
+    'startsWith',
+    'padStart',
+    'padEnd',
+    'trimStart',
+    'trimEnd',
+  ],
   Number: ['toExponential', 'toFixed', 'toPrecision', 'toString', 'valueOf', 'isFinite', 'isInteger', 'isNaN', 'isSafeInteger', 'parseFloat', 'parseInt'],
   Function: ['apply', 'bind', 'call'],
   RegExp: ['exec', 'test', 'toString'],
   JSON: ['parse', 'stringify'],
-  Array: ['isArray', 'concat', 'every', 'filter', 'forEach', 'indexOf', 'join', 'lastIndexOf', 'map', 'pop', 'push', 'reduce', 'reduceRight',
-    'reverse', 'shift', 'slice', 'some', 'sort', 'splice', 'unshift', 'of', 'copyWithin', 'fill', 'find', 'findIndex', 'includes'],
+  Array: [
+    'isArray',
+    'concat',
+    'every',
+    'filter',
+    'forEach',
+    'indexOf',
+    'join',
+    'lastIndexOf',
+    'map',
+    'pop',
+    'push',
+    'reduce',
+    'reduceRight',
+    'reverse',
+    'shift',
+    'slice',
+    'some',
+    'sort',
+    'splice',
+    'unshift',
+    'of',
+    'copyWithin',
+    'fill',
+    'find',
+    'findIndex',
+    'includes',
+  ],
   Math: ['abs', 'acos', 'asin', 'atan', 'atan2', 'ceil', 'cos', 'exp', 'floor', 'log', 'max', 'min', 'pow', 'random', 'round', 'sin', 'sqrt', 'tan'],
 };
-const SUPPORTED_GLOBALS = ['decodeURI', 'decodeURIComponent', 'encodeURI', 'encodeURIComponent', 'isFinite', 'isNaN', 'parseFloat', 'parseInt',
-  'NaN', 'Infinity', 'undefined', 'Object', 'String', 'Number', 'Boolean', 'Array', 'RegExp', 'JSON', 'Math', 'Date', 'Error', 'TypeError'];
+const SUPPORTED_GLOBALS = [
+  'decodeURI',
+  'decodeURIComponent',
+  'encodeURI',
+  'encodeURIComponent',
+  'isFinite',
+  'isNaN',
+  'parseFloat',
+  'parseInt',
+  'NaN',
+  'Infinity',
+  'undefined',
+  'Object',
+  'String',
+  'Number',
+  'Boolean',
+  'Array',
+  'RegExp',
+  'JSON',
+  'Math',
+  'Date',
+  'Error',
+  'TypeError',
+];
 const METHODS = new Set(Object.values(SUPPORTED_METHODS).flat());
 
 /** Every non-empty set of grammars. */
 const GRAMMAR_SETS: UrlGrammar[][] = Array.from({ length: 2 ** URL_GRAMMARS.length - 1 }, (_, i) =>
-  URL_GRAMMARS.filter((_grammar, bit) => ((i + 1) >> bit) & 1));
+  URL_GRAMMARS.filter((_grammar, bit) => ((i + 1) >> bit) & 1),
+);
 const VARIANTS = { thumb: 'width=120,height=120,fit=cover,format=auto', hero: 'width=800,format=webp' };
 
 /** URLs of every grammar, well formed and not, and the operational endpoints. */
 const CORPUS = [
-  '/cdn-cgi/image/w=0600,f=%61uto,dpr=1,scq=40/a.jpg?utm_source=x', '/cdn-cgi/image/width=600,,fit=cover/a.jpg', '/cdn-cgi/image/variant=thumb/a.jpg',
-  '/cdn-cgi/image/background=rgb(1,2,3),w=1//https%3A%2F%2Fexample.com%2Fa.jpg', '/v2/cdn-cgi/image/w=1/a.jpg?sig=x&expires=1',
-  '/a.jpg?ixlib=js-3.8.0&w=300&auto=format&dpr=2&q=50', '/a.jpg?auto=%E0%A4%A', '/a.jpg?w=1&w=2&or=6', '//a.jpg?variant=thumb&s=abc',
-  '/demo/image/upload/s--abcdefgh--/w_0600,c_fill,f_auto/v1/a.jpg?_a=x', '/image/upload/$v_1,w_1/a.jpg', '/image/fetch/w_1/https://example.com/a.jpg',
-  '/tr:w-600,f-auto/a.jpg', '/a.jpg?tr=w-600%2Cf-auto:n-thumb&ik-s=abc', '/tr:,/a.jpg', '/tr:w-1',
-  '/metrics', '/%68ealthz', '/photos/a.jpg?v=1', '/', '',
+  '/cdn-cgi/image/w=0600,f=%61uto,dpr=1,scq=40/a.jpg?utm_source=x',
+  '/cdn-cgi/image/width=600,,fit=cover/a.jpg',
+  '/cdn-cgi/image/variant=thumb/a.jpg',
+  '/cdn-cgi/image/background=rgb(1,2,3),w=1//https%3A%2F%2Fexample.com%2Fa.jpg',
+  '/v2/cdn-cgi/image/w=1/a.jpg?sig=x&expires=1',
+  '/a.jpg?ixlib=js-3.8.0&w=300&auto=format&dpr=2&q=50',
+  '/a.jpg?auto=%E0%A4%A',
+  '/a.jpg?w=1&w=2&or=6',
+  '//a.jpg?variant=thumb&s=abc',
+  '/demo/image/upload/s--abcdefgh--/w_0600,c_fill,f_auto/v1/a.jpg?_a=x',
+  '/image/upload/$v_1,w_1/a.jpg',
+  '/image/fetch/w_1/https://example.com/a.jpg',
+  '/tr:w-600,f-auto/a.jpg',
+  '/a.jpg?tr=w-600%2Cf-auto:n-thumb&ik-s=abc',
+  '/tr:,/a.jpg',
+  '/tr:w-1',
+  '/metrics',
+  '/%68ealthz',
+  '/photos/a.jpg?v=1',
+  '/',
+  '',
 ];
 const HEADERS: Array<Record<string, { value: string; multiValue?: Array<{ value: string }> }>> = [
   {},
@@ -63,10 +173,18 @@ function builtinsUsed(code: string): { methods: Set<string>; globals: Set<string
   const referenced = new Set<string>();
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression)) methods.add(node.expression.name.text);
-    if ((ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node) || ts.isParameter(node) || ts.isFunctionExpression(node)) && node.name && ts.isIdentifier(node.name)) {
+    if (
+      (ts.isVariableDeclaration(node) || ts.isFunctionDeclaration(node) || ts.isParameter(node) || ts.isFunctionExpression(node)) &&
+      node.name &&
+      ts.isIdentifier(node.name)
+    ) {
       declared.add(node.name.text);
     }
-    if (ts.isIdentifier(node) && !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) && !(ts.isPropertyAssignment(node.parent) && node.parent.name === node)) {
+    if (
+      ts.isIdentifier(node) &&
+      !(ts.isPropertyAccessExpression(node.parent) && node.parent.name === node) &&
+      !(ts.isPropertyAssignment(node.parent) && node.parent.name === node)
+    ) {
       referenced.add(node.text);
     }
     ts.forEachChild(node, visit);
@@ -78,7 +196,8 @@ function builtinsUsed(code: string): { methods: Set<string>; globals: Set<string
 /** Runs the code over the corpus with every built-in method wrapped, and returns the names called. */
 function builtinsCalled(code: string): Set<string> {
   const context = vm.createContext({});
-  vm.runInContext(`'use strict';
+  vm.runInContext(
+    `'use strict';
     var called = {};
     var apply = Function.prototype.call.bind(Function.prototype.apply);
     [Object, Object.prototype, String, String.prototype, Number, Number.prototype, Array, Array.prototype, RegExp.prototype, Function.prototype, JSON, Math].forEach(function (holder) {
@@ -88,13 +207,17 @@ function builtinsCalled(code: string): Set<string> {
         var original = descriptor.value;
         holder[name] = function () { called[name] = true; return apply(original, this, arguments); };
       });
-    });`, context);
+    });`,
+    context,
+  );
   vm.runInContext(code, context, { filename: 'viewer-request.js' });
   const handler = context.handler as EdgeHandler;
   for (const target of CORPUS) {
     for (const headers of HEADERS) {
       const queryAt = target.indexOf('?');
-      handler({ request: { method: 'GET', uri: queryAt < 0 ? target : target.slice(0, queryAt), querystring: {}, headers: structuredClone(headers), cookies: {} } });
+      handler({
+        request: { method: 'GET', uri: queryAt < 0 ? target : target.slice(0, queryAt), querystring: {}, headers: structuredClone(headers), cookies: {} },
+      });
     }
   }
   return new Set(Object.keys(context.called as object));
@@ -126,13 +249,14 @@ describe.each(GRAMMAR_SETS.map((grammars) => [grammars.join(','), grammars] as c
 });
 
 describe('size', () => {
-  const everything = (autoVariants: number) => synthesizedFunctionCode({
-    grammars: URL_GRAMMARS,
-    imagekitEndpoint: '/my_imagekit_id/',
-    signedUrls: true,
-    queryStringAllowList: ['ref'],
-    variants: Object.fromEntries(Array.from({ length: autoVariants }, (_, i) => [`variant-${String(i).padStart(4, '0')}`, 'width=100,format=auto'])),
-  });
+  const everything = (autoVariants: number) =>
+    synthesizedFunctionCode({
+      grammars: URL_GRAMMARS,
+      imagekitEndpoint: '/my_imagekit_id/',
+      signedUrls: true,
+      queryStringAllowList: ['ref'],
+      variants: Object.fromEntries(Array.from({ length: autoVariants }, (_, i) => [`variant-${String(i).padStart(4, '0')}`, 'width=100,format=auto'])),
+    });
   const bytes = (code: string) => Buffer.byteLength(code, 'utf8');
 
   it('the worst case (all four grammars, signing, an allow-list) stays well inside 10 KB, with room for ninety format=auto variants', () => {

@@ -53,7 +53,8 @@ function lambdaOrigin(stack: Stack, props: Partial<ImageCdnMonitoringProps> = {}
   return new ImageCdnMonitoring(stack, 'Monitoring', { distribution, compute: { function: fn }, service: 'images-lambda', ...props });
 }
 
-const imageCdn = (stack: Stack, monitoring?: ImageCdnMonitoringOptions | false) => new ImageCdn(stack, 'Images', { ...(monitoring !== undefined && { monitoring }) });
+const imageCdn = (stack: Stack, monitoring?: ImageCdnMonitoringOptions | false) =>
+  new ImageCdn(stack, 'Images', { ...(monitoring !== undefined && { monitoring }) });
 
 beforeAll(() => {
   const app = new App();
@@ -123,9 +124,20 @@ function alarm(template: Template, id: string) {
 }
 
 /** The metric an alarm evaluates: its single metric, or the expression's inputs. */
-function alarmMetrics(properties: Record<string, any>): Array<{ namespace: string; name: string; stat: string; period: number; dimensions: Record<string, unknown> }> {
+function alarmMetrics(
+  properties: Record<string, any>,
+): Array<{ namespace: string; name: string; stat: string; period: number; dimensions: Record<string, unknown> }> {
   const stats = (properties.Metrics ?? []).filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat);
-  const direct = properties.MetricName === undefined ? [] : [{ Metric: { Namespace: properties.Namespace, MetricName: properties.MetricName, Dimensions: properties.Dimensions }, Stat: properties.Statistic ?? properties.ExtendedStatistic, Period: properties.Period }];
+  const direct =
+    properties.MetricName === undefined
+      ? []
+      : [
+          {
+            Metric: { Namespace: properties.Namespace, MetricName: properties.MetricName, Dimensions: properties.Dimensions },
+            Stat: properties.Statistic ?? properties.ExtendedStatistic,
+            Period: properties.Period,
+          },
+        ];
   return [...direct, ...stats].map((s: any) => ({
     namespace: s.Metric.Namespace,
     name: s.Metric.MetricName,
@@ -150,26 +162,45 @@ function renderedBody(template: Template): any {
 const metricWidgets = (body: any) => (body.widgets as any[]).filter((w) => w.type === 'metric');
 /** Every single metric row of the dashboard: [namespace, name, ...dimensions, options?]. */
 const metricRows = (body: any) => metricWidgets(body).flatMap((w) => (w.properties.metrics as unknown[][]).filter((row) => typeof row[0] === 'string'));
-const expressions = (body: any) => metricWidgets(body).flatMap((w) => (w.properties.metrics as any[][]).filter((row) => typeof row[0] === 'object').map((row) => row[0].expression as string));
+const expressions = (body: any) =>
+  metricWidgets(body).flatMap((w) => (w.properties.metrics as any[][]).filter((row) => typeof row[0] === 'object').map((row) => row[0].expression as string));
 
 describe('dashboard', () => {
   it('exists, with CloudFront, origin, compute and access-log widgets', () => {
     fargate.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     const titles = (renderedBody(fargate).widgets as any[]).map((w) => w.properties.title).filter(Boolean);
     expect(titles).toEqual([
-      'Requests', 'Cache hit rate', 'Error rates', 'Origin latency (ms)',
-      'Transforms per second by format', 'Transform time (ms)', 'Shed load: 503 rejected, 504 timed out, dropped',
-      'Origin responses per second by status class', 'Origin responses per second by outcome',
-      'Queue depth (highest per minute)', 'Decoded-source cache hit rate', 'Source fetch time (ms)',
-      'CPU and memory utilisation', 'Tasks',
-      'Slowest transforms', 'Top error tags',
+      'Requests',
+      'Cache hit rate',
+      'Error rates',
+      'Origin latency (ms)',
+      'Transforms per second by format',
+      'Transform time (ms)',
+      'Shed load: 503 rejected, 504 timed out, dropped',
+      'Origin responses per second by status class',
+      'Origin responses per second by outcome',
+      'Queue depth (highest per minute)',
+      'Decoded-source cache hit rate',
+      'Source fetch time (ms)',
+      'CPU and memory utilisation',
+      'Tasks',
+      'Slowest transforms',
+      'Top error tags',
     ]);
   });
 
   it('reads CloudFront metrics in us-east-1 with the distribution id and Region=Global', () => {
     const body = renderedBody(fargate);
     const rows = metricRows(body).filter((row) => row[0] === 'AWS/CloudFront');
-    expect(rows.map((row) => row[1]).sort()).toEqual(['4xxErrorRate', '5xxErrorRate', 'CacheHitRate', 'OriginLatency', 'OriginLatency', 'OriginLatency', 'Requests']);
+    expect(rows.map((row) => row[1]).sort()).toEqual([
+      '4xxErrorRate',
+      '5xxErrorRate',
+      'CacheHitRate',
+      'OriginLatency',
+      'OriginLatency',
+      'OriginLatency',
+      'Requests',
+    ]);
     for (const row of rows) {
       expect(row.slice(2, 6)).toEqual(['DistributionId', 'TOKEN', 'Region', 'Global']);
       expect((row[6] as any).region).toBe('us-east-1');
@@ -194,7 +225,9 @@ describe('dashboard', () => {
     const searches = expressions(body).filter((e) => e.includes('SEARCH('));
     expect(searches).toHaveLength(3);
     for (const search of searches) {
-      const [, namespace, dimension, name, service] = /SEARCH\('\{"([^"]+)","(\w+)","Service"\} MetricName="(\w+)" Service="([^"]+)"', 'Sum', 60\) \/ 60$/.exec(search)!;
+      const [, namespace, dimension, name, service] = /SEARCH\('\{"([^"]+)","(\w+)","Service"\} MetricName="(\w+)" Service="([^"]+)"', 'Sum', 60\) \/ 60$/.exec(
+        search,
+      )!;
       expect([namespace, service]).toEqual([EMF_DEFAULT_NAMESPACE, SERVICE]);
       const spec = Object.values(EMF_METRICS).find((candidate) => candidate.name === name) as { dimensions?: readonly string[] };
       expect(spec.dimensions, search).toContain(dimension);
@@ -203,22 +236,40 @@ describe('dashboard', () => {
 
   it('names only metrics whose catalogue keys the origin code writes', () => {
     const used = originKeysOnDashboard(renderedBody(fargate));
-    expect([...used].sort()).toEqual(['dropped', 'queueDepth', 'rejected', 'requests', 'sourceCacheHits', 'sourceCacheMisses', 'sourceFetchTime', 'timedOut', 'transformTime', 'transforms']);
+    expect([...used].sort()).toEqual([
+      'dropped',
+      'queueDepth',
+      'rejected',
+      'requests',
+      'sourceCacheHits',
+      'sourceCacheMisses',
+      'sourceFetchTime',
+      'timedOut',
+      'transformTime',
+      'transforms',
+    ]);
     const written = catalogueKeysWrittenByOrigin();
     for (const key of used) expect(written, `origin/src never writes EMF_METRICS.${key}`).toContain(key);
   });
 
   it('graphs Fargate CPU, memory, running tasks and healthy targets', () => {
     const names = metricRows(renderedBody(fargate)).map((row) => `${String(row[0])} ${String(row[1])}`);
-    expect(names).toEqual(expect.arrayContaining([
-      'AWS/ECS CPUUtilization', 'AWS/ECS MemoryUtilization', 'ECS/ContainerInsights RunningTaskCount', 'AWS/ApplicationELB HealthyHostCount',
-    ]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'AWS/ECS CPUUtilization',
+        'AWS/ECS MemoryUtilization',
+        'ECS/ContainerInsights RunningTaskCount',
+        'AWS/ApplicationELB HealthyHostCount',
+      ]),
+    );
     expect(names.some((name) => name.startsWith('AWS/Lambda'))).toBe(false);
   });
 
   it('graphs Lambda concurrency, errors, throttles and duration, and cold starts from the REPORT lines', () => {
     const body = renderedBody(lambdaTemplate);
-    const names = metricRows(body).filter((row) => row[0] === 'AWS/Lambda').map((row) => row[1]);
+    const names = metricRows(body)
+      .filter((row) => row[0] === 'AWS/Lambda')
+      .map((row) => row[1]);
     expect(names).toEqual(['ConcurrentExecutions', 'Errors', 'Throttles', 'Duration', 'Duration']);
     expect(metricRows(body).some((row) => row[0] === 'AWS/ECS')).toBe(false);
     const coldStarts = (body.widgets as any[]).find((w) => w.properties.title === 'Cold starts: init duration (ms)');
@@ -280,13 +331,17 @@ const checkMetricWidget = (properties: any, where: string) => {
       expect(row, where).toHaveLength(1);
       const expression = row[0] as Record<string, unknown>;
       expect(typeof expression.expression, where).toBe('string');
-      for (const key of Object.keys(expression)) expect(['expression', 'label', 'id', 'period', 'region', 'visible', 'color', 'yAxis'], `${where}: ${key}`).toContain(key);
+      for (const key of Object.keys(expression))
+        expect(['expression', 'label', 'id', 'period', 'region', 'visible', 'color', 'yAxis'], `${where}: ${key}`).toContain(key);
       continue;
     }
     // [ namespace, metricName, dimName, dimValue, ..., {options}? ]
-    const options = typeof row[row.length - 1] === 'object' ? row[row.length - 1] as Record<string, unknown> : undefined;
+    const options = typeof row[row.length - 1] === 'object' ? (row[row.length - 1] as Record<string, unknown>) : undefined;
     const names = options ? row.slice(0, -1) : row;
-    expect(names.every((part) => typeof part === 'string' && part.length > 0), `${where}: ${JSON.stringify(row)}`).toBe(true);
+    expect(
+      names.every((part) => typeof part === 'string' && part.length > 0),
+      `${where}: ${JSON.stringify(row)}`,
+    ).toBe(true);
     expect(names.length >= 2 && names.length % 2 === 0, `${where}: ${JSON.stringify(row)}`).toBe(true);
     if (options?.stat !== undefined) expect(options.stat as string, where).toMatch(STAT);
     if (options?.period !== undefined) expect((options.period as number) % 60, where).toBe(0);
@@ -301,31 +356,42 @@ const checkMetricWidget = (properties: any, where: string) => {
   if (properties.period !== undefined) expect(properties.period % 60).toBe(0);
 };
 
-
 describe('ImageCdn', () => {
   const environmentOf = (template: Template, type: string) => {
     const [, resource] = ofType(template, type)[0]!;
     if (type === 'AWS::Lambda::Function') return resource.Properties!.Environment.Variables as Record<string, unknown>;
-    return Object.fromEntries((resource.Properties!.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
+    return Object.fromEntries(
+      (resource.Properties!.ContainerDefinitions[0].Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]),
+    );
   };
 
   it('turns EMF on in the Fargate tasks, under the Service the dashboard and alarms read', () => {
     expect(environmentOf(fargate, 'AWS::ECS::TaskDefinition')).toMatchObject({
-      IMAGE_CDN_EMF: 'true', IMAGE_CDN_EMF_NAMESPACE: EMF_DEFAULT_NAMESPACE, IMAGE_CDN_EMF_SERVICE: SERVICE,
+      IMAGE_CDN_EMF: 'true',
+      IMAGE_CDN_EMF_NAMESPACE: EMF_DEFAULT_NAMESPACE,
+      IMAGE_CDN_EMF_SERVICE: SERVICE,
     });
     expect(SERVICE).toMatch(/^FargateImagesOrigin[0-9A-F]{8}$/);
     expect(fargateMonitoring.service).toBe(SERVICE);
     expect(alarmMetrics(alarm(fargate, 'ShedLoad').Properties!)[0]!.dimensions).toEqual({ [EMF_SERVICE_DIMENSION]: SERVICE });
   });
 
-  it('monitors a Lambda origin: the function\'s metrics, its EMF Service, its log group', () => {
+  it("monitors a Lambda origin: the function's metrics, its EMF Service, its log group", () => {
     expect(environmentOf(lambdaCdn, 'AWS::Lambda::Function')).toMatchObject({ IMAGE_CDN_EMF: 'true', IMAGE_CDN_EMF_SERVICE: lambdaCdnService });
     const body = renderedBody(lambdaCdn);
-    expect(metricRows(body).filter((row) => row[0] === EMF_DEFAULT_NAMESPACE).every((row) => row[3] === lambdaCdnService)).toBe(true);
+    expect(
+      metricRows(body)
+        .filter((row) => row[0] === EMF_DEFAULT_NAMESPACE)
+        .every((row) => row[3] === lambdaCdnService),
+    ).toBe(true);
     expect(metricRows(body).some((row) => row[0] === 'AWS/Lambda')).toBe(true);
     const [functionId] = ofType(lambdaCdn, 'AWS::Lambda::Function')[0]!;
     const failures = alarmMetrics(alarm(lambdaCdn, 'OriginUnavailable').Properties!);
-    expect(failures.map((m) => m.dimensions)).toEqual([{ FunctionName: { Ref: functionId } }, { FunctionName: { Ref: functionId } }, { FunctionName: { Ref: functionId } }]);
+    expect(failures.map((m) => m.dimensions)).toEqual([
+      { FunctionName: { Ref: functionId } },
+      { FunctionName: { Ref: functionId } },
+      { FunctionName: { Ref: functionId } },
+    ]);
     const [logGroupId] = ofType(lambdaCdn, 'AWS::Logs::LogGroup').find(([id]) => id.includes('OriginLogs'))!;
     for (const [, query] of ofType(lambdaCdn, 'AWS::Logs::QueryDefinition')) expect(query.Properties!.LogGroupNames).toEqual([{ Ref: logGroupId }]);
     lambdaCdn.resourceCountIs('AWS::CloudWatch::Alarm', 5);
@@ -371,26 +437,47 @@ describe('alarms', () => {
     ];
     for (const [id, threshold, periods, evaluationPeriods, comparison, missing] of expectations) {
       const { Properties } = alarm(fargate, id);
-      expect({ id, threshold: Properties!.Threshold, periods: alarmPeriod(Properties!), evaluationPeriods: Properties!.EvaluationPeriods, comparison: Properties!.ComparisonOperator, missing: Properties!.TreatMissingData })
-        .toEqual({ id, threshold, periods, evaluationPeriods, comparison, missing });
+      expect({
+        id,
+        threshold: Properties!.Threshold,
+        periods: alarmPeriod(Properties!),
+        evaluationPeriods: Properties!.EvaluationPeriods,
+        comparison: Properties!.ComparisonOperator,
+        missing: Properties!.TreatMissingData,
+      }).toEqual({ id, threshold, periods, evaluationPeriods, comparison, missing });
       expect(Properties!.AlarmDescription).toContain('docs/operations.md');
     }
   });
 
   it('alarm on CloudFront 5xxErrorRate and CacheHitRate of this distribution', () => {
     const [distributionId] = ofType(fargate, 'AWS::CloudFront::Distribution')[0]!;
-    for (const [id, name] of [['CloudFront5xxRate', '5xxErrorRate'], ['CacheHitRate', 'CacheHitRate']]) {
-      expect(alarmMetrics(alarm(fargate, id!).Properties!)).toEqual([{
-        namespace: 'AWS/CloudFront', name, stat: 'Average', period: expect.any(Number), dimensions: { DistributionId: { Ref: distributionId }, Region: 'Global' },
-      }]);
+    for (const [id, name] of [
+      ['CloudFront5xxRate', '5xxErrorRate'],
+      ['CacheHitRate', 'CacheHitRate'],
+    ]) {
+      expect(alarmMetrics(alarm(fargate, id!).Properties!)).toEqual([
+        {
+          namespace: 'AWS/CloudFront',
+          name,
+          stat: 'Average',
+          period: expect.any(Number),
+          dimensions: { DistributionId: { Ref: distributionId }, Region: 'Global' },
+        },
+      ]);
     }
   });
 
-  it('alarm on the origin\'s p99 TransformTime at half the request deadline, from the catalogue', () => {
+  it("alarm on the origin's p99 TransformTime at half the request deadline, from the catalogue", () => {
     const { Properties } = alarm(fargate, 'TransformTimeP99');
-    expect(alarmMetrics(Properties!)).toEqual([{
-      namespace: EMF_DEFAULT_NAMESPACE, name: EMF_METRICS.transformTime.name, stat: 'p99', period: 300, dimensions: { [EMF_SERVICE_DIMENSION]: SERVICE },
-    }]);
+    expect(alarmMetrics(Properties!)).toEqual([
+      {
+        namespace: EMF_DEFAULT_NAMESPACE,
+        name: EMF_METRICS.transformTime.name,
+        stat: 'p99',
+        period: 300,
+        dimensions: { [EMF_SERVICE_DIMENSION]: SERVICE },
+      },
+    ]);
     // The Lambda case has a 20 s deadline.
     expect(alarm(lambdaTemplate, 'TransformTimeP99').Properties!.Threshold).toBe(10_000);
   });
@@ -400,7 +487,12 @@ describe('alarms', () => {
     const [expression] = Properties!.Metrics.filter((m: any) => m.Expression);
     expect(expression.ReturnData).toBe(true);
     expect(expression.Expression).toBe('100 * (FILL(rejected, 0) + FILL(timedOut, 0)) / (FILL(transforms, 0) + FILL(rejected, 0) + FILL(timedOut, 0))');
-    const inputs = Properties!.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat.Metric.MetricName, m.MetricStat.Stat, m.ReturnData]);
+    const inputs = Properties!.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [
+      m.Id,
+      m.MetricStat.Metric.MetricName,
+      m.MetricStat.Stat,
+      m.ReturnData,
+    ]);
     expect(inputs).toEqual([
       ['rejected', EMF_METRICS.rejected.name, 'Sum', false],
       ['timedOut', EMF_METRICS.timedOut.name, 'Sum', false],
@@ -408,7 +500,7 @@ describe('alarms', () => {
     ]);
   });
 
-  it('alarm on no healthy target in the origin\'s target group (Fargate)', () => {
+  it("alarm on no healthy target in the origin's target group (Fargate)", () => {
     const [targetGroupId] = ofType(fargate, 'AWS::ElasticLoadBalancingV2::TargetGroup')[0]!;
     const [metric] = alarmMetrics(alarm(fargate, 'OriginUnavailable').Properties!);
     expect(metric).toMatchObject({ namespace: 'AWS/ApplicationELB', name: 'HealthyHostCount', stat: 'Minimum', period: 60 });
@@ -420,7 +512,9 @@ describe('alarms', () => {
     const { Properties } = alarm(lambdaTemplate, 'OriginUnavailable');
     expect(Properties).toMatchObject({ Threshold: 50, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 3, TreatMissingData: 'notBreaching' });
     expect(alarmMetrics(Properties!).map((m) => [m.namespace, m.name, m.stat, m.period])).toEqual([
-      ['AWS/Lambda', 'Errors', 'Sum', 60], ['AWS/Lambda', 'Throttles', 'Sum', 60], ['AWS/Lambda', 'Invocations', 'Sum', 60],
+      ['AWS/Lambda', 'Errors', 'Sum', 60],
+      ['AWS/Lambda', 'Throttles', 'Sum', 60],
+      ['AWS/Lambda', 'Invocations', 'Sum', 60],
     ]);
   });
 
@@ -447,11 +541,18 @@ describe('alarms', () => {
   });
 
   it('take tuning per alarm, switch off one by one, and the cache hit floor', () => {
-    expect(ofType(tuned, 'AWS::CloudWatch::Alarm').map(([id]) => id.replace(/^Monitoring(CloudFront)?Alarms/, '').replace(/[0-9A-F]{8}$/, '')).sort())
-      .toEqual(['CacheHitRate', 'CloudFront5xxRate', 'OriginUnavailable']);
+    expect(
+      ofType(tuned, 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id.replace(/^Monitoring(CloudFront)?Alarms/, '').replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual(['CacheHitRate', 'CloudFront5xxRate', 'OriginUnavailable']);
     expect(alarm(tuned, 'CloudFront5xxRate').Properties).toMatchObject({ Threshold: 2.5, EvaluationPeriods: 10 });
     const cacheHit = alarm(tuned, 'CacheHitRate').Properties!;
-    expect({ threshold: cacheHit.Threshold, periods: alarmPeriod(cacheHit), evaluationPeriods: cacheHit.EvaluationPeriods }).toEqual({ threshold: 60, periods: [3600], evaluationPeriods: 2 });
+    expect({ threshold: cacheHit.Threshold, periods: alarmPeriod(cacheHit), evaluationPeriods: cacheHit.EvaluationPeriods }).toEqual({
+      threshold: 60,
+      periods: [3600],
+      evaluationPeriods: 2,
+    });
   });
 });
 
@@ -464,7 +565,7 @@ describe('switches', () => {
     quiet.resourceCountIs('AWS::Logs::QueryDefinition', 2);
   });
 
-  it('turn on the distribution\'s additional metrics, unless told it has them', () => {
+  it("turn on the distribution's additional metrics, unless told it has them", () => {
     const [distributionId] = ofType(fargate, 'AWS::CloudFront::Distribution')[0]!;
     fargate.hasResourceProperties('AWS::CloudFront::MonitoringSubscription', {
       DistributionId: { Ref: distributionId },
@@ -491,15 +592,22 @@ describe('CloudFront alarms and regions', () => {
 
   it('are left out, with a note, in a stack pinned to another region', () => {
     const template = Template.fromStack(euWest);
-    expect(ofType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id).filter((id) => /CloudFront5xxRate|CacheHitRate/.test(id))).toEqual([]);
+    expect(
+      ofType(template, 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id)
+        .filter((id) => /CloudFront5xxRate|CacheHitRate/.test(id)),
+    ).toEqual([]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
     Annotations.fromStack(euWest).hasInfo('*', Match.stringLikeRegexp('cloudFrontAlarmsScope'));
   });
 
   it('go to a us-east-1 scope when given one', () => {
     const template = Template.fromStack(edgeStack);
-    expect(ofType(template, 'AWS::CloudWatch::Alarm').map(([id]) => id.replace(/[0-9A-F]{8}$/, '')).sort())
-      .toEqual([expect.stringMatching(/CacheHitRate$/), expect.stringMatching(/CloudFront5xxRate$/)]);
+    expect(
+      ofType(template, 'AWS::CloudWatch::Alarm')
+        .map(([id]) => id.replace(/[0-9A-F]{8}$/, ''))
+        .sort(),
+    ).toEqual([expect.stringMatching(/CacheHitRate$/), expect.stringMatching(/CloudFront5xxRate$/)]);
   });
 
   it('refuse a scope outside us-east-1', () => {
@@ -511,9 +619,11 @@ describe('CloudFront alarms and regions', () => {
 });
 
 describe('saved Logs Insights queries', () => {
-  it('save the slowest transforms and the top error tags over the origin\'s log group', () => {
+  it("save the slowest transforms and the top error tags over the origin's log group", () => {
     const [logGroupId] = ofType(fargate, 'AWS::Logs::LogGroup').find(([id]) => id.includes('OriginLogs'))!;
-    const queries: Record<string, Record<string, any>> = Object.fromEntries(ofType(fargate, 'AWS::Logs::QueryDefinition').map(([, r]) => [r.Properties!.Name, r.Properties!]));
+    const queries: Record<string, Record<string, any>> = Object.fromEntries(
+      ofType(fargate, 'AWS::Logs::QueryDefinition').map(([, r]) => [r.Properties!.Name, r.Properties!]),
+    );
     expect(Object.keys(queries).sort()).toEqual([`image-cdn/${SERVICE}/slowest-transforms`, `image-cdn/${SERVICE}/top-error-tags`]);
     for (const query of Object.values(queries)) expect(query.LogGroupNames).toEqual([{ Ref: logGroupId }]);
     const slowest = queries[`image-cdn/${SERVICE}/slowest-transforms`]!.QueryString as string;
@@ -523,17 +633,20 @@ describe('saved Logs Insights queries', () => {
     expect(errors).toContain('stats count(*) as responses by error, status');
   });
 
-  it('query fields the origin\'s access log really writes', () => {
+  it("query fields the origin's access log really writes", () => {
     const source = readFileSync(path.join(import.meta.dirname, '../../../origin/src/http/image-origin.ts'), 'utf8');
     const logged = source.slice(source.indexOf('accessLog?.info({'), source.indexOf('});', source.indexOf('accessLog?.info({')));
-    const queries = ofType(fargate, 'AWS::Logs::QueryDefinition').map(([, r]) => r.Properties!.QueryString as string).join('\n');
+    const queries = ofType(fargate, 'AWS::Logs::QueryDefinition')
+      .map(([, r]) => r.Properties!.QueryString as string)
+      .join('\n');
     const fields = new Set([...queries.matchAll(/\b(status|ms|outcome|error|bytes|path|method|timings)\b/g)].map((m) => m[1]!));
     expect(fields.size).toBeGreaterThanOrEqual(6);
     for (const field of fields) expect(logged, field).toMatch(new RegExp(`\\b${field}\\b`));
-    for (const phase of ['fetch', 'header', 'transform']) expect(readFileSync(path.join(import.meta.dirname, '../../../origin/src/http/request-timings.ts'), 'utf8')).toContain(`${phase}:`);
+    for (const phase of ['fetch', 'header', 'transform'])
+      expect(readFileSync(path.join(import.meta.dirname, '../../../origin/src/http/request-timings.ts'), 'utf8')).toContain(`${phase}:`);
   });
 
-  it('use the function\'s own log group with a Lambda origin', () => {
+  it("use the function's own log group with a Lambda origin", () => {
     const [, query] = ofType(lambdaTemplate, 'AWS::Logs::QueryDefinition')[0]!;
     expect(JSON.stringify(query.Properties!.LogGroupNames)).toContain('/aws/lambda/');
   });
@@ -571,7 +684,9 @@ describe('cdk-nag', () => {
 function originKeysOnDashboard(body: any): Set<EmfMetricKey> {
   const byName = new Map(Object.entries(EMF_METRICS).map(([key, spec]) => [spec.name as string, key as EmfMetricKey]));
   const names = [
-    ...metricRows(body).filter((row) => row[0] === EMF_DEFAULT_NAMESPACE).map((row) => row[1] as string),
+    ...metricRows(body)
+      .filter((row) => row[0] === EMF_DEFAULT_NAMESPACE)
+      .map((row) => row[1] as string),
     ...expressions(body).flatMap((e) => [...e.matchAll(/MetricName="([^"]+)"/g)].map((m) => m[1]!)),
   ];
   return new Set(names.map((name) => byName.get(name)!).filter(Boolean));

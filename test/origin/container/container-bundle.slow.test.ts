@@ -42,7 +42,9 @@ beforeAll(async () => {
 
   const pixels = Buffer.alloc(800 * 600 * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 251;
-  photo = await sharp(pixels, { raw: { width: 800, height: 600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+  photo = await sharp(pixels, { raw: { width: 800, height: 600, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toBuffer();
   await writeFile(path.join(images, 'photo.jpg'), photo);
 
   s3 = await startS3Server({ buckets: ['sources'] });
@@ -87,7 +89,7 @@ describe('the bundled origin', () => {
   it('answers /healthz with the sharp it loaded from beside the bundle', async () => {
     const response = await fetch(`${fileOrigin.url}/healthz`);
     expect(response.status).toBe(200);
-    const body = await response.json() as { status: string; versions: { sharp: string } };
+    const body = (await response.json()) as { status: string; versions: { sharp: string } };
     expect(body.status).toBe('ok');
     expect(body.versions.sharp).toBe(sharpVersion);
   });

@@ -26,20 +26,80 @@ function expectWellFormed<T>(result: Result<T>): void {
 
 /** Pieces that matter to this grammar, glued at random: far denser in edge cases than random text. */
 const piece = fc.constantFrom(
-  ',', '=', '/', '//', ';', ':', '(', ')', '.', 'x', '#', ' ', '%', '%2', '%25', '%2C', '%2F', '%23', '%00', '%C3',
-  '%A9', '%E9', '%zz', '\u0000', '\n', '\uD800', 'é', '😀', '0', '1', '.5', '-1', '12000', '12001', 'auto',
-  'w', 'width', 'h', 'q', 'f', 'g', 'scq', 'fit', 'cover', 'gravity', 'trim', 'trim.', 'trim.border.color',
-  'trim.width', 'border', 'color', 'red', 'rgb', 'background', 'dpr', 'blur', 'quality', 'format', 'json',
-  'http:', 'https://', 'https:/', 'example.com', 'photo.jpg', '..', '__proto__', 'constructor',
+  ',',
+  '=',
+  '/',
+  '//',
+  ';',
+  ':',
+  '(',
+  ')',
+  '.',
+  'x',
+  '#',
+  ' ',
+  '%',
+  '%2',
+  '%25',
+  '%2C',
+  '%2F',
+  '%23',
+  '%00',
+  '%C3',
+  '%A9',
+  '%E9',
+  '%zz',
+  '\u0000',
+  '\n',
+  '\uD800',
+  'é',
+  '😀',
+  '0',
+  '1',
+  '.5',
+  '-1',
+  '12000',
+  '12001',
+  'auto',
+  'w',
+  'width',
+  'h',
+  'q',
+  'f',
+  'g',
+  'scq',
+  'fit',
+  'cover',
+  'gravity',
+  'trim',
+  'trim.',
+  'trim.border.color',
+  'trim.width',
+  'border',
+  'color',
+  'red',
+  'rgb',
+  'background',
+  'dpr',
+  'blur',
+  'quality',
+  'format',
+  'json',
+  'http:',
+  'https://',
+  'https:/',
+  'example.com',
+  'photo.jpg',
+  '..',
+  '__proto__',
+  'constructor',
 );
 const structured = fc.array(piece, { maxLength: 24 }).map((parts) => parts.join(''));
 
 // Generators for every value the parser can produce, as plain objects like the parser's.
-const record: typeof fc.record = ((model: never, constraints?: object) =>
-  fc.record(model, { ...constraints, noNullPrototype: true })) as typeof fc.record;
+const record: typeof fc.record = ((model: never, constraints?: object) => fc.record(model, { ...constraints, noNullPrototype: true })) as typeof fc.record;
 const noNegativeZero = (v: number) => (Object.is(v, -0) ? 0 : v);
-const between = (min: number, max: number) =>
-  fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map(noNegativeZero);
+const between = (min: number, max: number) => fc.double({ min, max, noNaN: true, noDefaultInfinity: true }).map(noNegativeZero);
 const int = (min: number, max: number) => fc.integer({ min, max });
 const colour: fc.Arbitrary<Rgba> = record({
   r: int(0, 255),
@@ -58,10 +118,7 @@ const pixels = int(0, 65_535);
 const edges = record({ top: pixels, right: pixels, bottom: pixels, left: pixels });
 const trim: fc.Arbitrary<Trim> = fc.oneof(
   record({ mode: fc.constant('edges' as const), edges }),
-  record(
-    { mode: fc.constant('border' as const), color: colour, tolerance: between(0, 255), keep: pixels },
-    { requiredKeys: ['mode'] },
-  ),
+  record({ mode: fc.constant('border' as const), color: colour, tolerance: between(0, 255), keep: pixels }, { requiredKeys: ['mode'] }),
   record(
     { mode: fc.constant('rect' as const), left: pixels, top: pixels, width: int(1, 65_535), height: int(1, 65_535) },
     { requiredKeys: ['mode', 'left', 'top'] },
@@ -102,9 +159,7 @@ const imageOptions: fc.Arbitrary<ImageOptions> = record(
   { requiredKeys: [] },
 ).filter((options) => Object.keys(options).length > 0);
 
-const ALIAS_OF: ReadonlyMap<string, string> = new Map(
-  Object.entries(CLOUDFLARE_ALIASES).map(([alias, name]) => [name, alias]),
-);
+const ALIAS_OF: ReadonlyMap<string, string> = new Map(Object.entries(CLOUDFLARE_ALIASES).map(([alias, name]) => [name, alias]));
 
 describe('canonical form', () => {
   it('parse(format(options)) deep-equals options', () => {
@@ -157,21 +212,16 @@ describe('canonical form', () => {
 
   it('a repeated option is refused however it is spelled', () => {
     fc.assert(
-      fc.property(
-        imageOptions,
-        fc.nat(),
-        fc.boolean(),
-        (options, pick, useAlias) => {
-          const tokens = formatCloudflareOptions(options).split(',');
-          const token = tokens[pick % tokens.length] ?? '';
-          const name = token.slice(0, token.indexOf('='));
-          const alias = ALIAS_OF.get(name);
-          const repeat = alias && useAlias ? alias + token.slice(name.length) : token;
-          const result = parseCloudflareOptions([...tokens, repeat].join(','));
-          expect(!result.ok && result.error.tag).toBe('malformed_url');
-          expect(!result.ok && result.error.message).toContain(`option "${name}" is given more than once`);
-        },
-      ),
+      fc.property(imageOptions, fc.nat(), fc.boolean(), (options, pick, useAlias) => {
+        const tokens = formatCloudflareOptions(options).split(',');
+        const token = tokens[pick % tokens.length] ?? '';
+        const name = token.slice(0, token.indexOf('='));
+        const alias = ALIAS_OF.get(name);
+        const repeat = alias && useAlias ? alias + token.slice(name.length) : token;
+        const result = parseCloudflareOptions([...tokens, repeat].join(','));
+        expect(!result.ok && result.error.tag).toBe('malformed_url');
+        expect(!result.ok && result.error.message).toContain(`option "${name}" is given more than once`);
+      }),
       RUNS,
     );
   });
@@ -199,21 +249,21 @@ function mutated(): fc.Arbitrary<string> {
   return fc
     .tuple(imageOptions, fc.constantFrom('/photo.jpg', '/https://example.com/a.jpg', ''), fc.array(edit, { minLength: 1, maxLength: 3 }))
     .map(([options, source, edits]) =>
-      edits.reduce((text, [at, remove, insert]) => {
-        const i = at % (text.length + 1);
-        return text.slice(0, i) + insert + text.slice(i + remove);
-      }, formatCloudflareOptions(options) + source),
+      edits.reduce(
+        (text, [at, remove, insert]) => {
+          const i = at % (text.length + 1);
+          return text.slice(0, i) + insert + text.slice(i + remove);
+        },
+        formatCloudflareOptions(options) + source,
+      ),
     );
 }
 
 describe('parsers never throw', () => {
-  const anyText = fc.oneof(
-    fc.string({ unit: 'binary', maxLength: 200 }),
-    fc.string({ unit: 'grapheme', maxLength: 80 }),
-    structured,
-    { arbitrary: mutated(), weight: 3 },
-  );
-
+  const anyText = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 80 }), structured, {
+    arbitrary: mutated(),
+    weight: 3,
+  });
 
   it('parseCloudflarePath returns a request or a typed error for any text', () => {
     fc.assert(

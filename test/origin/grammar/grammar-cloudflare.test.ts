@@ -104,9 +104,7 @@ const TABLE: Readonly<Record<string, OptionCases>> = {
     invalid: ['0', '101', 'slow', ''],
   },
   format: {
-    valid: (['auto', 'avif', 'webp', 'jpeg', 'baseline-jpeg', 'png', 'json'] as const).map(
-      (format) => [format, { format }] as const,
-    ),
+    valid: (['auto', 'avif', 'webp', 'jpeg', 'baseline-jpeg', 'png', 'json'] as const).map((format) => [format, { format }] as const),
     invalid: ['gif', 'jpg', 'JPEG', 'png-force', 'svg', 'heic', ''],
   },
   metadata: {
@@ -205,7 +203,11 @@ const TABLE: Readonly<Record<string, OptionCases>> = {
   compression: { valid: [['fast', { compression: 'fast' }]], invalid: ['slow', 'Fast', ''] },
   onerror: { valid: [['redirect', { onerror: 'redirect' }]], invalid: ['none', 'fallback', ''] },
   variant: {
-    valid: [['thumb', { variant: 'thumb' }], ['hero_2x-wide', { variant: 'hero_2x-wide' }], ['a'.repeat(64), { variant: 'a'.repeat(64) }]],
+    valid: [
+      ['thumb', { variant: 'thumb' }],
+      ['hero_2x-wide', { variant: 'hero_2x-wide' }],
+      ['a'.repeat(64), { variant: 'a'.repeat(64) }],
+    ],
     invalid: ['Thumb', 'a b', 'a.b', '', 'ü'],
   },
   border: {
@@ -213,10 +215,7 @@ const TABLE: Readonly<Record<string, OptionCases>> = {
       ['color:%23000;width:10', { border: { color: BLACK, width: 10 } }],
       ['width:2;color:red', { border: { color: RED, width: 2 } }],
       ['color:%23fff;width:0', { border: { color: rgba(255, 255, 255), width: 0 } }],
-      [
-        'color:red;top:5;right:10;bottom:5;left:10',
-        { border: { color: RED, edges: { top: 5, right: 10, bottom: 5, left: 10 } } },
-      ],
+      ['color:red;top:5;right:10;bottom:5;left:10', { border: { color: RED, edges: { top: 5, right: 10, bottom: 5, left: 10 } } }],
       ['color:rgb(0,0,0);left:3', { border: { color: BLACK, edges: { top: 0, right: 0, bottom: 0, left: 3 } } }],
     ],
     invalid: [
@@ -340,9 +339,7 @@ describe('option list structure', () => {
       quality: 80,
       format: 'auto',
     });
-    expect(parsed('f=auto,q=80,gravity=0.5x0.2,fit=cover,h=400,w=600')).toStrictEqual(
-      parsed('width=600,height=400,fit=cover,gravity=0.5x0.2,q=80,f=auto'),
-    );
+    expect(parsed('f=auto,q=80,gravity=0.5x0.2,fit=cover,h=400,w=600')).toStrictEqual(parsed('width=600,height=400,fit=cover,gravity=0.5x0.2,q=80,f=auto'));
   });
 
   it.each([

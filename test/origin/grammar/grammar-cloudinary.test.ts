@@ -35,7 +35,9 @@ describe('Cloudinary grammar: URL shape', () => {
 
   it('skips the signature segment (checked by the signing module)', () => {
     expect(request('/demo/image/upload/s--Ai4Znfl3--/w_10/v1234/image.jpg')).toEqual({
-      grammar: 'cloudinary', source: 'image.jpg', options: { width: 10, fit: 'contain' },
+      grammar: 'cloudinary',
+      source: 'image.jpg',
+      options: { width: 10, fit: 'contain' },
     });
   });
 
@@ -56,9 +58,17 @@ describe('Cloudinary grammar: URL shape', () => {
 describe('Cloudinary grammar: documented examples', () => {
   // Examples from cloudinary.com/documentation (transformation reference, resizing and cropping).
   const table: [string, ImageOptions][] = [
-    ['w_600,h_400,c_fill,g_auto,f_auto,q_auto', {
-      width: 600, height: 400, fit: 'cover', gravity: { mode: 'auto' }, format: 'auto', quality: 'medium-high',
-    }],
+    [
+      'w_600,h_400,c_fill,g_auto,f_auto,q_auto',
+      {
+        width: 600,
+        height: 400,
+        fit: 'cover',
+        gravity: { mode: 'auto' },
+        format: 'auto',
+        quality: 'medium-high',
+      },
+    ],
     ['c_scale,w_150', { width: 150, fit: 'contain' }],
     ['w_150', { width: 150, fit: 'contain' }],
     ['c_scale,h_150,w_300', { width: 300, height: 150, fit: 'squeeze' }],
@@ -124,9 +134,15 @@ describe('Cloudinary grammar: chained transformations', () => {
   const table: [string, ImageOptions][] = [
     ['a_90/w_300,c_scale', { rotate: 90, width: 300, fit: 'contain' }],
     ['w_500,f_auto/q_auto', { width: 500, fit: 'contain', format: 'auto', quality: 'medium-high' }],
-    ['c_crop,h_200,w_300,x_10,y_20/c_fill,h_100,w_100', {
-      trim: { mode: 'rect', left: 10, top: 20, width: 300, height: 200 }, width: 100, height: 100, fit: 'cover',
-    }],
+    [
+      'c_crop,h_200,w_300,x_10,y_20/c_fill,h_100,w_100',
+      {
+        trim: { mode: 'rect', left: 10, top: 20, width: 300, height: 200 },
+        width: 100,
+        height: 100,
+        fit: 'cover',
+      },
+    ],
     ['w_200,c_scale,e_blur:80/e_sharpen:400', { width: 200, fit: 'contain', blur: 10, sharpen: 2 }],
     ['e_brightness:20/e_contrast:-20/e_gamma:50', { brightness: 1.2, contrast: 0.8, gamma: 1.5 }],
     ['a_90/a_90', { rotate: 180 }],
@@ -226,15 +242,17 @@ describe('Cloudinary grammar: fuzzing', () => {
     fc.constantFrom('auto', 'jpg', 'png', 'webp', 'avif', 'gif').map((v) => `f_${v}`),
     fc.constantFrom('auto', 'auto:best', 'auto:eco', '1', '50', '100').map((v) => `q_${v}`),
     fc.constantFrom('1.0', '1.5', '2.0', '3.0').map((v) => `dpr_${v}`),
-    fc.oneof(
-      int(1, 2000).map((v) => `blur:${v}`),
-      int(1, 2000).map((v) => `sharpen:${v}`),
-      int(-99, 100).map((v) => `brightness:${v}`),
-      int(-100, 100).map((v) => `contrast:${v}`),
-      int(-50, 150).map((v) => `gamma:${v}`),
-      int(-100, 100).map((v) => `saturation:${v}`),
-      fc.constantFrom('grayscale', 'blur', 'sharpen'),
-    ).map((v) => `e_${v}`),
+    fc
+      .oneof(
+        int(1, 2000).map((v) => `blur:${v}`),
+        int(1, 2000).map((v) => `sharpen:${v}`),
+        int(-99, 100).map((v) => `brightness:${v}`),
+        int(-100, 100).map((v) => `contrast:${v}`),
+        int(-50, 150).map((v) => `gamma:${v}`),
+        int(-100, 100).map((v) => `saturation:${v}`),
+        fc.constantFrom('grayscale', 'blur', 'sharpen'),
+      )
+      .map((v) => `e_${v}`),
     fc.constantFrom('90', '-90', '180', '270', 'hflip', 'vflip', 'hflip.90').map((v) => `a_${v}`),
     color.map((v) => `b_${v}`),
     fc.tuple(int(1, 20), color).map(([w, c]) => `bo_${w}px_solid_${c}`),

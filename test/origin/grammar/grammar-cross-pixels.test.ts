@@ -82,7 +82,11 @@ describe('hosted-grammar mappings on real pixels', () => {
       render(parseCloudinary('/demo/image/upload/w_320,h_240,c_fill,g_north,f_webp,q_70,e_grayscale/fossa.jpg', ''), 'webp'),
       render(parseImageKit('/tr:w-320,h-240,fo-top,f-webp,q-70,e-grayscale/fossa.jpg', ''), 'webp'),
     ]);
-    expect(outputs.map((o) => [o.width, o.height])).toEqual([[320, 240], [320, 240], [320, 240]]);
+    expect(outputs.map((o) => [o.width, o.height])).toEqual([
+      [320, 240],
+      [320, 240],
+      [320, 240],
+    ]);
     expect(outputs[1]?.data.equals(outputs[0]?.data ?? Buffer.alloc(0))).toBe(true);
     expect(outputs[2]?.data.equals(outputs[0]?.data ?? Buffer.alloc(0))).toBe(true);
   });

@@ -25,7 +25,7 @@ describe('ImageKit grammar: URL shape', () => {
     expect(request('/photos/a.jpg', '?tr=w-300&ik-sdk-version=javascript-1.4.3').options).toEqual({ width: 300, fit: 'contain' });
   });
 
-  it('strips a configured endpoint (ImageKit\'s /<imagekit_id>/) from the source', () => {
+  it("strips a configured endpoint (ImageKit's /<imagekit_id>/) from the source", () => {
     expect(request('/demo/tr:w-300/photos/a.jpg', '', '/demo/')).toMatchObject({ source: 'photos/a.jpg' });
     expect(request('/demo/photos/a.jpg', '?tr=w-300', '/demo/')).toMatchObject({ source: 'photos/a.jpg' });
     expect(parseImageKit('/other/tr:w-300/a.jpg', '', { endpoint: '/demo/' })).toBeUndefined();
@@ -109,9 +109,15 @@ describe('ImageKit grammar: chained transformations', () => {
     ['w-400,h-300:rt-90', { rotate: 90, width: 300, height: 400, fit: 'cover' }],
     ['w-400,h-300,fo-left:rt-180', { rotate: 180, width: 400, height: 300, fit: 'cover', gravity: { mode: 'point', x: 1, y: 0.5 } }],
     ['w-400:f-webp:q-60', { width: 400, fit: 'contain', format: 'webp', quality: 60 }],
-    ['w-300,h-200,cm-extract,x-1,y-2:w-100,h-100', {
-      trim: { mode: 'rect', left: 1, top: 2, width: 300, height: 200 }, width: 100, height: 100, fit: 'cover',
-    }],
+    [
+      'w-300,h-200,cm-extract,x-1,y-2:w-100,h-100',
+      {
+        trim: { mode: 'rect', left: 1, top: 2, width: 300, height: 200 },
+        width: 100,
+        height: 100,
+        fit: 'cover',
+      },
+    ],
   ];
   it.each(table)('%s', (chain, expected) => {
     expect(options(chain)).toEqual(expected);
@@ -179,7 +185,11 @@ describe('ImageKit grammar: fuzzing', () => {
   it('never throws on arbitrary paths and queries', () => {
     fc.assert(
       fc.property(fc.string(), fc.string(), (path, search) => {
-        for (const [pathname, query] of [[`/${path}`, search], [`/tr:${path}`, search], ['/a.jpg', `?tr=${search}`]] as const) {
+        for (const [pathname, query] of [
+          [`/${path}`, search],
+          [`/tr:${path}`, search],
+          ['/a.jpg', `?tr=${search}`],
+        ] as const) {
           const result = parseImageKit(pathname, query);
           expect(result === undefined || typeof result.ok === 'boolean').toBe(true);
         }
@@ -205,7 +215,10 @@ describe('ImageKit grammar: fuzzing', () => {
     fc.constantFrom('true', 'false').map((v) => `pr-${v}`),
     fc.constantFrom('1', '1.5', '2', '3').map((v) => `dpr-${v}`),
     int(1, 100).map((v) => `bl-${v}`),
-    fc.oneof(fc.constant('e-sharpen'), int(0, 10).map((v) => `e-sharpen-${v}`)),
+    fc.oneof(
+      fc.constant('e-sharpen'),
+      int(0, 10).map((v) => `e-sharpen-${v}`),
+    ),
     fc.constant('e-grayscale'),
     fc.constantFrom('0', '90', '180', '270', 'N90').map((v) => `rt-${v}`),
     fc.constantFrom('h', 'v', 'h_v').map((v) => `fl-${v}`),

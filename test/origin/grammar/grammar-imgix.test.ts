@@ -51,21 +51,42 @@ describe('imgix grammar: which URLs are imgix URLs', () => {
 describe('imgix grammar: documented examples', () => {
   // Examples from docs.imgix.com (Rendering API: size, fit, crop, auto, format, adjustment, rotation).
   const table: [string, ImageOptions][] = [
-    ['?w=600&h=400&fit=crop&crop=faces&auto=format,compress&q=70&dpr=2&fm=webp', {
-      width: 600, height: 400, fit: 'cover', gravity: { mode: 'face' }, format: 'auto', quality: 70, dpr: 2,
-    }],
+    [
+      '?w=600&h=400&fit=crop&crop=faces&auto=format,compress&q=70&dpr=2&fm=webp',
+      {
+        width: 600,
+        height: 400,
+        fit: 'cover',
+        gravity: { mode: 'face' },
+        format: 'auto',
+        quality: 70,
+        dpr: 2,
+      },
+    ],
     ['?fit=clip&w=100&h=100', { width: 100, height: 100, fit: 'contain' }],
     ['?w=100', { width: 100, fit: 'contain' }],
     ['?fit=crop&w=300&h=100', { width: 300, height: 100, fit: 'cover' }],
     ['?fit=max&w=300&h=100', { width: 300, height: 100, fit: 'scale-down' }],
     ['?fit=min&w=300&h=100', { width: 300, height: 100, fit: 'crop' }],
     ['?fit=scale&w=300&h=100', { width: 300, height: 100, fit: 'squeeze' }],
-    ['?fit=fill&fill=solid&fill-color=ff0000&w=300&h=100', {
-      width: 300, height: 100, fit: 'pad', background: { r: 255, g: 0, b: 0, alpha: 1 },
-    }],
-    ['?fit=crop&crop=focalpoint&fp-x=0.3&fp-y=0.6&w=200&h=200', {
-      width: 200, height: 200, fit: 'cover', gravity: { mode: 'point', x: 0.3, y: 0.6 },
-    }],
+    [
+      '?fit=fill&fill=solid&fill-color=ff0000&w=300&h=100',
+      {
+        width: 300,
+        height: 100,
+        fit: 'pad',
+        background: { r: 255, g: 0, b: 0, alpha: 1 },
+      },
+    ],
+    [
+      '?fit=crop&crop=focalpoint&fp-x=0.3&fp-y=0.6&w=200&h=200',
+      {
+        width: 200,
+        height: 200,
+        fit: 'cover',
+        gravity: { mode: 'point', x: 0.3, y: 0.6 },
+      },
+    ],
     ['?fit=crop&crop=entropy&w=200&h=200', { width: 200, height: 200, fit: 'cover', gravity: { mode: 'auto' } }],
     ['?fit=crop&crop=edges&w=200&h=200', { width: 200, height: 200, fit: 'cover', gravity: { mode: 'auto' } }],
     ['?fit=crop&crop=top&w=200&h=200', { width: 200, height: 200, fit: 'cover', gravity: { mode: 'side', side: 'top' } }],
@@ -110,15 +131,23 @@ describe('imgix grammar: documented examples', () => {
     ['?trim=color&trim-color=fff&trim-tol=20', { trim: { mode: 'border', color: { r: 255, g: 255, b: 255, alpha: 1 }, tolerance: 20 } }],
     ['?rect=10,20,300,200', { trim: { mode: 'rect', left: 10, top: 20, width: 300, height: 200 } }],
     ['?pad=20', { border: { color: { r: 255, g: 255, b: 255, alpha: 0 }, edges: { top: 20, right: 20, bottom: 20, left: 20 } } }],
-    ['?pad=10&pad-left=30&bg=000', {
-      background: { r: 0, g: 0, b: 0, alpha: 1 },
-      border: { color: { r: 0, g: 0, b: 0, alpha: 1 }, edges: { top: 10, right: 10, bottom: 10, left: 30 } },
-    }],
+    [
+      '?pad=10&pad-left=30&bg=000',
+      {
+        background: { r: 0, g: 0, b: 0, alpha: 1 },
+        border: { color: { r: 0, g: 0, b: 0, alpha: 1 }, edges: { top: 10, right: 10, bottom: 10, left: 30 } },
+      },
+    ],
     // With a size, imgix's padding sits inside it: the image box shrinks by the padding.
-    ['?w=200&h=100&pad=10', {
-      width: 180, height: 80, fit: 'contain',
-      border: { color: { r: 255, g: 255, b: 255, alpha: 0 }, edges: { top: 10, right: 10, bottom: 10, left: 10 } },
-    }],
+    [
+      '?w=200&h=100&pad=10',
+      {
+        width: 180,
+        height: 80,
+        fit: 'contain',
+        border: { color: { r: 255, g: 255, b: 255, alpha: 0 }, edges: { top: 10, right: 10, bottom: 10, left: 10 } },
+      },
+    ],
     ['?variant=thumb', { variant: 'thumb' }],
     ['?variant=thumb&auto=format', { variant: 'thumb', format: 'auto' }],
   ];
@@ -183,25 +212,46 @@ describe('imgix grammar: fuzzing', () => {
   const hex = fc.constantFrom('fff', '000', 'ff0000', '80ff0000', '0FFF', 'red', 'transparent');
   /** Plausible values per parameter, so most generated URLs parse and exercise the mapping. */
   const VALUES: Record<string, fc.Arbitrary<string>> = {
-    w: int(1, 4000), h: int(1, 4000), ar: fc.constantFrom('16:9', '1:1', '4:3', '1.5:1'),
+    w: int(1, 4000),
+    h: int(1, 4000),
+    ar: fc.constantFrom('16:9', '1:1', '4:3', '1.5:1'),
     fit: fc.constantFrom('clip', 'crop', 'fill', 'max', 'min', 'scale'),
     crop: fc.constantFrom('faces', 'focalpoint', 'entropy', 'edges', 'top', 'bottom,left', 'top,right', 'faces,top'),
-    'fp-x': fc.constantFrom('0', '0.25', '1'), 'fp-y': fc.constantFrom('0', '0.75', '1'),
-    auto: fc.constantFrom('format', 'compress', 'format,compress'), fm: fc.constantFrom('jpg', 'pjpg', 'png', 'webp', 'avif', 'json', 'gif'),
-    q: int(0, 100), dpr: fc.constantFrom('0.5', '1', '1.5', '2', '3', '5'), blur: int(0, 2000), sharp: int(0, 100),
-    bri: int(-100, 100), con: int(-100, 100), gam: int(-100, 100), sat: int(-100, 100), rot: fc.constantFrom('0', '180'),
-    orient: fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8', '90', '180', '270'), or: fc.constantFrom('3', '6'),
-    flip: fc.constantFrom('h', 'v', 'hv'), bg: hex, fill: fc.constant('solid'), 'fill-color': hex,
-    trim: fc.constantFrom('auto', 'color'), 'trim-color': hex, 'trim-tol': int(0, 255),
-    pad: int(0, 50), 'pad-top': int(0, 50), 'pad-right': int(0, 50), 'pad-bottom': int(0, 50), 'pad-left': int(0, 50),
+    'fp-x': fc.constantFrom('0', '0.25', '1'),
+    'fp-y': fc.constantFrom('0', '0.75', '1'),
+    auto: fc.constantFrom('format', 'compress', 'format,compress'),
+    fm: fc.constantFrom('jpg', 'pjpg', 'png', 'webp', 'avif', 'json', 'gif'),
+    q: int(0, 100),
+    dpr: fc.constantFrom('0.5', '1', '1.5', '2', '3', '5'),
+    blur: int(0, 2000),
+    sharp: int(0, 100),
+    bri: int(-100, 100),
+    con: int(-100, 100),
+    gam: int(-100, 100),
+    sat: int(-100, 100),
+    rot: fc.constantFrom('0', '180'),
+    orient: fc.constantFrom('1', '2', '3', '4', '5', '6', '7', '8', '90', '180', '270'),
+    or: fc.constantFrom('3', '6'),
+    flip: fc.constantFrom('h', 'v', 'hv'),
+    bg: hex,
+    fill: fc.constant('solid'),
+    'fill-color': hex,
+    trim: fc.constantFrom('auto', 'color'),
+    'trim-color': hex,
+    'trim-tol': int(0, 255),
+    pad: int(0, 50),
+    'pad-top': int(0, 50),
+    'pad-right': int(0, 50),
+    'pad-bottom': int(0, 50),
+    'pad-left': int(0, 50),
     rect: fc.tuple(int(0, 500), int(0, 500), int(1, 500), int(1, 500)).map((parts) => parts.join(',')),
     variant: fc.constantFrom('thumb', 'hero'),
   };
   const junk = fc.oneof(fc.constantFrom('', '-1', 'abc', '1e3', 'NaN', '%zz'), fc.string({ maxLength: 8 }));
   const params = fc.uniqueArray(
-    fc.constantFrom(...IMGIX_PARAMETERS, 'txt', 's', 'ixlib', 'nope').chain((name) =>
-      fc.tuple(fc.constant(name), fc.oneof({ weight: 9, arbitrary: VALUES[name] ?? junk }, { weight: 1, arbitrary: junk })),
-    ),
+    fc
+      .constantFrom(...IMGIX_PARAMETERS, 'txt', 's', 'ixlib', 'nope')
+      .chain((name) => fc.tuple(fc.constant(name), fc.oneof({ weight: 9, arbitrary: VALUES[name] ?? junk }, { weight: 1, arbitrary: junk }))),
     { maxLength: 8, selector: ([name]) => name },
   );
 

@@ -38,9 +38,25 @@ const GRAMMARS: Array<{
     name: 'Cloudflare',
     table: CLOUDFLARE_NUMBER_OPTIONS,
     samples: {
-      width: '600', height: '400', quality: '80', 'slow-connection-quality': '40', trim: '1;2;3;4', 'trim.left': '10', 'trim.top': '5',
-      'trim.width': '50', 'trim.height': '60', 'trim.border.keep': '2', dpr: '1.5', blur: '12.5', sharpen: '2', brightness: '1.2',
-      contrast: '0.8', gamma: '2', saturation: '0.5', gravity: '0.5x0.25', 'trim.border.tolerance': '12.5',
+      width: '600',
+      height: '400',
+      quality: '80',
+      'slow-connection-quality': '40',
+      trim: '1;2;3;4',
+      'trim.left': '10',
+      'trim.top': '5',
+      'trim.width': '50',
+      'trim.height': '60',
+      'trim.border.keep': '2',
+      dpr: '1.5',
+      blur: '12.5',
+      sharpen: '2',
+      brightness: '1.2',
+      contrast: '0.8',
+      gamma: '2',
+      saturation: '0.5',
+      gravity: '0.5x0.25',
+      'trim.border.tolerance': '12.5',
     },
     read: (name, value) => {
       const parsed = parseCloudflareOptions(`${name}=${value}`);
@@ -51,12 +67,38 @@ const GRAMMARS: Array<{
     name: 'imgix',
     table: IMGIX_NUMBER_PARAMETERS,
     samples: {
-      w: '600', h: '400', q: '80', blur: '80', bri: '-20', con: '20', gam: '10', sat: '-50', orient: '6', or: '3', rect: '10,20,300,200', pad: '10',
-      'pad-top': '10', 'pad-right': '5', 'pad-bottom': '5', 'pad-left': '10', ar: '16:9', dpr: '2.5', 'fp-x': '0.25', 'fp-y': '0.75', sharp: '12.5',
-      rot: '180', 'trim-tol': '12.5',
+      w: '600',
+      h: '400',
+      q: '80',
+      blur: '80',
+      bri: '-20',
+      con: '20',
+      gam: '10',
+      sat: '-50',
+      orient: '6',
+      or: '3',
+      rect: '10,20,300,200',
+      pad: '10',
+      'pad-top': '10',
+      'pad-right': '5',
+      'pad-bottom': '5',
+      'pad-left': '10',
+      ar: '16:9',
+      dpr: '2.5',
+      'fp-x': '0.25',
+      'fp-y': '0.75',
+      sharp: '12.5',
+      rot: '180',
+      'trim-tol': '12.5',
     },
     read: (name, value) => {
-      const context = name.startsWith('fp-') ? 'fit=crop&crop=focalpoint&w=100&h=100&' : name === 'trim-tol' ? 'trim=auto&' : name === 'ar' ? 'fit=crop&w=100&' : '';
+      const context = name.startsWith('fp-')
+        ? 'fit=crop&crop=focalpoint&w=100&h=100&'
+        : name === 'trim-tol'
+          ? 'trim=auto&'
+          : name === 'ar'
+            ? 'fit=crop&w=100&'
+            : '';
       return options(parseImgix('/a.jpg', `?${context}${name}=${value}`));
     },
   },
@@ -85,7 +127,7 @@ describe.each(GRAMMARS)('$name: the options its table lists as numbers', ({ tabl
     expect(Object.keys(samples).sort()).toEqual(Object.keys(table).sort());
   });
 
-  it.each(Object.keys(table))('%s reads alike with leading and trailing zeros, and the function\'s respelling gives the sample back', (name) => {
+  it.each(Object.keys(table))("%s reads alike with leading and trailing zeros, and the function's respelling gives the sample back", (name) => {
     const sample = samples[name]!;
     const spelling = table[name]!;
     const zeros = padded(sample, spelling);
@@ -114,10 +156,40 @@ describe('what the function cannot respell is refused', () => {
 
 describe('chained steps are bounded, here as at the edge', () => {
   it.each([
-    ['Cloudinary steps', () => parseCloudinary(`/image/upload/${Array(MAX_STEPS + 1).fill('w_1').join('/')}/a.jpg`, '')],
-    ['Cloudinary components', () => parseCloudinary(`/image/upload/${Array.from({ length: MAX_STEP_COMPONENTS + 1 }, (_, i) => `w_${i}`).join(',')}/a.jpg`, '')],
-    ['ImageKit steps', () => parseImageKit(`/tr:${Array(MAX_STEPS + 1).fill('w-1').join(':')}/a.jpg`, '')],
-    ['ImageKit steps in the query', () => parseImageKit('/a.jpg', `?tr=${Array(MAX_STEPS + 1).fill('w-1').join(':')}`)],
+    [
+      'Cloudinary steps',
+      () =>
+        parseCloudinary(
+          `/image/upload/${Array(MAX_STEPS + 1)
+            .fill('w_1')
+            .join('/')}/a.jpg`,
+          '',
+        ),
+    ],
+    [
+      'Cloudinary components',
+      () => parseCloudinary(`/image/upload/${Array.from({ length: MAX_STEP_COMPONENTS + 1 }, (_, i) => `w_${i}`).join(',')}/a.jpg`, ''),
+    ],
+    [
+      'ImageKit steps',
+      () =>
+        parseImageKit(
+          `/tr:${Array(MAX_STEPS + 1)
+            .fill('w-1')
+            .join(':')}/a.jpg`,
+          '',
+        ),
+    ],
+    [
+      'ImageKit steps in the query',
+      () =>
+        parseImageKit(
+          '/a.jpg',
+          `?tr=${Array(MAX_STEPS + 1)
+            .fill('w-1')
+            .join(':')}`,
+        ),
+    ],
     ['ImageKit components', () => parseImageKit(`/tr:${Array.from({ length: MAX_STEP_COMPONENTS + 1 }, (_, i) => `w-${i}`).join(',')}/a.jpg`, '')],
   ])('%s past the bound: operation_too_costly', (_name, parse) => {
     expect(parse()).toMatchObject({ ok: false, error: { tag: 'operation_too_costly', status: 400 } });
@@ -129,7 +201,7 @@ describe('chained steps are bounded, here as at the edge', () => {
   });
 });
 
-describe('dpr: up to 5 in the hosted grammars, 2 in Cloudflare\'s, the output limits after it', () => {
+describe("dpr: up to 5 in the hosted grammars, 2 in Cloudflare's, the output limits after it", () => {
   const hosted = {
     imgix: (dpr: string, size = 'w=300') => parseImgix('/a.jpg', `?${size}&dpr=${dpr}`),
     Cloudinary: (dpr: string, size = 'w_300') => parseCloudinary(`/image/upload/${size},dpr_${dpr}/a.jpg`, ''),

@@ -23,7 +23,12 @@ function tableAfter(heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split('|').map((cell) => cell.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split('|')
+        .map((cell) => cell.trim()),
+    );
   }
   return rows;
 }
@@ -49,7 +54,11 @@ describe('docs/url-grammar.md, Cloudflare options', () => {
 });
 
 describe('docs/url-grammar.md, hosted grammars', () => {
-  it.each([['## imgix', '`dpr`'], ['## Cloudinary', '`dpr_`'], ['## ImageKit', '`dpr-`']])('%s states the dpr cap', (heading, name) => {
+  it.each([
+    ['## imgix', '`dpr`'],
+    ['## Cloudinary', '`dpr_`'],
+    ['## ImageKit', '`dpr-`'],
+  ])('%s states the dpr cap', (heading, name) => {
     const row = tableAfter(heading).find((cells) => cells[0] === name);
     expect(row?.join(' ')).toMatch(new RegExp(`above ${MAX_HOSTED_DPR} (is )?served as ${MAX_HOSTED_DPR}`));
   });

@@ -52,8 +52,15 @@ beforeAll(async () => {
   writeFileSync(path.join(root.dir, 'bomb.png'), pngHeaderOnly(30_000, 30_000));
   writeFileSync(path.join(root.dir, 'broken.png'), pngHeaderOnly(100, 100));
   // Just over the default 25,000,000-pixel limit.
-  await sharp({ create: { width: 5001, height: 5000, channels: 3, background: '#345' } }).jpeg({ quality: 50 }).toFile(path.join(root.dir, 'just-over.jpg'));
-  const sink = new Writable({ write(chunk, _enc, done) { logLines.push(JSON.parse(String(chunk))); done(); } });
+  await sharp({ create: { width: 5001, height: 5000, channels: 3, background: '#345' } })
+    .jpeg({ quality: 50 })
+    .toFile(path.join(root.dir, 'just-over.jpg'));
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      logLines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
   origin = await startTestOrigin({}, root.dir, pino({ base: undefined }, sink));
 });
 
@@ -81,12 +88,14 @@ describe('ETag', () => {
   });
 
   it('differs when the bytes differ: options, format, source', async () => {
-    const etags = await Promise.all([
-      '/cdn-cgi/image/width=300/fossa.jpg',
-      '/cdn-cgi/image/width=301/fossa.jpg',
-      '/cdn-cgi/image/width=300,format=webp/fossa.jpg',
-      '/cdn-cgi/image/width=300/kleiber.jpg',
-    ].map(async (t) => (await get(t)).response.headers.get('etag')));
+    const etags = await Promise.all(
+      [
+        '/cdn-cgi/image/width=300/fossa.jpg',
+        '/cdn-cgi/image/width=301/fossa.jpg',
+        '/cdn-cgi/image/width=300,format=webp/fossa.jpg',
+        '/cdn-cgi/image/width=300/kleiber.jpg',
+      ].map(async (t) => (await get(t)).response.headers.get('etag')),
+    );
     expect(new Set(etags).size).toBe(4);
   });
 
@@ -180,9 +189,7 @@ describe('back-pressure', () => {
   it('overload past the queue bound answers 503 with Retry-After, and the rest succeed', async () => {
     const small = await startTestOrigin({ limits: { concurrency: 1, queueSize: 2 } }, root.dir);
     try {
-      const responses = await Promise.all(
-        Array.from({ length: 12 }, (_, i) => fetch(`${small.url}/cdn-cgi/image/width=${700 + i},format=avif/kleiber.jpg`)),
-      );
+      const responses = await Promise.all(Array.from({ length: 12 }, (_, i) => fetch(`${small.url}/cdn-cgi/image/width=${700 + i},format=avif/kleiber.jpg`)));
       const statuses = responses.map((r) => r.status);
       expect(statuses.filter((s) => s === 503).length).toBeGreaterThanOrEqual(1);
       expect(statuses.every((s) => s === 200 || s === 503)).toBe(true);
@@ -319,7 +326,13 @@ describe('operations endpoints', () => {
 
   it('/metrics exposes the counters in Prometheus text format', async () => {
     const text = await (await fetch(`${origin.url}/metrics`)).text();
-    for (const name of ['image_cdn_transforms_total', 'image_cdn_requests_total', 'image_cdn_transform_duration_seconds_bucket', 'image_cdn_queue_depth', 'image_cdn_coalesced_requests_total']) {
+    for (const name of [
+      'image_cdn_transforms_total',
+      'image_cdn_requests_total',
+      'image_cdn_transform_duration_seconds_bucket',
+      'image_cdn_queue_depth',
+      'image_cdn_coalesced_requests_total',
+    ]) {
       expect(text).toContain(name);
     }
   });

@@ -62,7 +62,12 @@ const ROWS: readonly Row[] = [
   },
   { name: 'HEAD of a transform', method: 'HEAD', path: '/cdn-cgi/image/width=200,format=webp/kleiber.jpg', status: 200, type: 'image/webp' },
   { name: 'a signed URL', path: signed('/cdn-cgi/image/width=150,format=png/alpha.png'), status: 200, type: 'image/png' },
-  { name: 'a signature that does not match', path: `/cdn-cgi/image/width=150,format=png/alpha.png?sig=${'A'.repeat(43)}`, status: 401, tag: 'invalid_signature' },
+  {
+    name: 'a signature that does not match',
+    path: `/cdn-cgi/image/width=150,format=png/alpha.png?sig=${'A'.repeat(43)}`,
+    status: 401,
+    tag: 'invalid_signature',
+  },
   { name: 'a width beyond the 12,000 px cap', path: '/cdn-cgi/image/width=20000/fossa.jpg', status: 400, tag: 'invalid_option' },
   { name: 'an output beyond maxOutputPixels', path: '/cdn-cgi/image/width=11000,height=11000,fit=pad/fossa.jpg', status: 400, tag: 'output_too_large' },
   { name: 'a malformed option value', path: '/cdn-cgi/image/width=banana/fossa.jpg', status: 400, tag: 'invalid_option' },
@@ -283,7 +288,8 @@ describe('two handlers in one process, beside a host app that uses prom-client',
     expect(first.metrics).not.toBe(register);
 
     await (await first.fetch(new Request('http://origin.test/cdn-cgi/image/width=40/fossa.jpg'))).arrayBuffer();
-    const requests = async (registry: Registry) => (await registry.getSingleMetric('image_cdn_requests_total')!.get()).values.reduce((sum, v) => sum + v.value, 0);
+    const requests = async (registry: Registry) =>
+      (await registry.getSingleMetric('image_cdn_requests_total')!.get()).values.reduce((sum, v) => sum + v.value, 0);
     expect(await requests(first.metrics)).toBe(1);
     expect(await requests(second.metrics)).toBe(0);
     expect(await requests(register)).toBe(0);
@@ -323,7 +329,9 @@ describe('close()', () => {
     ].join('\n');
     const { execFile } = await import('node:child_process');
     const output = await new Promise<string>((resolve, reject) =>
-      execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (error, stdout) => (error ? reject(new Error(error.message, { cause: error })) : resolve(stdout))),
+      execFile(process.execPath, ['-e', script], { timeout: 20_000 }, (error, stdout) =>
+        error ? reject(new Error(error.message, { cause: error })) : resolve(stdout),
+      ),
     );
     expect(output.trim()).toBe('closed');
   });

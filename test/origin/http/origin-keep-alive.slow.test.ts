@@ -28,7 +28,7 @@ async function originWithEnvironment(env: NodeJS.ProcessEnv): Promise<OriginServ
 }
 
 describe('origin timeouts', () => {
-  it('keep-alive outlasts the load balancer\'s idle timeout; headers stay bounded for slow clients', () => {
+  it("keep-alive outlasts the load balancer's idle timeout; headers stay bounded for slow clients", () => {
     const timeouts = originTimeouts(ALB_IDLE_TIMEOUT_MS);
     expect(timeouts.keepAliveTimeout).toBe(ALB_IDLE_TIMEOUT_MS + KEEP_ALIVE_MARGIN_MS);
     expect(timeouts.keepAliveTimeout).toBeGreaterThan(ALB_IDLE_TIMEOUT_MS);
@@ -36,7 +36,7 @@ describe('origin timeouts', () => {
     expect(timeouts.headersTimeout).toBeLessThanOrEqual(timeouts.requestTimeout); // Node refuses otherwise
   });
 
-  it('by default, announces a keep-alive longer than the ALB\'s default 60 s idle timeout', async () => {
+  it("by default, announces a keep-alive longer than the ALB's default 60 s idle timeout", async () => {
     origin = await originWithEnvironment({});
     connection = await RawConnection.open(origin.url);
     const response = await connection.get('/healthz');
@@ -45,7 +45,7 @@ describe('origin timeouts', () => {
     expect(Number(response.headers['keep-alive']!.split('=')[1]) * 1000).toBeGreaterThan(ALB_IDLE_TIMEOUT_MS);
   });
 
-  it('scaled down: a connection idle past the load balancer\'s timeout still serves, and the origin closes it only after keep-alive', async () => {
+  it("scaled down: a connection idle past the load balancer's timeout still serves, and the origin closes it only after keep-alive", async () => {
     const lbIdleMs = 1_000;
     // Headers timeout below the idle period too: it must not touch a socket idle between requests.
     origin = await originWithEnvironment({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: String(lbIdleMs), IMAGE_CDN_HEADERS_TIMEOUT_MS: '500' });

@@ -57,7 +57,7 @@ beforeAll(async () => {
 
   installLambdaRuntime();
   Object.assign(process.env, SHARED_SETTINGS, LAMBDA_SETTINGS, { IMAGE_CDN_FILE_ROOT: images });
-  ({ handler } = await import(path.join(LAMBDA_BUNDLE_DIR, LAMBDA_HANDLER_FILE)) as { handler: Handler });
+  ({ handler } = (await import(path.join(LAMBDA_BUNDLE_DIR, LAMBDA_HANDLER_FILE))) as { handler: Handler });
 }, 120_000);
 
 afterAll(async () => {
@@ -68,11 +68,19 @@ afterAll(async () => {
 async function writeFixtures(directory: string): Promise<void> {
   const gradient = Buffer.alloc(1200 * 800 * 3);
   for (let i = 0; i < gradient.length; i++) gradient[i] = (i * 7 + Math.floor(i / 3600)) % 251;
-  await sharp(gradient, { raw: { width: 1200, height: 800, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(directory, 'photo one.jpg'));
-  await sharp({ create: { width: 96, height: 64, channels: 4, background: { r: 200, g: 40, b: 90, alpha: 0.6 } } }).png().toFile(path.join(directory, 'café.png'));
+  await sharp(gradient, { raw: { width: 1200, height: 800, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(path.join(directory, 'photo one.jpg'));
+  await sharp({ create: { width: 96, height: 64, channels: 4, background: { r: 200, g: 40, b: 90, alpha: 0.6 } } })
+    .png()
+    .toFile(path.join(directory, 'café.png'));
   // Noise does not compress: a PNG of it is as large as its pixels.
-  await sharp(randomBytes(2000 * 1200 * 3), { raw: { width: 2000, height: 1200, channels: 3 } }).png().toFile(path.join(directory, 'noise.png'));
-  await sharp(randomBytes(2000 * 1600 * 3), { raw: { width: 2000, height: 1600, channels: 3 } }).png().toFile(path.join(directory, 'noise-big.png'));
+  await sharp(randomBytes(2000 * 1200 * 3), { raw: { width: 2000, height: 1200, channels: 3 } })
+    .png()
+    .toFile(path.join(directory, 'noise.png'));
+  await sharp(randomBytes(2000 * 1600 * 3), { raw: { width: 2000, height: 1600, channels: 3 } })
+    .png()
+    .toFile(path.join(directory, 'noise-big.png'));
   await writeFile(path.join(directory, 'too-big.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(17 * MiB)]));
   await writeFile(path.join(directory, 'bomb.png'), pixelBomb(100_000, 100_000));
 }
@@ -91,7 +99,12 @@ function pixelBomb(width: number, height: number): Buffer {
   header.writeUInt32BE(width, 0);
   header.writeUInt32BE(height, 4);
   header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 async function invoke(request: EventRequest): Promise<StreamedAnswer> {
@@ -248,7 +261,10 @@ describe('the handler in a process of its own, as the runtime loads it', () => {
     });
     const answers = JSON.parse(stderr.trim().split('\n').at(-1)!) as Array<{ status: number }>;
     expect(answers.map((answer) => answer.status)).toEqual([200, 404]);
-    const lines = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line['path'] !== undefined)).toMatchObject([
       { method: 'GET', path: '/cdn-cgi/image/width=64,format=webp/photo%20one.jpg', status: 200, outcome: 'transformed' },
       { method: 'GET', path: '/cdn-cgi/image/width=64,format=webp/absent.jpg', status: 404, outcome: 'error', error: 'source_not_found' },

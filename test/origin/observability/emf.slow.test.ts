@@ -25,7 +25,9 @@ import { distributionOf, emfProblems, type EmfRoot, metricNamesOf, metricSetOf, 
 import { listenLocal, type Listening } from '../../support/listen.js';
 import { SAMPLES, tempDir, testConfig, type ConfigOverrides } from '../../support/origin.js';
 
-const M = Object.fromEntries(Object.entries(EMF_METRICS).map(([key, spec]) => [key, spec.name])) as { [K in keyof typeof EMF_METRICS]: (typeof EMF_METRICS)[K]['name'] };
+const M = Object.fromEntries(Object.entries(EMF_METRICS).map(([key, spec]) => [key, spec.name])) as {
+  [K in keyof typeof EMF_METRICS]: (typeof EMF_METRICS)[K]['name'];
+};
 const INTERVAL_MS = 1_000;
 
 const root = tempDir('image-cdn-emf-');
@@ -36,7 +38,9 @@ beforeAll(async () => {
   const [width, height] = [2_500, 2_000];
   const noise = Buffer.alloc(width * height * 3);
   for (let i = 0; i < noise.length; i++) noise[i] = (Math.random() * 256) | 0;
-  await sharp(noise, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(root.dir, 'noise.jpg'));
+  await sharp(noise, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality: 90 })
+    .toFile(path.join(root.dir, 'noise.jpg'));
 });
 afterAll(() => root.remove());
 
@@ -52,8 +56,13 @@ interface EmfOrigin {
 /** A real origin over HTTP with EMF on, its lines kept instead of written to stdout. */
 async function startEmfOrigin(overrides: Omit<ConfigOverrides, 'emf'> & { emf?: Partial<EmfConfig> } = {}): Promise<EmfOrigin> {
   const lines: string[] = [];
-  const config = testConfig({ ...overrides, emf: { enabled: true, namespace: 'ImageCdnTest', service: 'emf-test', intervalMs: INTERVAL_MS, ...overrides.emf } }, root.dir);
-  const handler = imageHandlerOf(createImageOrigin(config, { router: createMountTable([{ prefix: '/', source: createFileSource(root.dir) }]), emfWrite: (line) => lines.push(line) }));
+  const config = testConfig(
+    { ...overrides, emf: { enabled: true, namespace: 'ImageCdnTest', service: 'emf-test', intervalMs: INTERVAL_MS, ...overrides.emf } },
+    root.dir,
+  );
+  const handler = imageHandlerOf(
+    createImageOrigin(config, { router: createMountTable([{ prefix: '/', source: createFileSource(root.dir) }]), emfWrite: (line) => lines.push(line) }),
+  );
   const server = await listenLocal(handler);
   return { handler, server, lines, url: server.url, close: async () => (await server.close(), await handler.close()) };
 }
@@ -116,7 +125,9 @@ function emfTotals(roots: readonly EmfRoot[]): Totals {
   return {
     transforms: record(sumOf(roots, M.transforms, (root) => String(root['Format']))),
     requests: record(sumOf(roots, M.requests, (root) => `${String(root['StatusClass'])} ${String(root['Outcome'])}`)),
-    counts: Object.fromEntries([M.notModified, M.coalesced, M.rejected, M.dropped, M.timedOut, M.sourceCacheHits, M.sourceCacheMisses].map((name) => [name, single(name)])),
+    counts: Object.fromEntries(
+      [M.notModified, M.coalesced, M.rejected, M.dropped, M.timedOut, M.sourceCacheHits, M.sourceCacheMisses].map((name) => [name, single(name)]),
+    ),
     durations: { [M.transformTime]: distribution(M.transformTime), [M.sourceFetchTime]: distribution(M.sourceFetchTime) },
   };
 }
@@ -130,7 +141,9 @@ async function prometheusTotals(registry: Registry): Promise<Totals> {
     return metric.values as Array<{ labels: Record<string, string | number>; value: number; metricName?: string }>;
   };
   const sum = (name: string, keep: (labels: Record<string, string | number>) => boolean = () => true) =>
-    values(name).filter(({ labels }) => keep(labels)).reduce((a, { value }) => a + value, 0);
+    values(name)
+      .filter(({ labels }) => keep(labels))
+      .reduce((a, { value }) => a + value, 0);
   const by = (name: string, key: (labels: Record<string, string | number>) => string) => {
     const sums = new Map<string, number>();
     for (const { labels, value } of values(name)) sums.set(key(labels), (sums.get(key(labels)) ?? 0) + value);
@@ -201,7 +214,10 @@ describe('EMF lines under 1,000 requests of every kind', () => {
     const transformUrls = formats.flatMap((format) => Array.from({ length: 50 }, (_, i) => image(`width=${20 + i},format=${format}`)));
 
     // 200 transforms in four formats, keeping their ETags.
-    const etags = await pool(transformUrls.map((url) => async () => (await seen.request(url)).headers.get('etag')!), 8);
+    const etags = await pool(
+      transformUrls.map((url) => async () => (await seen.request(url)).headers.get('etag')!),
+      8,
+    );
     // 100 requests in groups of five identical ones at once: most share one transform.
     for (let group = 0; group < 20; group++) {
       await Promise.all(Array.from({ length: 5 }, () => seen.request(image(`width=${600 + group},format=webp`))));
@@ -217,7 +233,10 @@ describe('EMF lines under 1,000 requests of every kind', () => {
       ...Array.from({ length: 50 }, (_, i) => () => seen.request(image(`width=${20 + i},format=webp`), { method: 'HEAD' })),
       ...Array.from({ length: 50 }, () => () => seen.request(`${origin.url}/healthz`)),
       // 250 transforms again, of sources already decoded.
-      ...Array.from({ length: 250 }, (_, i) => () => seen.request(image(`width=${100 + (i % 125)},format=${formats[i % 4]}`, i % 2 ? 'fossa.jpg' : 'alpha.png'))),
+      ...Array.from(
+        { length: 250 },
+        (_, i) => () => seen.request(image(`width=${100 + (i % 125)},format=${formats[i % 4]}`, i % 2 ? 'fossa.jpg' : 'alpha.png')),
+      ),
     ];
     await pool(jobs, 8);
     await origin.close();
@@ -248,10 +267,22 @@ describe('EMF lines under 1,000 requests of every kind', () => {
   });
 
   it('publishes each metric under the documented dimension sets', () => {
-    const dimensionsOf = (name: string) => new Set(roots.filter((root) => metricNamesOf(root).includes(name)).map((root) => JSON.stringify(root._aws.CloudWatchMetrics[0]!.Dimensions)));
+    const dimensionsOf = (name: string) =>
+      new Set(roots.filter((root) => metricNamesOf(root).includes(name)).map((root) => JSON.stringify(root._aws.CloudWatchMetrics[0]!.Dimensions)));
     expect(dimensionsOf(M.transforms)).toEqual(new Set([JSON.stringify([['Service'], ['Service', 'Format']])]));
     expect(dimensionsOf(M.requests)).toEqual(new Set([JSON.stringify([['Service'], ['Service', 'StatusClass'], ['Service', 'Outcome']])]));
-    for (const name of [M.notModified, M.coalesced, M.rejected, M.dropped, M.timedOut, M.queueDepth, M.transformTime, M.sourceFetchTime, M.sourceCacheHits, M.sourceCacheMisses]) {
+    for (const name of [
+      M.notModified,
+      M.coalesced,
+      M.rejected,
+      M.dropped,
+      M.timedOut,
+      M.queueDepth,
+      M.transformTime,
+      M.sourceFetchTime,
+      M.sourceCacheHits,
+      M.sourceCacheMisses,
+    ]) {
       expect(dimensionsOf(name), name).toEqual(new Set([JSON.stringify([['Service']])]));
     }
   });
@@ -260,7 +291,7 @@ describe('EMF lines under 1,000 requests of every kind', () => {
     expectSameTotals(emfTotals(roots), await prometheusTotals(origin.handler.metrics));
   });
 
-  it("adds up to what the client saw: requests by status class, and the 304s", () => {
+  it('adds up to what the client saw: requests by status class, and the 304s', () => {
     const totals = emfTotals(roots);
     const byClass = new Map<string, number>();
     for (const [set, n] of Object.entries(totals.requests)) byClass.set(set.split(' ')[0]!, (byClass.get(set.split(' ')[0]!) ?? 0) + n);
@@ -454,7 +485,10 @@ describe('switching EMF on', () => {
   });
 
   it('the environment turns it on, as the container reads it', () => {
-    const config = resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_EMF: 'yes', IMAGE_CDN_EMF_SERVICE: 'prod-images', IMAGE_CDN_EMF_INTERVAL_MS: '5000' }));
+    const config = resolveConfig(
+      { defaults: defaultConfig() },
+      settingsFromEnv({ IMAGE_CDN_EMF: 'yes', IMAGE_CDN_EMF_SERVICE: 'prod-images', IMAGE_CDN_EMF_INTERVAL_MS: '5000' }),
+    );
     expect(config.emf).toEqual({ enabled: true, namespace: EMF_DEFAULT_NAMESPACE, service: 'prod-images', intervalMs: 5_000 });
   });
 
@@ -466,15 +500,24 @@ describe('switching EMF on', () => {
 
 describe('image-cdn serve --emf', () => {
   it('writes whole EMF lines among the access-log lines on stdout, counting every request the log shows', async () => {
-    const origin = await startCliServe(['--host', '127.0.0.1', '--port', '0', '--root', root.dir, '--emf', '--emf-interval', '1000', '--emf-service', 'cli-test', '--no-playground'], process.env);
+    const origin = await startCliServe(
+      ['--host', '127.0.0.1', '--port', '0', '--root', root.dir, '--emf', '--emf-interval', '1000', '--emf-service', 'cli-test', '--no-playground'],
+      process.env,
+    );
     const seen = new Seen();
     try {
       const urls = Array.from({ length: 300 }, (_, i) => `${origin.url}/cdn-cgi/image/width=${10 + (i % 60)},format=${i % 3 ? 'webp' : 'png'}/fossa.jpg`);
-      await pool([...urls.map((url) => () => seen.request(url)), ...Array.from({ length: 20 }, (_, i) => () => seen.request(`${origin.url}/missing-${i}.jpg`))], 16);
+      await pool(
+        [...urls.map((url) => () => seen.request(url)), ...Array.from({ length: 20 }, (_, i) => () => seen.request(`${origin.url}/missing-${i}.jpg`))],
+        16,
+      );
     } finally {
       expect(await origin.stop()).toBe(0);
     }
-    const lines = origin.stdout().split('\n').filter((line) => line !== '');
+    const lines = origin
+      .stdout()
+      .split('\n')
+      .filter((line) => line !== '');
     // Two kinds of line on one stream, never cut into each other.
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     const emfLines = lines.filter((_, i) => '_aws' in parsed[i]!);

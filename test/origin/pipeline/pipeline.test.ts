@@ -7,9 +7,7 @@ import { ENCODER_ID } from '../../../origin/src/transform/encoder-settings.js';
 describe('normalise', () => {
   it('fills defaults and drops no-ops', () => {
     const pipeline = normalise({ width: 600, rotate: 0, blur: 0, brightness: 1, sharpen: 0 });
-    expect(pipeline.operations).toEqual([
-      { op: 'resize', width: 600, fit: 'scale-down', gravity: { mode: 'point', x: 0.5, y: 0.5 } },
-    ]);
+    expect(pipeline.operations).toEqual([{ op: 'resize', width: 600, fit: 'scale-down', gravity: { mode: 'point', x: 0.5, y: 0.5 } }]);
     expect(pipeline.output).toEqual({ format: 'original', metadata: 'copyright', animated: true, compression: 'default' });
   });
 
@@ -32,8 +30,9 @@ describe('normalise', () => {
 
   it('ignores gravity unless a crop happens, and maps sides to points', () => {
     expect(normalise({ width: 100, gravity: { mode: 'auto' } })).toEqual(normalise({ width: 100 }));
-    expect(normalise({ width: 100, height: 100, fit: 'cover', gravity: { mode: 'side', side: 'left' } }))
-      .toEqual(normalise({ width: 100, height: 100, fit: 'cover', gravity: { mode: 'point', x: 0, y: 0.5 } }));
+    expect(normalise({ width: 100, height: 100, fit: 'cover', gravity: { mode: 'side', side: 'left' } })).toEqual(
+      normalise({ width: 100, height: 100, fit: 'cover', gravity: { mode: 'point', x: 0, y: 0.5 } }),
+    );
   });
 
   it('treats an explicit white background like the default', () => {

@@ -6,13 +6,7 @@ import { parseCloudflareOptions } from '../../../origin/src/grammar/cloudflare.j
 import { fingerprint } from '../../../origin/src/pipeline/fingerprint.js';
 import { normalise } from '../../../origin/src/pipeline/normalise.js';
 import type { ImageOptions } from '../../../origin/src/pipeline/types.js';
-import {
-  isVariantRequest,
-  loadVariants,
-  parseVariants,
-  resolveVariant,
-  type VariantTable,
-} from '../../../origin/src/pipeline/variants.js';
+import { isVariantRequest, loadVariants, parseVariants, resolveVariant, type VariantTable } from '../../../origin/src/pipeline/variants.js';
 import { ENCODER_ID } from '../../../origin/src/transform/encoder-settings.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'image-cdn-variants-'));
@@ -85,7 +79,7 @@ describe('loading variants', () => {
 });
 
 describe('resolving a variant request', () => {
-  it('expands to exactly the variant\'s options: same fingerprint as the ad-hoc transform', () => {
+  it("expands to exactly the variant's options: same fingerprint as the ad-hoc transform", () => {
     const resolved = resolveVariant({ variant: 'thumb' }, table());
     expect(resolved).toEqual({ ok: true, value: cloudflare(DEFINITIONS.thumb) });
     if (resolved.ok) expect(fingerprint(normalise(resolved.value), ENCODER_ID)).toBe(fingerprint(normalise(cloudflare(DEFINITIONS.thumb)), ENCODER_ID));

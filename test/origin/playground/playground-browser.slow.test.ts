@@ -102,7 +102,9 @@ describe.skipIf(!chromium)('the playground in Chromium', () => {
     const url = await page.$eval('#url-list dd[data-grammar="cloudflare"] code', (code) => code.textContent);
     expect(url).toMatch(/\/cdn-cgi\/image\/[^/]*width=300[^/]*\/fossa\.jpg$/);
     expect(url).toContain('format=webp');
-    const headers = await page.$$eval('#headers tr', (rows) => Object.fromEntries(rows.map((row) => [row.getAttribute('data-header'), row.querySelector('td')!.textContent])));
+    const headers = await page.$$eval('#headers tr', (rows) =>
+      Object.fromEntries(rows.map((row) => [row.getAttribute('data-header'), row.querySelector('td')!.textContent])),
+    );
     expect(headers['etag']).toMatch(/^"[^"]+"$/);
     expect(headers['content-type']).toBe('image/webp');
     expect(headers['cache-control']).toContain('max-age=');
@@ -122,8 +124,16 @@ describe.skipIf(!chromium)('the playground in Chromium', () => {
     expect(tag).toBe('invalid_option');
     expect(await page.$eval('#e-width', (element) => element.textContent)).toContain((await origins.text()).trim());
     expect(await page.$eval('#f-width', (input) => input.getAttribute('aria-invalid'))).toBe('true');
-    expect(await page.$eval('#result-image', (image) => ({ hidden: (image as unknown as ImageElement).hidden, src: image.getAttribute('src') }))).toEqual({ hidden: true, src: null });
-    const broken = await page.$$eval('img', (elements) => (elements as unknown as ImageElement[]).filter((image) => !image.hidden && image.getAttribute('src') && !(image.complete && image.naturalWidth > 0)).length);
+    expect(await page.$eval('#result-image', (image) => ({ hidden: (image as unknown as ImageElement).hidden, src: image.getAttribute('src') }))).toEqual({
+      hidden: true,
+      src: null,
+    });
+    const broken = await page.$$eval(
+      'img',
+      (elements) =>
+        (elements as unknown as ImageElement[]).filter((image) => !image.hidden && image.getAttribute('src') && !(image.complete && image.naturalWidth > 0))
+          .length,
+    );
     expect(broken).toBe(0);
   });
 

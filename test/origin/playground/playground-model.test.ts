@@ -121,7 +121,12 @@ describe.each(TABLE)('$form', (row) => {
       expect(translation.ok, `${grammar}: ${translation.ok ? translation.url : translation.why}`).toBe(!row.untranslatable?.includes(grammar as GrammarName));
       if (!translation.ok) continue;
       const answer = await head(translation.url);
-      expect({ grammar, url: translation.url, status: answer.status, etag: answer.etag }).toEqual({ grammar, url: translation.url, status: 200, etag: typed.etag });
+      expect({ grammar, url: translation.url, status: answer.status, etag: answer.etag }).toEqual({
+        grammar,
+        url: translation.url,
+        status: 200,
+        etag: typed.etag,
+      });
     }
   });
 });
@@ -158,7 +163,7 @@ describe('variant names', () => {
     expect(fixedFormat.ok && matchingVariant(fixedFormat.options, { small: 'width=120,format=webp' })).toBeUndefined();
   });
 
-  it("allow exactly the options the origin lets a request add to a variant", () => {
+  it('allow exactly the options the origin lets a request add to a variant', () => {
     expect(PAGE_VARIANT_COMBINABLE).toEqual(VARIANT_COMBINABLE);
   });
 });

@@ -23,7 +23,7 @@ const KEY = 'playground-test-signing-key-0123456789';
 const PNG = readFileSync(path.join(SAMPLES, 'alpha.png'));
 
 /** A JSON call's answer; its body as parsed (the tests read what they expect of it). */
- 
+
 const json = async (url: string): Promise<{ status: number; tag: string | null; body: any }> => {
   const response = await fetch(url);
   return { status: response.status, tag: response.headers.get(ERROR_TAG_HEADER), body: response.ok ? await response.json() : await response.text() };

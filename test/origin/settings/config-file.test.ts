@@ -118,13 +118,22 @@ describe('validation errors name the key and the bad value', () => {
     [{ mounts: [{ prefix: '/', source: { type: 'file', root: 'public', bucket: 'x' } }] }, 'mounts[0].source.bucket is not a known key'],
     [{ mounts: [{ prefix: '/', source: { type: 's3' } }] }, 'mounts[0].source.bucket must be a string, got nothing'],
     [{ mounts: [{ prefix: '/', source: { type: 's3', bucket: 'My_Bucket' } }] }, 'mounts[0].source.bucket "My_Bucket" is not a valid S3 bucket name'],
-    [{ mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', verifyDigest: 1 } }] }, 'mounts[0].source.verifyDigest must be true or false (or yes/no, on/off, 1/0), got 1'],
+    [
+      { mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', verifyDigest: 1 } }] },
+      'mounts[0].source.verifyDigest must be true or false (or yes/no, on/off, 1/0), got 1',
+    ],
     [
       { mounts: [{ prefix: '/', source: { type: 's3', bucket: 'bkt', contentAddressedPattern: '([0-9a-f' } }] },
       'mounts[0].source.contentAddressedPattern content-addressed pattern "([0-9a-f" is not a valid regular expression',
     ],
-    [{ mounts: [{ prefix: '/', source: { type: 'file', root: 'public' }, cacheControl: '' }] }, 'mounts[0].cacheControl must be a non-empty Cache-Control value'],
-    [{ mounts: [{ prefix: '/', source: { type: 'file', root: 'public' }, cacheControl: 'max-age=1\r\nX-Evil: 1' }] }, 'mounts[0].cacheControl must not contain control characters'],
+    [
+      { mounts: [{ prefix: '/', source: { type: 'file', root: 'public' }, cacheControl: '' }] },
+      'mounts[0].cacheControl must be a non-empty Cache-Control value',
+    ],
+    [
+      { mounts: [{ prefix: '/', source: { type: 'file', root: 'public' }, cacheControl: 'max-age=1\r\nX-Evil: 1' }] },
+      'mounts[0].cacheControl must not contain control characters',
+    ],
     [{ httpSource: { allowHosts: 'a.example' } }, 'httpSource.allowHosts must be an array'],
     [{ httpSource: { allowHosts: ['https://a.example'] } }, 'httpSource.allowHosts[0] "https://a.example" is invalid'],
     [{ httpSource: { allowHosts: [], maxRedirects: -1 } }, 'httpSource.maxRedirects must be an integer from 0 to 20, got -1'],

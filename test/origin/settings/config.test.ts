@@ -35,14 +35,21 @@ describe('configuration layers', () => {
     expect(defaultConfig().limits.sourceCacheMiB).toBe(256);
     expect(resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_SOURCE_CACHE_MB: '0' })).limits.sourceCacheMiB).toBe(0);
     expect(resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: 64 }).limits.sourceCacheMiB).toBe(64);
-    expect(() => resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: -1 })).toThrow(/limits.sourceCacheMiB must be an integer of at least 0, got -1/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { sourceCacheMiB: -1 })).toThrow(
+      /limits.sourceCacheMiB must be an integer of at least 0, got -1/,
+    );
   });
 
   it('connection timeouts: the ALB default idle timeout and 10 s for headers, from the environment or flags', () => {
     expect(defaultConfig()).toMatchObject({ loadBalancerIdleTimeoutMs: 60_000, headersTimeoutMs: 10_000 });
-    const fromEnv = resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '120000', IMAGE_CDN_HEADERS_TIMEOUT_MS: '3000' }));
+    const fromEnv = resolveConfig(
+      { defaults: defaultConfig() },
+      settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '120000', IMAGE_CDN_HEADERS_TIMEOUT_MS: '3000' }),
+    );
     expect(fromEnv).toMatchObject({ loadBalancerIdleTimeoutMs: 120_000, headersTimeoutMs: 3_000 });
-    expect(() => resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '60s' }))).toThrow(/environment variable IMAGE_CDN_LB_IDLE_TIMEOUT_MS must be an integer from 1 to 4000000, got "60s"/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, settingsFromEnv({ IMAGE_CDN_LB_IDLE_TIMEOUT_MS: '60s' }))).toThrow(
+      /environment variable IMAGE_CDN_LB_IDLE_TIMEOUT_MS must be an integer from 1 to 4000000, got "60s"/,
+    );
     expect(() => resolveConfig({ defaults: defaultConfig() }, { headersTimeoutMs: 0 })).toThrow(/headersTimeoutMs must be an integer from 1 to 300000, got 0/);
   });
 
@@ -51,6 +58,8 @@ describe('configuration layers', () => {
     expect(() => settingsFromEnv({ IMAGE_CDN_VARIANTS: '{oops' })).toThrow(/IMAGE_CDN_VARIANTS is not valid JSON/);
     expect(() => resolveConfig({ defaults: defaultConfig() }, { maxPixels: -5 })).toThrow(/limits.maxPixels must be an integer of at least 1, got -5/);
     expect(() => resolveConfig({ defaults: defaultConfig() }, { port: 70000 })).toThrow(/port must be an integer from 0 to 65535, got 70000/);
-    expect(() => resolveConfig({ defaults: defaultConfig() }, { signingMode: 'required' })).toThrow(/signing.mode needs signing.keys too \(--signing-key <key>, IMAGE_CDN_SIGNING_KEYS or signing.keys in a config file\)/);
+    expect(() => resolveConfig({ defaults: defaultConfig() }, { signingMode: 'required' })).toThrow(
+      /signing.mode needs signing.keys too \(--signing-key <key>, IMAGE_CDN_SIGNING_KEYS or signing.keys in a config file\)/,
+    );
   });
 });

@@ -53,12 +53,19 @@ function flagArgs(name: SettingName, value: unknown): fc.Arbitrary<string[]> {
   const option = flag!.split(' ')[0]!;
   if (kind.type === 'yes-no') {
     const bare = value ? option : `--no-${option.slice(2)}`;
-    return fc.oneof(fc.constant<string[]>([bare]), yesNoWord(value as boolean).map((word) => [option, word]), yesNoWord(value as boolean).map((word) => [`${option}=${word}`]));
+    return fc.oneof(
+      fc.constant<string[]>([bare]),
+      yesNoWord(value as boolean).map((word) => [option, word]),
+      yesNoWord(value as boolean).map((word) => [`${option}=${word}`]),
+    );
   }
   if (kind.type === 'list') {
     const values = value as unknown[];
     // Comma-separated, or the flag repeated.
-    return fc.constantFrom([option, kind.toText(values)], values.flatMap((entry) => [option, kind.item.toText(entry)]));
+    return fc.constantFrom(
+      [option, kind.toText(values)],
+      values.flatMap((entry) => [option, kind.item.toText(entry)]),
+    );
   }
   return fc.constant([option, kind.toText(value)]);
 }
@@ -85,20 +92,22 @@ function caseFor(name: SettingName): fc.Arbitrary<Case> {
   const layers = (['flag', 'env', 'file'] as const).filter((layer) => setting[layer] !== undefined);
   const value = valueOf(setting.kind, name);
   return fc.subarray([...layers]).chain((chosen) =>
-    fc.record({
-      flag: chosen.includes('flag') ? value.chain((v) => flagArgs(name, v).map((argv) => ({ v, argv }))) : fc.constant(undefined),
-      env: chosen.includes('env') ? value.chain((v) => envText(name, v).map((text) => ({ v, text }))) : fc.constant(undefined),
-      file: chosen.includes('file') ? value.chain((v) => fileJson(name, v).map((json) => ({ v, json }))) : fc.constant(undefined),
-    }).map(({ flag, env, file }): Case => {
-      const json: Record<string, unknown> = {};
-      if (file) setPath(json, setting.file!, file.json);
-      return {
-        values: { ...(flag && { flag: flag.v }), ...(env && { env: env.v }), ...(file && { file: file.v }) },
-        argv: flag?.argv ?? [],
-        env: env ? { [setting.env!]: env.text } : {},
-        json,
-      };
-    }),
+    fc
+      .record({
+        flag: chosen.includes('flag') ? value.chain((v) => flagArgs(name, v).map((argv) => ({ v, argv }))) : fc.constant(undefined),
+        env: chosen.includes('env') ? value.chain((v) => envText(name, v).map((text) => ({ v, text }))) : fc.constant(undefined),
+        file: chosen.includes('file') ? value.chain((v) => fileJson(name, v).map((json) => ({ v, json }))) : fc.constant(undefined),
+      })
+      .map(({ flag, env, file }): Case => {
+        const json: Record<string, unknown> = {};
+        if (file) setPath(json, setting.file!, file.json);
+        return {
+          values: { ...(flag && { flag: flag.v }), ...(env && { env: env.v }), ...(file && { file: file.v }) },
+          argv: flag?.argv ?? [],
+          env: env ? { [setting.env!]: env.text } : {},
+          json,
+        };
+      }),
   );
 }
 
@@ -154,7 +163,9 @@ describe('precedence: flag > environment > config file > default, for every sett
   });
 
   it('covers yes/no and list settings, in every layer they have', () => {
-    const kinds = new Set(SETTING_NAMES.filter((name) => settingOf(name).flag && settingOf(name).env && settingOf(name).file).map((name) => settingOf(name).kind.type));
+    const kinds = new Set(
+      SETTING_NAMES.filter((name) => settingOf(name).flag && settingOf(name).env && settingOf(name).file).map((name) => settingOf(name).kind.type),
+    );
     expect([...kinds]).toEqual(expect.arrayContaining(['yes-no', 'list', 'integer', 'text', 'one-of', 'variants']));
   });
 });
@@ -163,9 +174,12 @@ describe('the container environment the constructs write', () => {
   it('reads back as the settings it was written from', () => {
     const names = SETTING_NAMES.filter((name): name is EnvSettingName => settingOf(name).env !== undefined);
     fc.assert(
-      fc.property(fc.constantFrom(...names).chain((name) => valueOf(settingOf(name).kind, name).map((value) => ({ name, value }))), ({ name, value }) => {
-        expect(settingsFromEnv(environmentFor({ [name]: value }))).toEqual({ [name]: value });
-      }),
+      fc.property(
+        fc.constantFrom(...names).chain((name) => valueOf(settingOf(name).kind, name).map((value) => ({ name, value }))),
+        ({ name, value }) => {
+          expect(settingsFromEnv(environmentFor({ [name]: value }))).toEqual({ [name]: value });
+        },
+      ),
       { numRuns: 300 },
     );
   });

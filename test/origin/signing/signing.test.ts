@@ -191,7 +191,7 @@ describe('Cloudinary signed delivery URLs', () => {
   // Cloudinary SDK test vectors: cloud test123, api_secret "b".
   const options = { keys: ['b'], schemes: ['cloudinary'] as const };
 
-  it('verifies the SDKs\' signatures, with and without the version signed', () => {
+  it("verifies the SDKs' signatures, with and without the version signed", () => {
     const modern = verify('/test123/image/upload/s--Ai4Znfl3--/c_crop,h_20,w_10/v1234/image.jpg', options);
     expect(modern).toEqual({
       ok: true,
@@ -206,7 +206,10 @@ describe('Cloudinary signed delivery URLs', () => {
 
   it('verifies SHA-256 signatures, short and long', () => {
     const rest = 'w_300,c_fill,h_200/folder/cat.jpg';
-    for (const [algorithm, length] of [['sha256', 8], ['sha256', 32]] as const) {
+    for (const [algorithm, length] of [
+      ['sha256', 8],
+      ['sha256', 32],
+    ] as const) {
       const url = `/demo/image/upload/s--${cloudinarySignature('b', rest, algorithm, length)}--/${rest}`;
       expect(tagOf(verify(url, options))).toBe('ok');
     }
@@ -237,17 +240,17 @@ describe('ImageKit signed URLs', () => {
   // ImageKit Node.js SDK test vectors: private key "dummy-key", endpoint https://ik.imagekit.io/demo/.
   const options = { keys: ['dummy-key'], schemes: ['imagekit'] as const, imagekitEndpoint: '/demo/' };
 
-  it('verifies the SDK\'s signatures in query and path form', () => {
+  it("verifies the SDK's signatures in query and path form", () => {
     expect(verify('/demo/sdk-testing-files/future-search.png?ik-s=32dbbbfc5f945c0403c71b54c38e76896ef2d6b0', options)).toEqual({
       ok: true,
       value: { pathname: '/demo/sdk-testing-files/future-search.png', search: '', signed: true, scheme: 'imagekit' },
     });
-    expect(
-      tagOf(verify('/demo/sdk-testing-files/future-search.png?version=2.0&tr=w-300,h-200&ik-s=601d97a7834b7554f4dabf0d3fc3a219ceeb6b31', options)),
-    ).toBe('ok');
-    expect(
-      tagOf(verify('/demo/tr:w-300,h-200/sdk-testing-files/future-search.png?version=2.0&ik-s=dd1ee8f83d019bc59fd57a5fc4674a11eb8a3496', options)),
-    ).toBe('ok');
+    expect(tagOf(verify('/demo/sdk-testing-files/future-search.png?version=2.0&tr=w-300,h-200&ik-s=601d97a7834b7554f4dabf0d3fc3a219ceeb6b31', options))).toBe(
+      'ok',
+    );
+    expect(tagOf(verify('/demo/tr:w-300,h-200/sdk-testing-files/future-search.png?version=2.0&ik-s=dd1ee8f83d019bc59fd57a5fc4674a11eb8a3496', options))).toBe(
+      'ok',
+    );
   });
 
   it('honours ik-t and rejects tampering, other keys and other endpoints', () => {

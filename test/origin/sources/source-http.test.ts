@@ -143,7 +143,6 @@ const signal = () => new AbortController().signal;
 const url = (path: string, host = 'images.test') => `http://${host}:${port}${path}`;
 const open = (resolved: ResolvedSource, maxBytes = 10_000_000) => resolved.open({ signal: signal(), maxBytes });
 
-
 beforeAll(startUpstream);
 afterAll(
   () =>
@@ -303,8 +302,7 @@ describe('allow-list and redirects', () => {
 });
 
 /** The default policy, except that the test upstream's own 127.0.0.1 may be reached. */
-const defaultAddressGuardExcept127: AddressGuard = (address) =>
-  address === '127.0.0.1' ? { allowed: true } : defaultAddressGuard(address);
+const defaultAddressGuardExcept127: AddressGuard = (address) => (address === '127.0.0.1' ? { allowed: true } : defaultAddressGuard(address));
 
 describe('connect-time address checks (default guard, real sockets)', () => {
   it('an allow-listed IP literal on loopback is refused without connecting', async () => {

@@ -20,14 +20,12 @@ let s3: S3TestServer;
 let client: S3Client;
 let source: Source;
 
-const open = (resolved: ResolvedSource, maxBytes = 10_000_000) =>
-  resolved.open({ signal: new AbortController().signal, maxBytes });
+const open = (resolved: ResolvedSource, maxBytes = 10_000_000) => resolved.open({ signal: new AbortController().signal, maxBytes });
 const resolve = (src: Source, key: string) => src.resolve(key, new AbortController().signal);
 
 async function put(key: string, body: Buffer, extra: { ContentType?: string; CacheControl?: string } = {}) {
   await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: body, ...extra }));
 }
-
 
 beforeAll(async () => {
   s3 = await startS3Server({ buckets: [BUCKET] });

@@ -74,7 +74,11 @@ describe('transforms starting from a decoded source level', () => {
     const { run, lookups, opens } = engine();
     await run('width=400', 'jpeg'); // shrink 4 → level 1/3
     expect(opens()).toBe(1);
-    for (const [options, format] of [['width=420', 'webp'], ['width=300,height=300,fit=cover', 'avif'], ['width=450,dpr=1', 'png']] as const) {
+    for (const [options, format] of [
+      ['width=420', 'webp'],
+      ['width=300,height=300,fit=cover', 'avif'],
+      ['width=450,dpr=1', 'png'],
+    ] as const) {
       const bytes = await run(options, format);
       expect((await sharp(bytes).metadata()).format).toBe(format === 'avif' ? 'heif' : format);
     }
@@ -114,7 +118,10 @@ describe('transforms starting from a decoded source level', () => {
     await run('width=400,rotate=90', 'jpeg'); // geometry first
     await run('width=60', 'gif', path.join(SAMPLES, 'animated.gif')); // animation kept
     const sixteenBit = path.join(tempDir().dir, 'deep.png');
-    await sharp({ create: { width: 400, height: 200, channels: 3, background: '#3366cc' } }).toColourspace('rgb16').png().toFile(sixteenBit);
+    await sharp({ create: { width: 400, height: 200, channels: 3, background: '#3366cc' } })
+      .toColourspace('rgb16')
+      .png()
+      .toFile(sixteenBit);
     await run('width=100', 'png', sixteenBit);
     expect(lookups).toEqual([]);
   });
@@ -134,7 +141,9 @@ describe('decoded sources over HTTP', () => {
 
   /** An uncompressed TIFF: its byte size depends only on its dimensions, never on its colour. */
   const solidTiff = (colour: string) =>
-    sharp({ create: { width: 600, height: 400, channels: 3, background: colour } }).tiff({ compression: 'none' }).toBuffer();
+    sharp({ create: { width: 600, height: 400, channels: 3, background: colour } })
+      .tiff({ compression: 'none' })
+      .toBuffer();
 
   const centre = async (url: string): Promise<number[]> => {
     const response = await fetch(`${origin.url}${url}`);
@@ -143,7 +152,11 @@ describe('decoded sources over HTTP', () => {
     const i = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * 3;
     return [data[i]!, data[i + 1]!, data[i + 2]!];
   };
-  const near = (actual: number[], expected: number[]) => expect(actual.every((v, i) => Math.abs(v - expected[i]!) <= 12), `${actual.join(',')} ≈ ${expected.join(',')}`).toBe(true);
+  const near = (actual: number[], expected: number[]) =>
+    expect(
+      actual.every((v, i) => Math.abs(v - expected[i]!) <= 12),
+      `${actual.join(',')} ≈ ${expected.join(',')}`,
+    ).toBe(true);
 
   beforeAll(async () => {
     origin = await startTestOrigin({
@@ -159,7 +172,7 @@ describe('decoded sources over HTTP', () => {
     b.remove();
   });
 
-  it('never lends one mount\'s pixels to another\'s file of the same name, size and mtime', async () => {
+  it("never lends one mount's pixels to another's file of the same name, size and mtime", async () => {
     const [red, blue] = await Promise.all([solidTiff('#ff0000'), solidTiff('#0000ff')]);
     expect(red.length).toBe(blue.length);
     writeFileSync(path.join(a.dir, 'same.tif'), red);

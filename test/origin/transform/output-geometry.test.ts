@@ -26,7 +26,9 @@ describe('output geometry by arithmetic', () => {
     expect(() => plan('width=12000,fit=contain')).toThrow(/after resize is 12000×6750 = 81000000 pixels; the limit is 25000000/);
     expect(() => plan('height=1000', 20_000, 1_000)).toThrow(/after resize is 20000×1000 px; the limit is 12000 px per side/);
     expect(() => plan('width=4000,fit=contain', 1600, 900, 4)).toThrow(/4000×2250×4 frames/);
-    const error = await failure(Promise.resolve().then(() => plan('width=10,height=10,fit=squeeze,border=color:red;width:1000', 16, 16, 1, { ...LIMITS, maxOutputDimension: 2000 })));
+    const error = await failure(
+      Promise.resolve().then(() => plan('width=10,height=10,fit=squeeze,border=color:red;width:1000', 16, 16, 1, { ...LIMITS, maxOutputDimension: 2000 })),
+    );
     expect([error.tag, error.status]).toEqual(['output_too_large', 400]);
   });
 

@@ -91,7 +91,11 @@ describe('RasterCache', () => {
 
   it('does not keep a failed decode', async () => {
     const cache = new RasterCache(100);
-    await expect(cache.get('a', async () => { throw new Error('corrupt'); })).rejects.toThrow('corrupt');
+    await expect(
+      cache.get('a', async () => {
+        throw new Error('corrupt');
+      }),
+    ).rejects.toThrow('corrupt');
     const again = await cache.get('a', async () => raster(5, 7));
     expect(again.data[0]).toBe(7);
     expect(cache.size).toBe(1);

@@ -13,7 +13,12 @@ describe('WorkQueue', () => {
     let runs = 0;
     const gate = deferred();
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 0 });
-    const jobs = Array.from({ length: 5 }, () => queue.run('k', () => { runs++; return gate.promise; }));
+    const jobs = Array.from({ length: 5 }, () =>
+      queue.run('k', () => {
+        runs++;
+        return gate.promise;
+      }),
+    );
     expect(jobs.filter((j) => j.coalesced)).toHaveLength(4);
     gate.resolve('done');
     expect(await Promise.all(jobs.map((j) => j.promise))).toEqual(Array(5).fill('done'));
@@ -35,7 +40,11 @@ describe('WorkQueue', () => {
     const b = queue.run('b', job(1));
     const c = queue.run('c', job(2));
     let refused: unknown;
-    try { queue.run('d', job(0)); } catch (error) { refused = error; }
+    try {
+      queue.run('d', job(0));
+    } catch (error) {
+      refused = error;
+    }
     expect(refused).toBeInstanceOf(ImageCdnError);
     expect((refused as ImageCdnError).status).toBe(503);
     expect((refused as ImageCdnError).headers['retry-after']).toBe('2');
@@ -45,13 +54,20 @@ describe('WorkQueue', () => {
     expect(queue.depth).toEqual({ waiting: 0, running: 0 });
   });
 
-  it('drops a waiting job unrun once every caller\'s deadline has passed', async () => {
+  it("drops a waiting job unrun once every caller's deadline has passed", async () => {
     const gate = deferred();
     let dropped = 0;
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 4 }, { onDropped: () => dropped++ });
     const busy = queue.run('busy', () => gate.promise);
     let ran = false;
-    const late = queue.run('late', async () => { ran = true; return 'late'; }, performance.now() + 5);
+    const late = queue.run(
+      'late',
+      async () => {
+        ran = true;
+        return 'late';
+      },
+      performance.now() + 5,
+    );
     await new Promise((resolve) => setTimeout(resolve, 20));
     gate.resolve('done');
     await busy.promise;
@@ -75,7 +91,7 @@ describe('WorkQueue', () => {
     expect(await first.promise).toBe('ran');
   });
 
-  it('refuses at once when the expected wait outlasts the caller\'s deadline', async () => {
+  it("refuses at once when the expected wait outlasts the caller's deadline", async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 100 });
     // Teach it that a job takes about 30 ms.
     for (let i = 0; i < 3; i++) await queue.run(`warm${i}`, () => new Promise((resolve) => setTimeout(resolve, 30))).promise;
@@ -84,7 +100,11 @@ describe('WorkQueue', () => {
     const queued = Array.from({ length: 5 }, (_, i) => queue.run(`q${i}`, async () => 'ok'));
     expect(queue.expectedWaitMs()).toBeGreaterThan(100);
     let refused: unknown;
-    try { queue.run('short', async () => 'never', performance.now() + 50); } catch (error) { refused = error; }
+    try {
+      queue.run('short', async () => 'never', performance.now() + 50);
+    } catch (error) {
+      refused = error;
+    }
     expect(refused).toMatchObject({ tag: 'overloaded', status: 503 });
     expect((refused as ImageCdnError).message).toMatch(/5 transforms are waiting; the expected wait of \d+ ms exceeds the \d+ ms left/);
     const patient = queue.run('patient', async () => 'ok', performance.now() + 60_000);
@@ -93,7 +113,7 @@ describe('WorkQueue', () => {
     expect(await Promise.all([...queued, patient].map((j) => j.promise))).toEqual(Array(6).fill('ok'));
   });
 
-  it('lends a waiting job\'s slot to the next one, and takes it back after', async () => {
+  it("lends a waiting job's slot to the next one, and takes it back after", async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 4 });
     const shared = deferred();
     const order: string[] = [];
@@ -119,7 +139,11 @@ describe('WorkQueue', () => {
 
   it('frees the key after a failure so a retry runs again', async () => {
     const queue = new WorkQueue({ concurrency: 1, maxWaiting: 1 });
-    await expect(queue.run('k', async () => { throw new Error('boom'); }).promise).rejects.toThrow('boom');
+    await expect(
+      queue.run('k', async () => {
+        throw new Error('boom');
+      }).promise,
+    ).rejects.toThrow('boom');
     await expect(queue.run('k', async () => 'ok').promise).resolves.toBe('ok');
   });
 });

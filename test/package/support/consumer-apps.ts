@@ -279,7 +279,16 @@ export const oldestAwsCdkLibApp = (versions: AppVersions) =>
     },
     {
       'tsconfig.json': JSON.stringify({
-        compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: false, rootDir: '.', outDir: 'build', types: ['node'] },
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          skipLibCheck: false,
+          rootDir: '.',
+          outDir: 'build',
+          types: ['node'],
+        },
         include: ['bin/**/*.ts'],
       }),
       'cdk.json': JSON.stringify({ app: 'node build/bin/app.js' }),

@@ -7,12 +7,26 @@ import { isNoTurn, turnOf } from './turns.js';
 
 /** The inverse of grammar/cloudinary.ts's tables. */
 const CROPS: Readonly<Partial<Record<Fit, string>>> = { 'scale-down': 'limit', contain: 'fit', cover: 'fill', crop: 'lfill', pad: 'pad' };
-const FORMATS: Readonly<Partial<Record<RequestedFormat, string>>> = { auto: 'auto', 'baseline-jpeg': 'jpg', jpeg: 'jpg', png: 'png', webp: 'webp', avif: 'avif', gif: 'gif' };
+const FORMATS: Readonly<Partial<Record<RequestedFormat, string>>> = {
+  auto: 'auto',
+  'baseline-jpeg': 'jpg',
+  jpeg: 'jpg',
+  png: 'png',
+  webp: 'webp',
+  avif: 'avif',
+  gif: 'gif',
+};
 const QUALITY: Readonly<Record<QualityPreset, string>> = { high: 'auto:best', 'medium-high': 'auto:good', 'medium-low': 'auto:eco', low: 'auto:low' };
 /** Points the compass names reach, as `x,y`. */
 const COMPASS: Readonly<Record<string, string>> = {
-  '0.5,0': 'north', '0.5,1': 'south', '1,0.5': 'east', '0,0.5': 'west',
-  '1,0': 'north_east', '0,0': 'north_west', '1,1': 'south_east', '0,1': 'south_west',
+  '0.5,0': 'north',
+  '0.5,1': 'south',
+  '1,0.5': 'east',
+  '0,0.5': 'west',
+  '1,0': 'north_east',
+  '0,0': 'north_west',
+  '1,1': 'south_east',
+  '0,1': 'south_west',
 };
 const SIDES = { top: 'north', bottom: 'south', left: 'west', right: 'east' } as const;
 /** A path segment the parser would read as a step or a version, not as the public ID's first folder. */
@@ -34,7 +48,8 @@ export function cloudinaryUrl(given: ImageOptions, source: string): Translation 
 
   if (o.trim) {
     const trim = o.trim;
-    if (trim.mode !== 'rect' || trim.width === undefined || trim.height === undefined) return no('trim', 'only a trim rectangle with a width and height (c_crop)');
+    if (trim.mode !== 'rect' || trim.width === undefined || trim.height === undefined)
+      return no('trim', 'only a trim rectangle with a width and height (c_crop)');
     steps.push([`c_crop`, `x_${trim.left}`, `y_${trim.top}`, `w_${trim.width}`, `h_${trim.height}`]);
   }
   const both = o.width !== undefined && o.height !== undefined;
@@ -105,10 +120,16 @@ function effectsOf(o: ImageOptions): string[] | { option: string; why: string } 
   }
   if (o.sharpen !== undefined) {
     const level = Math.round(o.sharpen * 200);
-    if (level < 1 || level > 2000 || level / 200 !== o.sharpen) return { option: `sharpen=${formatDecimal(o.sharpen)}`, why: 'Cloudinary sharpens in steps of 1/200' };
+    if (level < 1 || level > 2000 || level / 200 !== o.sharpen)
+      return { option: `sharpen=${formatDecimal(o.sharpen)}`, why: 'Cloudinary sharpens in steps of 1/200' };
     effects.push(`e_sharpen:${level}`);
   }
-  const levels = [['brightness', -99, 100, 0.01], ['contrast', -100, 100, 0.01], ['gamma', -50, 150, 0.01], ['saturation', -100, 100, 0]] as const;
+  const levels = [
+    ['brightness', -99, 100, 0.01],
+    ['contrast', -100, 100, 0.01],
+    ['gamma', -50, 150, 0.01],
+    ['saturation', -100, 100, 0],
+  ] as const;
   for (const [option, min, max, floor] of levels) {
     const value = o[option];
     if (value === undefined) continue;

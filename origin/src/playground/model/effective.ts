@@ -25,7 +25,10 @@ export function effectiveOptions(options: ImageOptions): ImageOptions {
   drop('anim', options.anim === true);
   drop('background', options.background !== undefined && isOpaqueWhite(options.background));
   drop('trim', isEmptyTrim(options.trim));
-  drop('border', options.border !== undefined && ('width' in options.border ? options.border.width === 0 : Object.values(options.border.edges).every((v) => v === 0)));
+  drop(
+    'border',
+    options.border !== undefined && ('width' in options.border ? options.border.width === 0 : Object.values(options.border.edges).every((v) => v === 0)),
+  );
   return draft;
 }
 

@@ -24,9 +24,30 @@ export function grammarUrls(options: ImageOptions, source: string, settings: Url
  * know it: none of them may drop an option without a word.
  */
 const TRANSLATED: Readonly<Record<keyof ImageOptions, true>> = {
-  width: true, height: true, fit: true, gravity: true, dpr: true, quality: true, slowConnectionQuality: true, format: true,
-  metadata: true, background: true, blur: true, sharpen: true, brightness: true, contrast: true, gamma: true, saturation: true,
-  rotate: true, flip: true, trim: true, border: true, anim: true, compression: true, onerror: true, variant: true,
+  width: true,
+  height: true,
+  fit: true,
+  gravity: true,
+  dpr: true,
+  quality: true,
+  slowConnectionQuality: true,
+  format: true,
+  metadata: true,
+  background: true,
+  blur: true,
+  sharpen: true,
+  brightness: true,
+  contrast: true,
+  gamma: true,
+  saturation: true,
+  rotate: true,
+  flip: true,
+  trim: true,
+  border: true,
+  anim: true,
+  compression: true,
+  onerror: true,
+  variant: true,
 };
 
 export function urlIn(grammar: GrammarName, options: ImageOptions, source: string, settings: UrlSettings): Translation {

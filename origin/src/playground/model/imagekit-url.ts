@@ -13,10 +13,24 @@ const CROPS: Readonly<Partial<Record<Fit, string>>> = {
   squeeze: 'c-force',
   pad: 'cm-pad_resize',
 };
-const FORMATS: Readonly<Partial<Record<RequestedFormat, string>>> = { auto: 'auto', webp: 'webp', 'baseline-jpeg': 'jpg', jpeg: 'jpg', png: 'png', avif: 'avif', gif: 'gif' };
+const FORMATS: Readonly<Partial<Record<RequestedFormat, string>>> = {
+  auto: 'auto',
+  webp: 'webp',
+  'baseline-jpeg': 'jpg',
+  jpeg: 'jpg',
+  png: 'png',
+  avif: 'avif',
+  gif: 'gif',
+};
 const COMPASS: Readonly<Record<string, string>> = {
-  '0.5,0': 'top', '0.5,1': 'bottom', '0,0.5': 'left', '1,0.5': 'right',
-  '0,0': 'top_left', '1,0': 'top_right', '0,1': 'bottom_left', '1,1': 'bottom_right',
+  '0.5,0': 'top',
+  '0.5,1': 'bottom',
+  '0,0.5': 'left',
+  '1,0.5': 'right',
+  '0,0': 'top_left',
+  '1,0': 'top_right',
+  '0,1': 'bottom_left',
+  '1,1': 'bottom_right',
 };
 
 /** ImageKit colours: RRGGBB, or RRGGBB and an opacity 00..99 (per cent), when one reads back exactly. */
@@ -88,7 +102,8 @@ export function imagekitUrl(given: ImageOptions, source: string, endpoint = '/')
   if (o.trim?.mode === 'border') {
     const { color, keep, tolerance } = o.trim;
     if (color !== undefined || keep !== undefined) return no(color ? 'trim.border.color' : 'trim.border.keep');
-    if (tolerance !== undefined && !(Number.isInteger(tolerance) && tolerance >= 1 && tolerance <= 99)) return no(`trim.border.tolerance=${formatDecimal(tolerance)}`, 'ImageKit takes 1 to 99');
+    if (tolerance !== undefined && !(Number.isInteger(tolerance) && tolerance >= 1 && tolerance <= 99))
+      return no(`trim.border.tolerance=${formatDecimal(tolerance)}`, 'ImageKit takes 1 to 99');
     main.push(`t-${tolerance ?? 'true'}`);
   }
   for (const option of ['metadata', 'anim', 'compression', 'onerror', 'slowConnectionQuality'] as const) {

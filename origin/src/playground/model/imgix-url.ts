@@ -52,7 +52,12 @@ export function imgixUrl(given: ImageOptions, source: string): Translation {
     if (Number(sharp) / 10 !== o.sharpen) return no(`sharpen=${formatDecimal(o.sharpen)}`);
     set('sharp', sharp);
   }
-  for (const [option, name, floor] of [['brightness', 'bri', 0.01], ['contrast', 'con', 0.01], ['gamma', 'gam', 0.01], ['saturation', 'sat', 0]] as const) {
+  for (const [option, name, floor] of [
+    ['brightness', 'bri', 0.01],
+    ['contrast', 'con', 0.01],
+    ['gamma', 'gam', 0.01],
+    ['saturation', 'sat', 0],
+  ] as const) {
     const value = o[option];
     if (value === undefined) continue;
     const level = levelOf(value, -100, 100, floor);
@@ -99,7 +104,11 @@ function cropOf(gravity: Gravity): Array<[string, string]> {
     case 'side':
       return [['crop', gravity.side]];
     case 'point':
-      return [['crop', 'focalpoint'], ['fp-x', formatDecimal(gravity.x)], ['fp-y', formatDecimal(gravity.y)]];
+      return [
+        ['crop', 'focalpoint'],
+        ['fp-x', formatDecimal(gravity.x)],
+        ['fp-y', formatDecimal(gravity.y)],
+      ];
   }
 }
 

@@ -15,7 +15,9 @@ export function levelOf(multiplier: number, min: number, max: number, floor = 0.
 /** imgix `blur` and Cloudinary `e_blur` run 0..2000; the origin reads v as round(v / 8). */
 export function strength2000Of(blur: number): number | undefined {
   const strength = blur * 8;
-  return Number.isInteger(strength) && strength >= 1 && strength <= 2000 && Math.min(250, Math.max(1, Math.round(strength / 8))) === blur ? strength : undefined;
+  return Number.isInteger(strength) && strength >= 1 && strength <= 2000 && Math.min(250, Math.max(1, Math.round(strength / 8))) === blur
+    ? strength
+    : undefined;
 }
 
 /** A decimal times 10^places, written without floating-point noise (0.7 → "7", not "7.000000000000001"). */

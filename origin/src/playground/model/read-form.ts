@@ -14,9 +14,7 @@ export interface Problem {
 /** The form's values by option name; '' leaves an option out. */
 export type FormValues = Readonly<Record<string, string>>;
 
-export type FormReading =
-  | { readonly ok: true; readonly options: ImageOptions }
-  | { readonly ok: false; readonly problems: readonly Problem[] };
+export type FormReading = { readonly ok: true; readonly options: ImageOptions } | { readonly ok: false; readonly problems: readonly Problem[] };
 
 /**
  * Reads the form exactly as the origin reads the URL made from it: each value on its own first (so

@@ -12,7 +12,14 @@ export interface Turn {
 
 /** Cloudflare flips, then rotates. */
 export function turnOf(options: Pick<ImageOptions, 'flip' | 'rotate'>): Turn {
-  const flip: Turn = options.flip === 'h' ? { mirror: true, angle: 0 } : options.flip === 'v' ? { mirror: true, angle: 180 } : options.flip === 'hv' ? { mirror: false, angle: 180 } : { mirror: false, angle: 0 };
+  const flip: Turn =
+    options.flip === 'h'
+      ? { mirror: true, angle: 0 }
+      : options.flip === 'v'
+        ? { mirror: true, angle: 180 }
+        : options.flip === 'hv'
+          ? { mirror: false, angle: 180 }
+          : { mirror: false, angle: 0 };
   return { mirror: flip.mirror, angle: ((flip.angle + (options.rotate ?? 0)) % 360) as Turn['angle'] };
 }
 

@@ -75,10 +75,12 @@ async function update() {
     }
     await result.show(await sign(url.url), source, signal);
     if (signal.aborted) return;
-    const compared = await Promise.all(COMPARED.map(async (format) => {
-      const each = requestUrl({ ...asked, format }, source.path, config);
-      return { format, url: each.ok ? await sign(each.url) : undefined };
-    }));
+    const compared = await Promise.all(
+      COMPARED.map(async (format) => {
+        const each = requestUrl({ ...asked, format }, source.path, config);
+        return { format, url: each.ok ? await sign(each.url) : undefined };
+      }),
+    );
     await comparison.show(compared, signal);
   } catch (error) {
     if (error.name === 'AbortError') return;

@@ -23,7 +23,8 @@ export function createComparison() {
 
   function figure(format, url, answer) {
     if (!answer) return el('figure', { 'data-format': format }, el('figcaption', {}, `${format}: no URL in the enabled grammars`));
-    if (!answer.ok) return el('figure', { 'data-format': format }, el('figcaption', {}, el('span', { class: 'tag' }, answer.problem.tag), answer.problem.message));
+    if (!answer.ok)
+      return el('figure', { 'data-format': format }, el('figcaption', {}, el('span', { class: 'tag' }, answer.problem.tag), answer.problem.message));
     const objectUrl = URL.createObjectURL(answer.blob);
     objectUrls.push(objectUrl);
     const encode = parseServerTiming(answer.headers.get('server-timing')).find(([name]) => name === 'transform');

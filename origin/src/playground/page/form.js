@@ -60,7 +60,10 @@ export function createForm(config, onChange) {
         showProblem(document.getElementById(`e-${name}`), mine);
         if (mine && !FIELDS.find((field) => field.name === name).main) form.querySelector('details').open = true;
       }
-      showProblem(general, problems.find((problem) => problem.field === undefined));
+      showProblem(
+        general,
+        problems.find((problem) => problem.field === undefined),
+      );
     },
   };
 }

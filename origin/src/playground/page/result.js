@@ -61,7 +61,11 @@ export function createResult(config, placeProblem) {
       ...fact('Dimensions', size || '—', 'dimensions'),
       ...fact('Format', type, 'format'),
       ...fact('Bytes', bytes(answer.blob.size), 'bytes'),
-      ...fact('Saving', saving === undefined ? '—' : `${Math.round(saving * 100)}% ${saving >= 0 ? 'smaller' : 'larger'} than the source (${bytes(source.bytes)})`, 'saving'),
+      ...fact(
+        'Saving',
+        saving === undefined ? '—' : `${Math.round(saving * 100)}% ${saving >= 0 ? 'smaller' : 'larger'} than the source (${bytes(source.bytes)})`,
+        'saving',
+      ),
       ...fact('Server-Timing', timing.map(([name, dur]) => `${name} ${dur.toFixed(1)} ms`).join(' · ') || '—', 'server-timing'),
       ...fact('Round trip', `${ms.toFixed(0)} ms in this browser`, 'round-trip'),
     );
