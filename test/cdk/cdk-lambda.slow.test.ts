@@ -11,17 +11,16 @@ import { mkdtemp, open, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { App, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAppSettings } from '../../bin/app-settings.js';
 import { ImageCdn, type ImageCdnProps, ImageCdnStack, ImageCdnValidationError, OriginCompute } from '../../lib/cdk/index.js';
+import { nagAcknowledgements, nagFindings } from '../support/nag.js';
 
 const run = promisify(execFile);
 const REPOSITORY = path.resolve(import.meta.dirname, '../..');
@@ -333,34 +332,8 @@ describe('what ImageCdn exposes under Lambda', () => {
 });
 
 describe('AwsSolutions (cdk-nag) on the Lambda origin', () => {
-  interface Finding {
-    rule: string;
-    path: string;
-  }
-  const findings = (scope: IConstruct, honourAcknowledgements: boolean): Finding[] => {
-    const pack = new AwsSolutionsChecks();
-    if (!honourAcknowledgements) (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-    return pack
-      .validateScope(scope)
-      .violations.flatMap((violation) =>
-        violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })),
-      );
-  };
-  const acknowledgements = (scope: IConstruct) =>
-    scope.node
-      .findAll()
-      .flatMap((construct) =>
-        construct.node.metadata
-          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((entry) =>
-            Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
-              rule: rule.replace(/^annotation::/i, ''),
-              path: construct.node.path,
-              reason,
-            })),
-          ),
-      )
-      .filter((ack) => ack.rule.startsWith('AwsSolutions-'));
+  const findings = nagFindings;
+  const acknowledgements = nagAcknowledgements;
 
   it.each([
     ['the default stack', () => defaultStack as Stack],

@@ -3,24 +3,13 @@
  * configured one: no unacknowledged finding, and every acknowledgement names a reason and
  * matches a finding that really occurs (none is stale or broader than its finding).
  */
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImageCdn, ImageCdnStack } from '../../lib/cdk/index.js';
-
-interface Finding {
-  rule: string;
-  path: string;
-}
-interface Acknowledgement {
-  rule: string;
-  path: string;
-  reason: string;
-}
+import { nagAcknowledgements, nagFindings } from '../support/nag.js';
 
 let defaultStack: ImageCdnStack;
 let configuredStack: Stack;
@@ -58,38 +47,8 @@ beforeAll(() => {
   flagged.synth();
 });
 
-function findings(scope: IConstruct, honourAcknowledgements: boolean): Finding[] {
-  const pack = new AwsSolutionsChecks();
-  if (!honourAcknowledgements) {
-    // Every finding, acknowledged or not: the baseline the acknowledgements are checked against.
-    (pack as unknown as { isAcknowledged: () => boolean }).isAcknowledged = () => false;
-  }
-  return pack
-    .validateScope(scope)
-    .violations.flatMap((violation) =>
-      violation.violatingResources.map((resource) => ({ rule: violation.ruleName, path: resource.constructPath ?? resource.resourceLogicalId ?? '' })),
-    );
-}
-
-function acknowledgements(scope: IConstruct): Acknowledgement[] {
-  return (
-    scope.node
-      .findAll()
-      .flatMap((construct) =>
-        construct.node.metadata
-          .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-          .flatMap((entry) =>
-            Object.entries(entry.data as Record<string, string>).map(([rule, reason]) => ({
-              rule: rule.replace(/^annotation::/i, ''),
-              path: construct.node.path,
-              reason,
-            })),
-          ),
-      )
-      // aws-cdk-lib records acknowledgements of its own (CloudFormation-Validate::…); these are ours.
-      .filter((ack) => ack.rule.startsWith('AwsSolutions-'))
-  );
-}
+const findings = nagFindings;
+const acknowledgements = nagAcknowledgements;
 
 describe.each([
   ['the default stack', () => defaultStack],

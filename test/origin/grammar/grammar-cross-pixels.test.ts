@@ -2,7 +2,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../origin/src/config.js';
 import type { Result } from '../../../origin/src/errors.js';
 import { parseCloudinary } from '../../../origin/src/grammar/cloudinary.js';
 import { parseImageKit } from '../../../origin/src/grammar/imagekit.js';
@@ -10,6 +9,7 @@ import { parseImgix } from '../../../origin/src/grammar/imgix.js';
 import { normalise } from '../../../origin/src/pipeline/normalise.js';
 import type { ImageRequest, OutputFormat } from '../../../origin/src/pipeline/types.js';
 import { transform } from '../../../origin/src/transform/engine.js';
+import { testTransformBounds } from '../../support/transform-input.js';
 
 /**
  * The mappings checked on real pixels: the sizes the hosted services document for these URLs
@@ -25,11 +25,7 @@ async function render(parsed: Result<ImageRequest> | undefined, format: OutputFo
     open: async () => ({ kind: 'file', path: FOSSA }),
     pipeline: normalise(parsed.value.options),
     format,
-    quality: undefined,
-    maxPixels: 50_000_000,
-    timeoutMs: 30_000,
-    outputLimits: DEFAULT_LIMITS,
-    deadline: performance.now() + 30_000,
+    ...testTransformBounds(),
     sourceName: 'fossa.jpg',
   });
 }

@@ -2,13 +2,13 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../origin/src/config.js';
 import { parseCloudflareOptions } from '../../../origin/src/grammar/cloudflare.js';
 import { normalise } from '../../../origin/src/pipeline/normalise.js';
 import type { OutputFormat } from '../../../origin/src/pipeline/types.js';
 import type { SourceBody } from '../../../origin/src/sources/types.js';
 import { transform } from '../../../origin/src/transform/engine.js';
 import { tempDir } from '../../support/origin.js';
+import { testTransformBounds } from '../../support/transform-input.js';
 
 /**
  * An animated source stays animated through every step: each frame is cropped, adjusted, padded
@@ -56,11 +56,7 @@ async function run(options: string, source: string, format: OutputFormat) {
     open: async (): Promise<SourceBody> => ({ kind: 'file', path: at(source) }),
     pipeline: normalise(parsed.value),
     format,
-    quality: undefined,
-    maxPixels: 50_000_000,
-    timeoutMs: 30_000,
-    outputLimits: DEFAULT_LIMITS,
-    deadline: performance.now() + 30_000,
+    ...testTransformBounds(),
     sourceName: source,
   });
 }

@@ -2,7 +2,6 @@ import { utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_LIMITS } from '../../../origin/src/config.js';
 import { parseCloudflareOptions } from '../../../origin/src/grammar/cloudflare.js';
 import type { OriginServer } from '../../../origin/src/server.js';
 import { normalise } from '../../../origin/src/pipeline/normalise.js';
@@ -11,6 +10,7 @@ import type { SourceBody } from '../../../origin/src/sources/types.js';
 import { transform } from '../../../origin/src/transform/engine.js';
 import { RasterCache, type RasterLookup } from '../../../origin/src/transform/raster-cache.js';
 import { metricValue, SAMPLES, startTestOrigin, tempDir } from '../../support/origin.js';
+import { testTransformBounds } from '../../support/transform-input.js';
 
 /**
  * Transforms of one source share its decode (transform/source-level.ts): they start from a
@@ -33,11 +33,7 @@ function engine(maxBytes = 64 * 1024 * 1024) {
       decoded: { cache, key },
       pipeline: normalise(parsed.value),
       format,
-      quality: undefined,
-      maxPixels: 50_000_000,
-      timeoutMs: 30_000,
-      outputLimits: DEFAULT_LIMITS,
-      deadline: performance.now() + 30_000,
+      ...testTransformBounds(),
       sourceName: path.basename(file),
     });
     return output.data;
