@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Environment } from 'aws-cdk-lib';
 import type { ImageCdnStackProps } from '../lib/cdk/image-cdn-stack.js';
+import type { ImageCdnMonitoringOptions } from '../lib/cdk/monitoring/options.js';
 import { OriginCompute, type OriginComputeKind } from '../lib/cdk/origin-compute.js';
+import { isEmailAddress, isSnsTopicArn } from '../lib/cdk/validation.js';
 import { URL_GRAMMARS, type UrlGrammar } from '../lib/cdk/viewer-request-function.js';
 import { envVar } from '../origin/src/settings/registry.js';
 import { readYesNo } from '../origin/src/settings/yes-no.js';
@@ -33,6 +35,10 @@ export const APP_SETTINGS = {
   signingMode: { context: 'signing', env: envVar('signingMode') },
   signingExemptVariants: { context: 'signingExemptVariants', env: envVar('signingExemptVariants') },
   cacheTags: { context: 'cacheTags', env: 'IMAGE_CDN_CACHE_TAGS' },
+  monitoring: { context: 'monitoring', env: 'IMAGE_CDN_MONITORING' },
+  alarmTopicArn: { context: 'alarmTopicArn', env: 'IMAGE_CDN_ALARM_TOPIC_ARN' },
+  alarmEmail: { context: 'alarmEmail', env: 'IMAGE_CDN_ALARM_EMAIL' },
+  cacheHitRateFloor: { context: 'cacheHitRateFloor', env: 'IMAGE_CDN_CACHE_HIT_RATE_FLOOR' },
   account: { context: 'account', env: 'IMAGE_CDN_ACCOUNT' },
   region: { context: 'region', env: 'IMAGE_CDN_REGION' },
 } as const;
@@ -42,6 +48,8 @@ const NUMERIC: ReadonlySet<SettingName> = new Set(['cpu', 'memoryLimitMiB', 'min
 const COMPUTES: readonly OriginComputeKind[] = ['fargate', 'lambda'];
 /** The settings of the Fargate origin's network and tasks, which a Lambda origin does not have. */
 const FARGATE_SETTINGS: readonly SettingName[] = ['cpu', 'memoryLimitMiB', 'minTasks', 'maxTasks', 'vpcId'];
+/** The settings of the dashboard and alarms, which `monitoring=false` leaves nothing to apply to. */
+const MONITORING_SETTINGS: readonly SettingName[] = ['alarmTopicArn', 'alarmEmail', 'cacheHitRateFloor'];
 
 export interface AppSettings {
   readonly stackName: string;
@@ -126,6 +134,13 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
     return Number(value);
   };
   for (const name of NUMERIC) integer(name);
+  const percent = (name: SettingName): number | undefined => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    const number = /^\d+(?:\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+    if (!(number > 0 && number <= 100)) throw new AppSettingsError(`${where(name)} must be a percentage above 0 and at most 100, got '${value}'`);
+    return number;
+  };
 
   const compute = text('compute');
   if (compute !== undefined && !COMPUTES.includes(compute as OriginComputeKind)) {
@@ -157,6 +172,30 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
     throw new AppSettingsError(`${where('signingMode')} must be 'required' or 'optional', got '${signingMode}'`);
   }
 
+  const monitoringOn = flag('monitoring');
+  const alarmTopicArn = text('alarmTopicArn');
+  const alarmEmail = text('alarmEmail');
+  const cacheHitRateFloor = percent('cacheHitRateFloor');
+  if (alarmTopicArn !== undefined && alarmEmail !== undefined) {
+    throw new AppSettingsError(
+      `${where('alarmTopicArn')} ('${alarmTopicArn}') and ${where('alarmEmail')} ('${alarmEmail}') both say where the alarms go; set one of them`,
+    );
+  }
+  if (alarmTopicArn !== undefined && !isSnsTopicArn(alarmTopicArn)) {
+    throw new AppSettingsError(`${where('alarmTopicArn')} must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic name>), got '${alarmTopicArn}'`);
+  }
+  if (alarmEmail !== undefined && !isEmailAddress(alarmEmail)) {
+    throw new AppSettingsError(`${where('alarmEmail')} must be an email address, got '${alarmEmail}'`);
+  }
+  if (monitoringOn === false) {
+    const monitoringOnly = MONITORING_SETTINGS.find((name) => raw(name) !== undefined);
+    if (monitoringOnly !== undefined) {
+      throw new AppSettingsError(`${where(monitoringOnly)} is a setting of the dashboard and alarms, but ${where('monitoring')} is off; leave it out`);
+    }
+  }
+  const monitoring: ImageCdnMonitoringOptions | false | undefined =
+    monitoringOn === false ? false : cacheHitRateFloor !== undefined ? { cacheHitRateFloor } : undefined;
+
   const imageCdn = {
     ...optional('compute', compute === undefined ? undefined : compute === 'lambda' ? OriginCompute.lambda() : OriginCompute.fargate()),
     ...optional('grammars', grammarList()),
@@ -171,6 +210,7 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
     ...optional('memoryLimitMiB', integer('memoryLimitMiB')),
     ...optional('minTasks', integer('minTasks')),
     ...optional('maxTasks', integer('maxTasks')),
+    ...optional('monitoring', monitoring),
   };
   return {
     stackName: text('stackName') ?? 'ImageCdn',
@@ -179,6 +219,8 @@ export function readAppSettings(context: ContextReader, env: NodeJS.ProcessEnv, 
       ...optional('bucketName', text('bucketName')),
       ...optional('certificateArn', text('certificateArn')),
       ...optional('vpcId', vpcId),
+      ...optional('alarmTopicArn', alarmTopicArn),
+      ...optional('alarmEmail', alarmEmail),
       ...(signingSecret !== undefined && {
         signing: {
           secret: signingSecret,

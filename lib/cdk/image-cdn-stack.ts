@@ -1,11 +1,14 @@
-import { Stack, type StackProps, Token } from 'aws-cdk-lib';
+import { ArnFormat, CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ImageCdn, type ImageCdnProps } from './image-cdn.js';
-import { ImageCdnValidationError } from './validation.js';
+import { ImageCdnValidationError, isEmailAddress, isSnsTopicArn } from './validation.js';
 
 export interface ImageCdnStackProps extends StackProps {
   /**
@@ -30,6 +33,19 @@ export interface ImageCdnStackProps extends StackProps {
    */
   readonly signing?: ImageCdnStackSigning;
   /**
+   * ARN of an existing SNS topic (same account and region) that every alarm notifies on ALARM and
+   * OK. Its policy must let CloudWatch publish to it; a topic's default policy does.
+   * @default - no topic, unless `alarmEmail`
+   */
+  readonly alarmTopicArn?: string;
+  /**
+   * An email address every alarm notifies on ALARM and OK: a new SNS topic that accepts only
+   * TLS publishing and lets this account's alarms publish, with an email subscription that AWS
+   * asks the address to confirm. Not with `alarmTopicArn`.
+   * @default - no topic, unless `alarmTopicArn`
+   */
+  readonly alarmEmail?: string;
+  /**
    * Everything else about the image CDN.
    * @default - ImageCdn's defaults
    */
@@ -53,6 +69,8 @@ export interface ImageCdnStackSigning {
 /** The stack behind `cdk deploy`: one ImageCdn, with existing resources referenced by name. */
 export class ImageCdnStack extends Stack {
   readonly imageCdn: ImageCdn;
+  /** The topic the alarms notify: imported from `alarmTopicArn`, or created for `alarmEmail`. */
+  readonly alarmTopic?: sns.ITopic;
 
   constructor(scope: Construct, id: string, props: ImageCdnStackProps = {}) {
     super(scope, id, {
@@ -83,8 +101,11 @@ export class ImageCdnStack extends Stack {
         : props.signing.secret.startsWith('arn:')
           ? secretsmanager.Secret.fromSecretCompleteArn(this, 'SigningKeys', props.signing.secret)
           : secretsmanager.Secret.fromSecretNameV2(this, 'SigningKeys', props.signing.secret);
+    const monitoring = props.imageCdn?.monitoring;
+    this.alarmTopic = this.alarmTopicOf(props);
     this.imageCdn = new ImageCdn(this, 'ImageCdn', {
       ...props.imageCdn,
+      ...(this.alarmTopic && monitoring !== false && { monitoring: { ...monitoring, alarmTopic: this.alarmTopic } }),
       ...(secret &&
         props.signing && {
           signing: {
@@ -97,5 +118,56 @@ export class ImageCdnStack extends Stack {
       ...(certificate && { certificate }),
       ...(vpc && { vpc }),
     });
+  }
+
+  /** The topic of `alarmTopicArn` or `alarmEmail`, once the pair is checked against each other and the monitoring. */
+  private alarmTopicOf(props: ImageCdnStackProps): sns.ITopic | undefined {
+    const { alarmTopicArn: arn, alarmEmail: email } = props;
+    if (arn === undefined && email === undefined) return undefined;
+    const given = arn !== undefined ? `alarmTopicArn '${arn}'` : `alarmEmail '${email}'`;
+    if (arn !== undefined && email !== undefined) {
+      throw new ImageCdnValidationError(this, `alarmTopicArn '${arn}' and alarmEmail '${email}' both say where the alarms go; give one of them`);
+    }
+    const monitoring = props.imageCdn?.monitoring;
+    if (monitoring === false || monitoring?.alarms === false) {
+      throw new ImageCdnValidationError(this, `${given} has no alarms to notify: imageCdn.monitoring${monitoring === false ? '' : '.alarms'} is false`);
+    }
+    if (monitoring?.alarmTopic !== undefined) {
+      throw new ImageCdnValidationError(this, `${given} and imageCdn.monitoring.alarmTopic both say where the alarms go; give one of them`);
+    }
+    if (arn !== undefined) {
+      if (!Token.isUnresolved(arn) && !isSnsTopicArn(arn)) {
+        throw new ImageCdnValidationError(this, `alarmTopicArn '${arn}' is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<topic name>)`);
+      }
+      return sns.Topic.fromTopicArn(this, 'AlarmTopic', arn);
+    }
+    return email === undefined ? undefined : this.createEmailTopic(email);
+  }
+
+  /** A topic only TLS publishers and this account's alarms can publish to, with `email` subscribed. */
+  private createEmailTopic(email: string): sns.Topic {
+    if (!Token.isUnresolved(email) && !isEmailAddress(email)) {
+      throw new ImageCdnValidationError(this, `alarmEmail '${email}' is not an email address`);
+    }
+    // The display name is the sender of the emails (at most 100 characters).
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: `${this.stackName.slice(0, 93)} alarms`, enforceSSL: true });
+    // A topic policy replaces SNS's default one, which is what lets the account's alarms publish.
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisAccountsAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: {
+          ArnLike: {
+            'aws:SourceArn': this.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }),
+          },
+          StringEquals: { 'aws:SourceAccount': this.account },
+        },
+      }),
+    );
+    topic.addSubscription(new subscriptions.EmailSubscription(email));
+    new CfnOutput(this, 'AlarmTopicArn', { value: topic.topicArn, description: 'SNS topic the alarms notify (subscribe more endpoints here)' });
+    return topic;
   }
 }

@@ -171,3 +171,16 @@ export function imagekitEndpointProblem(endpoint: string): string | undefined {
     ? undefined
     : `imagekitEndpoint '${endpoint}' must be a path prefix that starts and ends with '/', such as '/' or '/my_imagekit_id/'`;
 }
+
+/**
+ * The shape of an SNS topic ARN, `arn:<partition>:sns:<region>:<account>:<topic name>`: a name of
+ * 1-256 letters, digits, hyphens and underscores, a FIFO topic's ending in `.fifo`.
+ */
+export function isSnsTopicArn(arn: string): boolean {
+  return /^arn:aws(?:-[a-z]+)*:sns:[a-z]{2,}(?:-[a-z]+)+-\d+:\d{12}:(?:[A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$/.test(arn);
+}
+
+/** An address SNS can send email to, roughly: one `@`, a dotted domain, no spaces. */
+export function isEmailAddress(address: string): boolean {
+  return /^[^\s@]+@[^\s@.]+(?:\.[^\s@.]+)+$/.test(address) && address.length <= 254;
+}

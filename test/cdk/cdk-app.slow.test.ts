@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppSettingsError, readAppSettings } from '../../bin/app-settings.js';
 
 const run = promisify(execFile);
+const REPOSITORY = path.resolve(import.meta.dirname, '../..');
 const noContext = () => undefined;
 const contextOf = (values: Record<string, unknown>) => (key: string) => values[key];
 
@@ -135,12 +136,97 @@ describe('readAppSettings: URL grammars, variants, signing and cache tags', () =
   });
 });
 
+describe('readAppSettings: monitoring, alarm topic and cache hit rate floor', () => {
+  const topicArn = 'arn:aws:sns:us-east-1:111122223333:image-cdn-alarms';
+
+  it('reads them from IMAGE_CDN_* environment variables', () => {
+    expect(readAppSettings(noContext, { IMAGE_CDN_ALARM_TOPIC_ARN: topicArn, IMAGE_CDN_CACHE_HIT_RATE_FLOOR: '70' }).stackProps).toEqual({
+      alarmTopicArn: topicArn,
+      imageCdn: { monitoring: { cacheHitRateFloor: 70 } },
+    });
+    expect(readAppSettings(noContext, { IMAGE_CDN_ALARM_EMAIL: 'ops@example.com' }).stackProps).toEqual({ alarmEmail: 'ops@example.com', imageCdn: {} });
+    expect(readAppSettings(noContext, { IMAGE_CDN_MONITORING: 'off' }).stackProps).toEqual({ imageCdn: { monitoring: false } });
+  });
+
+  it('takes -c text and cdk.json numbers and booleans; monitoring=true is the default', () => {
+    expect(readAppSettings(contextOf({ monitoring: 'false' }), {}).stackProps.imageCdn).toEqual({ monitoring: false });
+    expect(readAppSettings(contextOf({ monitoring: false }), {}).stackProps.imageCdn).toEqual({ monitoring: false });
+    expect(readAppSettings(contextOf({ monitoring: 'true' }), {}).stackProps).toEqual({ imageCdn: {} });
+    expect(readAppSettings(contextOf({ cacheHitRateFloor: 62.5 }), {}).stackProps.imageCdn).toEqual({ monitoring: { cacheHitRateFloor: 62.5 } });
+    // Context wins over the environment, as for every setting.
+    expect(readAppSettings(contextOf({ monitoring: 'yes', alarmEmail: 'pager@example.com' }), { IMAGE_CDN_MONITORING: 'false' }).stackProps).toEqual({
+      alarmEmail: 'pager@example.com',
+      imageCdn: {},
+    });
+  });
+
+  it('rejects values it cannot use, naming the setting, where it comes from and the value', () => {
+    expect(() => readAppSettings(contextOf({ monitoring: 'sometimes' }), {})).toThrow(
+      /monitoring \(context\) \/ IMAGE_CDN_MONITORING \(environment\).*'sometimes'/,
+    );
+    expect(() => readAppSettings(contextOf({ alarmTopicArn: 'arn:aws:sqs:us-east-1:111122223333:alarms' }), {})).toThrow(AppSettingsError);
+    expect(() => readAppSettings(contextOf({ alarmTopicArn: 'arn:aws:sqs:us-east-1:111122223333:alarms' }), {})).toThrow(
+      /alarmTopicArn \(context\) \/ IMAGE_CDN_ALARM_TOPIC_ARN \(environment\) must be an SNS topic ARN.*'arn:aws:sqs:us-east-1:111122223333:alarms'/,
+    );
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_ALARM_TOPIC_ARN: 'image-cdn-alarms' })).toThrow(/IMAGE_CDN_ALARM_TOPIC_ARN.*'image-cdn-alarms'/);
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_ALARM_TOPIC_ARN: 'arn:aws:sns:us-east-1:1111:alarms' })).toThrow(/'arn:aws:sns:us-east-1:1111:alarms'/);
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_ALARM_EMAIL: 'ops at example.com' })).toThrow(
+      /IMAGE_CDN_ALARM_EMAIL.*email address.*'ops at example.com'/,
+    );
+    for (const floor of ['0', '100.5', '-5', 'high', '80%']) {
+      expect(() => readAppSettings(contextOf({ cacheHitRateFloor: floor }), {})).toThrow(
+        new RegExp(`cacheHitRateFloor.*IMAGE_CDN_CACHE_HIT_RATE_FLOOR.*percentage.*'${floor}'`),
+      );
+    }
+    expect(readAppSettings(contextOf({ cacheHitRateFloor: '100' }), {}).stackProps.imageCdn).toEqual({ monitoring: { cacheHitRateFloor: 100 } });
+  });
+
+  it('refuses both a topic ARN and an email, naming both', () => {
+    expect(() => readAppSettings(contextOf({ alarmTopicArn: topicArn }), { IMAGE_CDN_ALARM_EMAIL: 'ops@example.com' })).toThrow(
+      /alarmTopicArn \(context\) \/ IMAGE_CDN_ALARM_TOPIC_ARN \(environment\).*and alarmEmail \(context\) \/ IMAGE_CDN_ALARM_EMAIL \(environment\).*set one of them/,
+    );
+  });
+
+  it('refuses a topic, an email or a floor with monitoring off', () => {
+    expect(() => readAppSettings(contextOf({ monitoring: 'false', alarmEmail: 'ops@example.com' }), {})).toThrow(
+      /alarmEmail \(context\) \/ IMAGE_CDN_ALARM_EMAIL \(environment\) is a setting of the dashboard and alarms, but monitoring.*is off/,
+    );
+    expect(() => readAppSettings(noContext, { IMAGE_CDN_MONITORING: '0', IMAGE_CDN_ALARM_TOPIC_ARN: topicArn })).toThrow(
+      /IMAGE_CDN_ALARM_TOPIC_ARN.*IMAGE_CDN_MONITORING/,
+    );
+    expect(() => readAppSettings(contextOf({ monitoring: 'no', cacheHitRateFloor: '70' }), {})).toThrow(/cacheHitRateFloor.*monitoring/);
+  });
+});
+
+interface SynthesizedTemplate {
+  Resources: Record<string, { Type: string; Properties: Record<string, any>; Condition?: string }>;
+  Outputs?: Record<string, { Value: unknown }>;
+}
+
+/**
+ * Runs bin/app.ts the way the CDK CLI runs it (CDK_OUTDIR, CDK_CONTEXT_JSON), with no credentials
+ * and no account, and returns the stack's template. `env` adds environment variables.
+ */
+async function synthApp(context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, stackName = 'ImageCdn'): Promise<SynthesizedTemplate> {
+  const outdir = await mkdtemp(path.join(tmpdir(), 'image-cdn-app-'));
+  try {
+    const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
+    // No credentials and no account: the app must synthesise without either.
+    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete childEnv[name];
+    await run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { env: childEnv, cwd: REPOSITORY });
+    return JSON.parse(await readFile(path.join(outdir, `${stackName}.template.json`), 'utf8')) as SynthesizedTemplate;
+  } finally {
+    await rm(outdir, { recursive: true, force: true });
+  }
+}
+
+const resourcesOf = (template: SynthesizedTemplate, type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
 describe('bin/app.ts', () => {
-  let outdir: string;
-  let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+  const topicArn = 'arn:aws:sns:us-east-1:111122223333:image-cdn-alarms';
+  let template: SynthesizedTemplate;
 
   beforeAll(async () => {
-    outdir = await mkdtemp(path.join(tmpdir(), 'image-cdn-app-'));
     const context = {
       stackName: 'ImagesFromContext',
       bucketName: 'existing-images',
@@ -155,19 +241,13 @@ describe('bin/app.ts', () => {
       variants: '{"thumb":"width=120,height=120,fit=cover,format=auto"}',
       onlyVariants: 'true',
       signingSecret: 'image-cdn/signing-keys',
+      alarmTopicArn: topicArn,
+      cacheHitRateFloor: '70',
     };
-    const env: NodeJS.ProcessEnv = { ...process.env, CDK_OUTDIR: outdir, CDK_CONTEXT_JSON: JSON.stringify(context) };
-    // No credentials and no account: the app must synthesise without either.
-    for (const name of ['AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'CDK_DEFAULT_ACCOUNT', 'CDK_DEFAULT_REGION']) delete env[name];
-    await run(process.execPath, ['--import', 'tsx', 'bin/app.ts'], { env, cwd: path.resolve(import.meta.dirname, '../..') });
-    template = JSON.parse(await readFile(path.join(outdir, 'ImagesFromContext.template.json'), 'utf8'));
+    template = await synthApp(context, {}, 'ImagesFromContext');
   }, 120_000);
 
-  afterAll(async () => {
-    await rm(outdir, { recursive: true, force: true });
-  });
-
-  const ofType = (type: string) => Object.values(template.Resources).filter((r) => r.Type === type);
+  const ofType = (type: string) => resourcesOf(template, type).map(([, r]) => r);
 
   it('builds the stack from context: existing bucket, custom domain, Origin Shield, task size and counts', () => {
     const distribution = ofType('AWS::CloudFront::Distribution')[0]!.Properties.DistributionConfig;
@@ -199,6 +279,95 @@ describe('bin/app.ts', () => {
       QueryStrings: ['sig', 'expires'],
     });
   });
+
+  it("points every alarm's ALARM and OK actions at the alarmTopicArn topic, and sets the cache hit rate floor", () => {
+    const alarms = resourcesOf(template, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(5);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([topicArn]);
+      expect(alarm.Properties.OKActions, id).toEqual([topicArn]);
+    }
+    // An existing topic is imported, not created.
+    expect(ofType('AWS::SNS::Topic')).toEqual([]);
+    const [, cacheHitRate] = alarms.find(([id]) => id.includes('CacheHitRate'))!;
+    expect(cacheHitRate.Properties.Threshold).toBe(70);
+    expect(ofType('AWS::CloudWatch::Dashboard')).toHaveLength(1);
+  });
+});
+
+describe('bin/app.ts: alarm email, monitoring off, bad values', () => {
+  let emailed: SynthesizedTemplate;
+  let unmonitored: SynthesizedTemplate;
+
+  beforeAll(async () => {
+    [emailed, unmonitored] = await Promise.all([
+      synthApp({}, { IMAGE_CDN_ALARM_EMAIL: 'ops@example.com' }),
+      // What `-c monitoring=false` puts in the context: the text 'false'.
+      synthApp({ monitoring: 'false' }),
+    ]);
+  }, 180_000);
+
+  it('alarmEmail creates a TLS-only topic with the email subscribed, and every alarm notifies it', () => {
+    const topics = resourcesOf(emailed, 'AWS::SNS::Topic');
+    expect(topics).toHaveLength(1);
+    const [topicId] = topics[0]!;
+    expect(resourcesOf(emailed, 'AWS::SNS::Subscription').map(([, r]) => r.Properties)).toEqual([
+      { Protocol: 'email', Endpoint: 'ops@example.com', TopicArn: { Ref: topicId } },
+    ]);
+    const alarms = resourcesOf(emailed, 'AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(5);
+    for (const [id, alarm] of alarms) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
+      expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
+    }
+    expect(Object.values(emailed.Outputs ?? {}).map((output) => output.Value)).toContainEqual({ Ref: topicId });
+  });
+
+  it("the email topic's policy refuses publishing without TLS and lets this account's alarms publish", () => {
+    const [topicId] = resourcesOf(emailed, 'AWS::SNS::Topic')[0]!;
+    const policies = resourcesOf(emailed, 'AWS::SNS::TopicPolicy').map(([, r]) => r.Properties);
+    expect(policies).toHaveLength(1);
+    expect(policies[0]!.Topics).toEqual([{ Ref: topicId }]);
+    const statements = policies[0]!.PolicyDocument.Statement as Array<Record<string, any>>;
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+    const allow = statements.find((statement) => statement.Effect === 'Allow')!;
+    expect(allow).toMatchObject({ Action: 'sns:Publish', Principal: { Service: 'cloudwatch.amazonaws.com' }, Resource: { Ref: topicId } });
+    expect(JSON.stringify(allow.Condition.ArnLike['aws:SourceArn'])).toContain(':alarm:*');
+    expect(allow.Condition.StringEquals).toEqual({ 'aws:SourceAccount': { Ref: 'AWS::AccountId' } });
+  });
+
+  it('monitoring=false leaves out the dashboard, the alarms, the metrics subscription and the saved queries', () => {
+    expect(Object.keys(unmonitored.Resources).length).toBeGreaterThan(20);
+    for (const type of [
+      'AWS::CloudWatch::Dashboard',
+      'AWS::CloudWatch::Alarm',
+      'AWS::CloudFront::MonitoringSubscription',
+      'AWS::Logs::QueryDefinition',
+      'AWS::SNS::Topic',
+    ]) {
+      expect(resourcesOf(unmonitored, type), type).toEqual([]);
+    }
+  });
+
+  it('stops with the bad value and where it came from', async () => {
+    const failure = (context: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) =>
+      synthApp(context, env).then(
+        () => '',
+        (error: { stderr?: string }) => error.stderr ?? '',
+      );
+    const [badArn, both, badFloor] = await Promise.all([
+      failure({}, { IMAGE_CDN_ALARM_TOPIC_ARN: 'arn:aws:sqs:us-east-1:111122223333:alarms' }),
+      failure({ alarmTopicArn: 'arn:aws:sns:us-east-1:111122223333:alarms', alarmEmail: 'ops@example.com' }),
+      failure({ cacheHitRateFloor: '120' }),
+    ]);
+    expect(badArn).toMatch(
+      /AppSettingsError: alarmTopicArn \(context\) \/ IMAGE_CDN_ALARM_TOPIC_ARN \(environment\) must be an SNS topic ARN.*'arn:aws:sqs:us-east-1:111122223333:alarms'/,
+    );
+    expect(both).toMatch(/alarmTopicArn \(context\).*'arn:aws:sns:us-east-1:111122223333:alarms'.*alarmEmail \(context\).*'ops@example.com'/);
+    expect(badFloor).toMatch(/cacheHitRateFloor \(context\) \/ IMAGE_CDN_CACHE_HIT_RATE_FLOOR \(environment\) must be a percentage.*'120'/);
+  }, 180_000);
 });
 
 describe('npx cdk synth (the CLI, reading cdk.json)', () => {

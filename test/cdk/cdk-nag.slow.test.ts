@@ -15,6 +15,7 @@ let defaultStack: ImageCdnStack;
 let configuredStack: Stack;
 let urlFeaturesStack: Stack;
 let flaggedStack: ImageCdnStack;
+let alarmEmailStack: ImageCdnStack;
 
 beforeAll(() => {
   const app = new App();
@@ -40,6 +41,8 @@ beforeAll(() => {
     // Referenced by name: the execution role's policy names the secret with Secrets Manager's `-??????` suffix.
     signing: { secret: secretsmanager.Secret.fromSecretNameV2(urlFeaturesStack, 'SigningKeys', 'image-cdn/signing-keys'), exemptVariants: true },
   });
+  // The topic `cdk deploy -c alarmEmail=…` creates for the alarms.
+  alarmEmailStack = new ImageCdnStack(app, 'AlarmEmail', { alarmEmail: 'ops@example.com' });
   app.synth();
   // The feature flags `cdk init` writes into a new app's cdk.json (and this repository's).
   const flagged = new App({ context: CURRENTLY_RECOMMENDED_FLAGS });
@@ -55,6 +58,7 @@ describe.each([
   ['a stack with domain, Origin Shield, prefix list and ALB access logs', () => configuredStack],
   ['a stack with every grammar, variants and signing keys from Secrets Manager', () => urlFeaturesStack],
   ["the default stack under aws-cdk-lib's recommended feature flags", () => flaggedStack],
+  ['the default stack with an email topic for its alarms', () => alarmEmailStack],
 ])('AwsSolutions on %s', (_name, stack) => {
   it('has no unacknowledged errors or warnings', () => {
     expect(findings(stack(), true)).toEqual([]);

@@ -8,6 +8,7 @@ import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import {
   AcceptAwareCachePolicy,
@@ -227,6 +228,55 @@ describe('ImageCdnStack', () => {
     const partial = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:image-cdn/signing-keys';
     expectInvalid(() => new ImageCdnStack(new App(), 'Partial', { signing: { secret: partial } }), `'${partial}'`, 'six-character suffix');
     expect(() => new ImageCdnStack(new App(), 'Complete', { signing: { secret: `${partial}-AbCdEf` }, imageCdn: { image } })).not.toThrow();
+  });
+
+  const topicArn = 'arn:aws:sns:eu-west-1:111122223333:image-cdn-alarms';
+
+  it('refuses an alarm topic ARN that is not an SNS topic ARN, naming it', () => {
+    for (const arn of [
+      'image-cdn-alarms',
+      'arn:aws:sqs:eu-west-1:111122223333:alarms',
+      'arn:aws:sns:eu-west-1:1111:alarms',
+      'arn:aws:sns:eu-west-1:111122223333:a/b',
+    ]) {
+      expectInvalid(() => new ImageCdnStack(new App(), 'Arn', { alarmTopicArn: arn, imageCdn: { image } }), `alarmTopicArn '${arn}'`, 'not an SNS topic ARN');
+    }
+    for (const arn of [topicArn, 'arn:aws-us-gov:sns:us-gov-west-1:111122223333:alarms', 'arn:aws:sns:us-east-1:111122223333:alarms.fifo']) {
+      expect(() => new ImageCdnStack(new App(), 'Arn', { alarmTopicArn: arn, imageCdn: { image } }), arn).not.toThrow();
+    }
+  });
+
+  it('refuses an alarm email that is not an address, naming it', () => {
+    expectInvalid(
+      () => new ImageCdnStack(new App(), 'Email', { alarmEmail: 'ops@localhost', imageCdn: { image } }),
+      "alarmEmail 'ops@localhost'",
+      'not an email address',
+    );
+  });
+
+  it('refuses a topic ARN and an email together, naming both', () => {
+    expectInvalid(
+      () => new ImageCdnStack(new App(), 'Both', { alarmTopicArn: topicArn, alarmEmail: 'ops@example.com', imageCdn: { image } }),
+      `alarmTopicArn '${topicArn}'`,
+      "alarmEmail 'ops@example.com'",
+    );
+  });
+
+  it('refuses an alarm topic with no alarms to notify, or beside monitoring.alarmTopic', () => {
+    expectInvalid(
+      () => new ImageCdnStack(new App(), 'Off', { alarmEmail: 'ops@example.com', imageCdn: { image, monitoring: false } }),
+      "alarmEmail 'ops@example.com'",
+      'imageCdn.monitoring is false',
+    );
+    expectInvalid(
+      () => new ImageCdnStack(new App(), 'NoAlarms', { alarmTopicArn: topicArn, imageCdn: { image, monitoring: { alarms: false } } }),
+      'imageCdn.monitoring.alarms is false',
+    );
+    expectInvalid(() => {
+      const app = new App();
+      const other = new Stack(app, 'Other');
+      new ImageCdnStack(app, 'Twice', { alarmTopicArn: topicArn, imageCdn: { image, monitoring: { alarmTopic: new sns.Topic(other, 'Topic') } } });
+    }, 'imageCdn.monitoring.alarmTopic');
   });
 });
 
