@@ -14,7 +14,6 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLE_DIR, LAMBDA_HANDLER_FILE } from '../../../origin/bundle.js';
@@ -23,6 +22,7 @@ import { killIfRunning, type RunningContainer, startContainerBundle } from '../.
 import { type EventRequest, functionUrlEvent } from '../../support/function-url-event.js';
 import { installLambdaRuntime, PRELUDE_CONTENT_TYPE, RecordingResponseStream, type StreamedAnswer } from '../../support/lambda-runtime.js';
 import { REPO } from '../../support/origin.js';
+import { pngHeaderOnly } from '../../support/png-header.js';
 
 const MiB = 1024 * 1024;
 /** Set by Node's HTTP server on every response, never by the origin: not part of what is compared. */
@@ -82,29 +82,7 @@ async function writeFixtures(directory: string): Promise<void> {
     .png()
     .toFile(path.join(directory, 'noise-big.png'));
   await writeFile(path.join(directory, 'too-big.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(17 * MiB)]));
-  await writeFile(path.join(directory, 'bomb.png'), pixelBomb(100_000, 100_000));
-}
-
-/** A small PNG whose header claims width × height pixels: decoding it would take gigabytes. */
-function pixelBomb(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(typed));
-    return Buffer.concat([length, typed, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  await writeFile(path.join(directory, 'bomb.png'), pngHeaderOnly(100_000, 100_000));
 }
 
 async function invoke(request: EventRequest): Promise<StreamedAnswer> {

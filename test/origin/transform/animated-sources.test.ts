@@ -73,6 +73,27 @@ async function frames(data: Buffer) {
   return { meta, width: info.width, pageHeight, pixel };
 }
 
+/** Checks the output is an animation of every frame at `width × height`, with the source's delays and loop, and gives its pixels. */
+async function expectAnimation(output: { data: Buffer; width: number; height: number }, width: number, height: number, what = '') {
+  const { meta, width: stripWidth, pageHeight, pixel } = await frames(output.data);
+  expect([meta.pages, stripWidth, pageHeight], what).toEqual([COLOURS.length, width, height]);
+  expect([output.width, output.height]).toEqual([width, height]);
+  expect(meta.delay).toEqual(DELAY);
+  expect(meta.loop).toBe(LOOP);
+  return pixel;
+}
+
+/** The 5-px magenta border of a 70×70 frame, on all four sides. */
+function expectBorder(pixel: (frame: number, x: number, y: number) => Rgb, frame: number) {
+  for (const [x, y] of [
+    [1, 35],
+    [68, 35],
+    [35, 1],
+    [35, 68],
+  ] as const)
+    expectNear(pixel(frame, x, y), MAGENTA, `frame ${frame}, border at ${x},${y}`);
+}
+
 const gammaOf = (rgb: Rgb, gamma: number): Rgb => rgb.map((v) => 255 * (v / 255) ** (1 / gamma)) as unknown as Rgb;
 
 function expectNear(actual: Rgb, expected: Rgb, what: string) {
@@ -88,11 +109,7 @@ describe('animated sources keep every frame', () => {
   it.each(cases)('%s → %s: gravity auto and face crop each frame at the centre', async (source, format) => {
     for (const gravity of ['auto', 'face']) {
       const output = await run(`fit=cover,gravity=${gravity},width=60,height=60`, source, format);
-      const { meta, width, pageHeight, pixel } = await frames(output.data);
-      expect([meta.pages, width, pageHeight], gravity).toEqual([COLOURS.length, 60, 60]);
-      expect([output.width, output.height]).toEqual([60, 60]);
-      expect(meta.delay).toEqual(DELAY);
-      expect(meta.loop).toBe(LOOP);
+      const pixel = await expectAnimation(output, 60, 60, gravity);
       // Scaled to 90×60 (the band is 22.5 px) and cut at x = 15: 7.5 px of the band are left.
       COLOURS.forEach((colour, frame) => {
         expectNear(pixel(frame, 2, 30), BLACK, `${gravity}, frame ${frame}, left edge`);
@@ -105,49 +122,25 @@ describe('animated sources keep every frame', () => {
 
   it.each(cases)('%s → %s: gamma applies to each frame', async (source, format) => {
     const output = await run('width=60,gamma=2', source, format);
-    const { meta, width, pageHeight, pixel } = await frames(output.data);
-    expect([meta.pages, width, pageHeight]).toEqual([COLOURS.length, 60, 40]);
-    expect([output.width, output.height]).toEqual([60, 40]);
-    expect(meta.delay).toEqual(DELAY);
-    expect(meta.loop).toBe(LOOP);
+    const pixel = await expectAnimation(output, 60, 40);
     COLOURS.forEach((colour, frame) => expectNear(pixel(frame, 45, 20), gammaOf(colour, 2), `frame ${frame}`));
   });
 
   it.each(cases)('%s → %s: a border after a crop goes around each frame', async (source, format) => {
     const output = await run('fit=cover,gravity=0.5x0.5,width=60,height=60,border=color:%23ff00ff;width:5', source, format);
-    const { meta, width, pageHeight, pixel } = await frames(output.data);
-    expect([meta.pages, width, pageHeight]).toEqual([COLOURS.length, 70, 70]);
-    expect([output.width, output.height]).toEqual([70, 70]);
-    expect(meta.delay).toEqual(DELAY);
-    expect(meta.loop).toBe(LOOP);
+    const pixel = await expectAnimation(output, 70, 70);
     COLOURS.forEach((colour, frame) => {
-      for (const [x, y] of [
-        [1, 35],
-        [68, 35],
-        [35, 1],
-        [35, 68],
-      ] as const)
-        expectNear(pixel(frame, x, y), MAGENTA, `frame ${frame}, border at ${x},${y}`);
+      expectBorder(pixel, frame);
       expectNear(pixel(frame, 45, 35), colour, `frame ${frame}, middle`);
     });
   });
 
   it.each(cases)('%s → %s: a border after a pad goes around each padded frame', async (source, format) => {
     const output = await run('fit=pad,width=60,height=60,background=white,border=color:%23ff00ff;width:5', source, format);
-    const { meta, width, pageHeight, pixel } = await frames(output.data);
-    expect([meta.pages, width, pageHeight]).toEqual([COLOURS.length, 70, 70]);
-    expect([output.width, output.height]).toEqual([70, 70]);
-    expect(meta.delay).toEqual(DELAY);
-    expect(meta.loop).toBe(LOOP);
+    const pixel = await expectAnimation(output, 70, 70);
     // 120×80 → 60×40, padded with 10 rows above and below, then 5 px of border.
     COLOURS.forEach((colour, frame) => {
-      for (const [x, y] of [
-        [1, 35],
-        [68, 35],
-        [35, 1],
-        [35, 68],
-      ] as const)
-        expectNear(pixel(frame, x, y), MAGENTA, `frame ${frame}, border at ${x},${y}`);
+      expectBorder(pixel, frame);
       expectNear(pixel(frame, 35, 9), WHITE, `frame ${frame}, pad above`);
       expectNear(pixel(frame, 35, 60), WHITE, `frame ${frame}, pad below`);
       expectNear(pixel(frame, 45, 35), colour, `frame ${frame}, middle`);
