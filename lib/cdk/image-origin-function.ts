@@ -1,15 +1,14 @@
-import { Duration, Names, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { EMF_DEFAULT_NAMESPACE } from '../../origin/src/observability/emf-catalogue.js';
 import { envVar } from '../../origin/src/settings/registry.js';
 import { SIGNING_KEYS_SECRET_ENV } from '../../origin/src/signing/keys-secret.js';
 import { type ImageOriginOptions, MALLOC_ARENA_MAX } from './image-origin-service.js';
 import { LAMBDA_STREAMED_RESPONSE_MAX_BYTES, streamingTime, timeoutMargin } from './lambda-stream-budget.js';
 import { acknowledge } from './nag.js';
-import { originEnvironment, validateOriginSettings } from './origin-environment.js';
+import { EMF_SETTING_VARIABLES, emfSettings, originEnvironment, originMetricsNames, validateOriginSettings } from './origin-environment.js';
 import { ORIGIN_FUNCTION_HANDLER, originFunctionCode } from './origin-function-code.js';
 import { grantSourceRead } from './source-read-grant.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions } from './url-options.js';
@@ -79,7 +78,8 @@ export interface ImageOriginFunctionProps extends LambdaOriginProps, SharedOrigi
  */
 const MANAGED_FUNCTION_SETTINGS: readonly string[] = [
   ...MANAGED_ORIGIN_SETTINGS.filter((name) => name !== envVar('port') && name !== envVar('loadBalancerIdleTimeoutMs')),
-  ...(['concurrency', 'queueSize', 'maxResponseBytes', 'emf', 'emfNamespace', 'emfService'] as const).map(envVar),
+  ...(['concurrency', 'queueSize', 'maxResponseBytes'] as const).map(envVar),
+  ...EMF_SETTING_VARIABLES,
   SIGNING_KEYS_SECRET_ENV,
 ];
 
@@ -126,8 +126,8 @@ export class ImageOriginFunction extends Construct {
         keysFrom: 'pass signing.secret so the function reads them from Secrets Manager at start',
       },
     );
-    this.metricsNamespace = EMF_DEFAULT_NAMESPACE;
-    this.metricsService = props.metricsService ?? Names.uniqueResourceName(this, { maxLength: 255 });
+    const metricsNames = originMetricsNames(this, props.metricsService);
+    ({ namespace: this.metricsNamespace, service: this.metricsService } = metricsNames);
 
     const environment = {
       ...originEnvironment(
@@ -144,9 +144,7 @@ export class ImageOriginFunction extends Construct {
           concurrency: exposedVcpus(memorySize),
           queueSize: 0,
           maxResponseBytes: this.maxResponseBytes,
-          emf: true,
-          emfNamespace: this.metricsNamespace,
-          emfService: this.metricsService,
+          ...emfSettings(metricsNames),
         },
         urlOptions,
         props.cacheTagHeader,

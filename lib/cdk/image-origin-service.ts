@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Names, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,10 +9,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
-import { originEnvironment, validateOriginSettings } from './origin-environment.js';
+import { EMF_SETTING_VARIABLES, emfSettings, originEnvironment, originMetricsNames, validateOriginSettings } from './origin-environment.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
 import { ALB_IDLE_TIMEOUT_MS } from '../../origin/src/http/keep-alive.js';
-import { EMF_DEFAULT_NAMESPACE } from '../../origin/src/observability/emf-catalogue.js';
 import { envVar } from '../../origin/src/settings/registry.js';
 import { grantSourceRead } from './source-read-grant.js';
 import { taskSecurityGroup } from './task-egress.js';
@@ -229,14 +228,14 @@ export class ImageOriginService extends Construct {
       this,
       { ...props, sourcePrefix },
       {
-        names: [...MANAGED_ORIGIN_SETTINGS, ...(['emf', 'emfNamespace', 'emfService'] as const).map(envVar)],
+        names: [...MANAGED_ORIGIN_SETTINGS, ...EMF_SETTING_VARIABLES],
         setFrom:
           'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout, metricsService',
         keysFrom: 'pass signing.secret so ECS reads them from Secrets Manager',
       },
     );
-    this.metricsNamespace = EMF_DEFAULT_NAMESPACE;
-    this.metricsService = props.metricsService ?? Names.uniqueResourceName(this, { maxLength: 255 });
+    const metricsNames = originMetricsNames(this, props.metricsService);
+    ({ namespace: this.metricsNamespace, service: this.metricsService } = metricsNames);
     if (
       props.vpc &&
       props.cluster &&
@@ -285,9 +284,7 @@ export class ImageOriginService extends Construct {
             loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
             sourceCacheMiB: decodedSourceMiB,
             // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
-            emf: true,
-            emfNamespace: this.metricsNamespace,
-            emfService: this.metricsService,
+            ...emfSettings(metricsNames),
           },
           urlOptions,
           props.cacheTagHeader,

@@ -1,4 +1,6 @@
+import { Names } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import { EMF_DEFAULT_NAMESPACE } from '../../origin/src/observability/emf-catalogue.js';
 import { envVar, type EnvSettingName, type Settings } from '../../origin/src/settings/registry.js';
 import { environmentFor } from '../../origin/src/settings/to-env.js';
 import { type ResolvedUrlOptions, urlOptionsEnvironment } from './url-options.js';
@@ -40,6 +42,29 @@ export function validateOriginSettings(scope: IConstruct, props: OriginSettingsT
   if (props.sourcePrefix.startsWith('/')) {
     throw new ImageCdnValidationError(scope, `sourcePrefix '${props.sourcePrefix}' must not start with '/'; S3 keys have no leading slash`);
   }
+}
+
+/** Where an origin's EMF metrics go: the namespace, and the `Service` dimension naming this deployment. */
+export interface OriginMetricsNames {
+  readonly namespace: string;
+  readonly service: string;
+}
+
+/** The variables `emfSettings` sets, which `environment` may therefore not. */
+export const EMF_SETTING_VARIABLES: readonly string[] = (['emf', 'emfNamespace', 'emfService'] as const).map(envVar);
+
+/**
+ * The names every origin construct writes its metrics under: the default namespace, and a
+ * `Service` unique to the construct (from its path) unless given, so two stacks in one account
+ * never mix their numbers.
+ */
+export function originMetricsNames(scope: IConstruct, service: string | undefined): OriginMetricsNames {
+  return { namespace: EMF_DEFAULT_NAMESPACE, service: service ?? Names.uniqueResourceName(scope, { maxLength: 255 }) };
+}
+
+/** The settings that switch the origin's EMF lines on under `names` (stdout reaches CloudWatch Logs under either compute). */
+export function emfSettings(names: OriginMetricsNames): Pick<Settings, 'emf' | 'emfNamespace' | 'emfService'> {
+  return { emf: true, emfNamespace: names.namespace, emfService: names.service };
 }
 
 /**

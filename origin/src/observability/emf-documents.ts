@@ -89,6 +89,9 @@ const statusClassOf = (status: string | number | undefined): string => `${String
 
 function sumBy(increases: readonly CounterIncrease[], keyOf: (labels: Labels) => string): Map<string, number> {
   const sums = new Map<string, number>();
-  for (const { labels, increase } of increases) sums.set(keyOf(labels), (sums.get(keyOf(labels)) ?? 0) + increase);
+  for (const { labels, increase } of increases) {
+    const key = keyOf(labels);
+    sums.set(key, (sums.get(key) ?? 0) + increase);
+  }
   return sums;
 }
