@@ -7,7 +7,7 @@
 export type OutputFormat = 'jpeg' | 'webp' | 'avif';
 
 export interface TransformCase {
-  readonly id: 'jpeg' | 'webp' | 'avif' | 'cover' | 'auto' | 'burst';
+  readonly id: 'jpeg' | 'webp' | 'avif' | 'cover' | 'auto' | 'burst' | 'small-cold';
   readonly label: string;
   /** The format the response must have (for `auto`: what the Accept header below resolves to). */
   readonly format: OutputFormat;
@@ -28,6 +28,11 @@ export const TRANSFORM_CASES: readonly TransformCase[] = [
   { id: 'auto', label: 'width 600, format=auto (→ WebP)', format: 'webp', cover: false, auto: true, accept: WEBP_ACCEPT },
 ];
 
+/** A small source, never seen before, at a few hundred pixels (bench/small-cold.ts). */
+export const SMALL_COLD_CASE: TransformCase = { id: 'small-cold', label: 'small source, cold', format: 'jpeg', cover: false, auto: false };
+/** Its encoder quality, named in every contender's request (sharp's JPEG default, so the ceilings and the origin encode alike). */
+export const SMALL_COLD_QUALITY = 80;
+
 /** One concrete transform: what the ceiling hands to sharp, and what the HTTP contenders ask for. */
 export interface Transform {
   readonly image: number;
@@ -36,6 +41,8 @@ export interface Transform {
   /** Only for cover crops. */
   readonly height?: number;
   readonly format: OutputFormat;
+  /** Encoder quality, when the case names one (otherwise each contender's default). */
+  readonly quality?: number;
 }
 
 const BASE_SIZE = 600;
@@ -54,7 +61,7 @@ export function transformFor(testCase: TransformCase, files: readonly string[], 
   };
 }
 
-const encodePath = (file: string) => file.split('/').map(encodeURIComponent).join('/');
+export const encodePath = (file: string) => file.split('/').map(encodeURIComponent).join('/');
 
 /** Cloudflare grammar, as the origin serves it. */
 export function originPath(testCase: TransformCase, t: Transform): string {

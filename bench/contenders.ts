@@ -18,11 +18,11 @@ export const startLoad = (): LoadWorker => WorkerClient.start(path.join(BENCH_DI
 export async function startOriginProcess(
   root: string,
   extraArgs: readonly string[] = [],
-  { repo = REPO, env = {} }: { repo?: string; env?: NodeJS.ProcessEnv } = {},
+  { repo = REPO, env = {}, nodeArgs = [] }: { repo?: string; env?: NodeJS.ProcessEnv; nodeArgs?: readonly string[] } = {},
 ): Promise<RunningServer & { versions: Versions }> {
   const server = await startServer(
     'origin',
-    [path.join(repo, 'dist/bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
+    [...nodeArgs, path.join(repo, 'dist/bin/image-cdn.js'), 'serve', '--root', root, '--port', '0', '--no-access-log', ...extraArgs],
     (line) => {
       const match = line.match(/listening on (http:\/\/\S+)/);
       return match ? { url: match[1]! } : undefined;
@@ -43,6 +43,12 @@ export async function startOriginProcess(
 
 export async function startIpx(root: string): Promise<RunningServer & { versions: Versions }> {
   const server = await startServer('ipx', ['--import', 'tsx', path.join(BENCH_DIR, 'servers/ipx-server.ts'), root], jsonReadyLine);
+  return { ...server, versions: server.info.versions as Versions };
+}
+
+/** Bare node:http around the ceiling's sharp call (servers/bare-server.ts): the small-source case's HTTP floor. */
+export async function startBare(root: string): Promise<RunningServer & { versions: Versions }> {
+  const server = await startServer('bare HTTP', ['--import', 'tsx', path.join(BENCH_DIR, 'servers/bare-server.ts'), root], jsonReadyLine);
   return { ...server, versions: server.info.versions as Versions };
 }
 

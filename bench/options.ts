@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { TRANSFORM_CASES, type TransformCase } from './cases.js';
+import { SMALL_COLD_CASE, TRANSFORM_CASES, type TransformCase } from './cases.js';
 import { REPO } from './processes.js';
 
 /** The shared photo corpus next to the project, when present. */
@@ -15,7 +15,7 @@ export interface BenchOptions {
   readonly images: readonly string[];
   readonly cases: readonly TransformCase[];
   readonly concurrencies: readonly number[];
-  /** Interleaved slices per contender and case (a slice is one pass over the images, two above concurrency 1). */
+  /** Interleaved slices per contender and case (a slice is one pass over the images, two above concurrency 1; the small-source case runs twice as many). */
   readonly rounds: number;
   /** Length of one cheap-path slice (there are `rounds` per path and concurrency). */
   readonly cheapSliceMs: number;
@@ -23,6 +23,8 @@ export interface BenchOptions {
   readonly cheap: boolean;
   /** The new-upload burst case (bench/bursts.ts). */
   readonly bursts: boolean;
+  /** The small-source, never-seen case (bench/small-cold.ts). */
+  readonly smallCold: boolean;
   /** Print the encoder settings table instead of the side-by-side run. */
   readonly encoders: boolean;
   /** The CPU-per-first-time-transform case (bench/cpu-per-transform.ts), the cost table's input. */
@@ -36,8 +38,8 @@ export interface BenchOptions {
   readonly command: string;
 }
 
-const USAGE = `usage: npm run bench -- [--quick] [--images DIR] [--cases jpeg,webp,avif,cover,auto]
-                       [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-bursts] [--no-overload]
+const USAGE = `usage: npm run bench -- [--quick] [--images DIR] [--cases jpeg,webp,avif,cover,auto,small-cold]
+                       [--concurrency 1,4] [--rounds N] [--no-cheap] [--no-bursts] [--no-small-cold] [--no-overload]
                        [--overload-connections N] [--origin-args "--concurrency 4"]
                        [--encoders] [--cpu-cost] [--no-cpu-cost] [--cpu-cost-passes N]`;
 
@@ -53,6 +55,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'no-cheap': { type: 'boolean', default: false },
       'no-overload': { type: 'boolean', default: false },
       'no-bursts': { type: 'boolean', default: false },
+      'no-small-cold': { type: 'boolean', default: false },
       'overload-connections': { type: 'string' },
       encoders: { type: 'boolean', default: false },
       'cpu-cost': { type: 'boolean', default: false },
@@ -76,12 +79,16 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     .sort((a, b) => statSync(path.join(root, b)).size - statSync(path.join(root, a)).size || a.localeCompare(b));
   if (images.length === 0) throw new Error(`no images in ${root}`);
 
+  // `small-cold` names the small-source case (bench/small-cold.ts); the others are 600-px cases.
   const caseIds = values.cases?.split(',') ?? TRANSFORM_CASES.map((c) => c.id);
-  const cases = caseIds.map((id) => {
-    const found = TRANSFORM_CASES.find((c) => c.id === id);
-    if (!found) throw new Error(`unknown case "${id}"; known: ${TRANSFORM_CASES.map((c) => c.id).join(', ')}`);
-    return found;
-  });
+  const smallCold = (values.cases === undefined || caseIds.includes(SMALL_COLD_CASE.id)) && !values['no-small-cold'];
+  const cases = caseIds
+    .filter((id) => id !== SMALL_COLD_CASE.id)
+    .map((id) => {
+      const found = TRANSFORM_CASES.find((c) => c.id === id);
+      if (!found) throw new Error(`unknown case "${id}"; known: ${[...TRANSFORM_CASES, SMALL_COLD_CASE].map((c) => c.id).join(', ')}`);
+      return found;
+    });
   const cores = os.availableParallelism();
   const concurrencies = values.concurrency?.split(',').map(positiveInteger('--concurrency')) ?? [1, 2 * cores];
   return {
@@ -94,6 +101,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     cheapSliceMs: quick ? 1_000 : 1_500,
     cheap: !values['no-cheap'],
     bursts: !values['no-bursts'],
+    smallCold,
     overload: values['no-overload']
       ? undefined
       : {

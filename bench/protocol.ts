@@ -39,7 +39,15 @@ export type LoadCommand = {
 };
 
 export type CeilingCommand =
-  { readonly type: 'ceiling'; readonly root: string; readonly transforms: readonly Transform[]; readonly concurrency: number } | { readonly type: 'versions' };
+  | {
+      readonly type: 'ceiling';
+      readonly root: string;
+      readonly transforms: readonly Transform[];
+      readonly concurrency: number;
+      /** Also do what the origin must for every source (ceiling-worker.ts, `fair`). */
+      readonly fair?: boolean;
+    }
+  | { readonly type: 'versions' };
 
 export interface Versions {
   readonly sharp: string;

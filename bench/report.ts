@@ -5,12 +5,14 @@ import type { BenchOptions } from './options.js';
 import type { OverloadResult } from './overload.js';
 import type { Versions } from './protocol.js';
 import { percentile } from './stats.js';
+import { SMALL_COLD_CONTENDERS, SMALL_COLD_ORIGINS } from './small-cold.js';
 import { type CheapContender, type Measurement, TRANSFORM_CONTENDERS, type TransformContender } from './suite.js';
 
 export interface BenchResults {
   readonly machine: Machine;
   readonly options: BenchOptions;
-  readonly versions: Record<TransformContender, Versions>;
+  /** Of every contender that ran (`fair ceiling` and `bare HTTP` only with the small-source case). */
+  readonly versions: Partial<Record<TransformContender, Versions>>;
   readonly transforms: Measurement<TransformContender>[];
   readonly cheap: Measurement<CheapContender>[];
   /** CPU per first-time transform, the cost table's input (absent with --no-cpu-cost). */
@@ -28,6 +30,8 @@ const TARGETS: Record<string, { ceiling?: number; ipx: number }> = {
   auto: { ceiling: 0.9, ipx: 1.05 },
   avif: { ipx: 1.0 },
 };
+/** The small-source, never-seen case (bench/small-cold.ts): origin ÷ each of these; bare HTTP has no target. */
+const SMALL_COLD_TARGETS: Partial<Record<TransformContender, number>> = { ceiling: 0.85, 'fair ceiling': 0.95, ipx: 1.1 };
 const NOT_MODIFIED_TARGET = 0.7;
 const OVERLOAD_RSS_TARGET = 2 ** 30;
 
@@ -53,11 +57,11 @@ export function renderReport(results: BenchResults): string {
     `Command: \`${options.command}\` (${results.seconds.toFixed(0)} s). Inputs: ${options.images.length} images from \`${options.root}\` (${options.images.join(', ')}).`,
     `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memoryGiB.toFixed(1)} GiB, Linux ${machine.kernel}, Node ${machine.node}, commit ${machine.commit}. ` +
       `Load average (1 min) ${machine.loadAverage.toFixed(2)} before, ${results.loadAverageAfter.toFixed(2)} after: the cores are shared, so compare ratios, not absolute numbers.`,
-    '## Transforms: throughput ratios',
-    transformRatioTable(results.transforms),
-    '## Transforms: every contender',
-    transformDetailTable(results.transforms),
   ];
+  const [smallCold, others] = [results.transforms.filter((m) => m.caseId === 'small-cold'), results.transforms.filter((m) => m.caseId !== 'small-cold')];
+  if (others.length) sections.push('## Transforms: throughput ratios', transformRatioTable(others));
+  sections.push('## Transforms: every contender', transformDetailTable(results.transforms));
+  if (smallCold.length) sections.push('## Small source, cold: ratios', smallColdTable(smallCold));
   if (results.cheap.length) {
     sections.push(
       '## Cheap paths: 304 and HEAD against a bare node:http 304',
@@ -106,6 +110,48 @@ function transformRatioTable(measurements: readonly Measurement<TransformContend
       'origin cold ÷ ipx',
       'CPU ms/img ceiling / origin / origin cold / ipx',
       'target (img/s)',
+    ],
+    rows,
+  );
+}
+
+/** Each origin configuration ÷ each other contender, per concurrency, pooled and as the median and range of per-slice ratios. */
+function smallColdTable(measurements: readonly Measurement<TransformContender>[]): string {
+  const references = SMALL_COLD_CONTENDERS.filter((c) => !SMALL_COLD_ORIGINS.includes(c));
+  const everyone = [...references, ...SMALL_COLD_ORIGINS];
+  const rows = unique(measurements.map((m) => String(m.concurrency))).flatMap((concurrency) => {
+    const group = measurements.filter((m) => String(m.concurrency) === concurrency);
+    const get = (c: TransformContender) => group.find((m) => m.contender === c);
+    return SMALL_COLD_ORIGINS.filter(get).map((name) => row(name, get(name), concurrency, group, get));
+  });
+  function row(
+    name: TransformContender,
+    origin: Measurement<TransformContender> | undefined,
+    concurrency: string,
+    group: readonly Measurement<TransformContender>[],
+    get: (c: TransformContender) => Measurement<TransformContender> | undefined,
+  ): string[] {
+    return [
+      group[0]!.label,
+      concurrency,
+      name,
+      ...references.map((reference) => {
+        const value = ratio(origin?.summary.throughput, get(reference)?.summary.throughput);
+        return `${fixed(value, 2)}×${verdict(value, SMALL_COLD_TARGETS[reference])}${sliceRatios(origin, get(reference))}`;
+      }),
+      everyone.map((c) => fixed(get(c)?.summary.throughput ?? Number.NaN, 1)).join(' / '),
+      everyone.map((c) => fixed(get(c)?.cpuMsPerRequest ?? Number.NaN, 1)).join(' / '),
+    ];
+  }
+  const target = (c: TransformContender) => (SMALL_COLD_TARGETS[c] === undefined ? '' : ` (≥ ${SMALL_COLD_TARGETS[c]})`);
+  return table(
+    [
+      'case',
+      'concurrency',
+      'origin',
+      ...references.map((c) => `origin ÷ ${c}${target(c)}`),
+      `img/s ${everyone.join(' / ')}`,
+      `CPU ms/img ${everyone.join(' / ')}`,
     ],
     rows,
   );
@@ -201,18 +247,23 @@ function overloadTable(o: OverloadResult): string {
   );
 }
 
-function versionsTable(versions: Record<TransformContender, Versions>): string {
+function versionsTable(versions: Partial<Record<TransformContender, Versions>>): string {
   const o = ENCODER_DEFAULTS;
   const encoders: Record<TransformContender, string> = {
     ceiling: "sharp's defaults: JPEG q80 baseline, WebP q80 effort 4, AVIF q50 effort 4",
+    'fair ceiling': 'as ceiling, plus header read, EXIF rotation, sRGB, copyright-only metadata (small-source case only)',
     origin: `JPEG q${o.jpeg.quality}${o.jpeg.progressive ? ' progressive' : ''}, WebP q${o.webp.quality} effort ${o.webp.effort}, AVIF q${o.avif.quality} effort ${o.avif.effort}`,
     'origin, cold': 'as origin; `--source-cache-mb 0`: every request decodes its source',
+    'origin, no levels': 'as origin; `--no-source-levels`: every rendition decodes in one pipeline (small-source case only)',
     ipx: "sharp's defaults with progressive JPEG: JPEG q80 progressive, WebP q80 effort 4, AVIF q50 effort 4",
+    'bare HTTP': "node:http around the ceiling's sharp call: JPEG q80 baseline (small-source case only)",
   };
-  return table(
-    ['contender', 'sharp', 'libvips', 'libvips threads per pipeline', 'UV_THREADPOOL_SIZE', 'encoder settings'],
-    TRANSFORM_CONTENDERS.map((c) => [c, versions[c].sharp, versions[c].vips, versions[c].vipsConcurrency, versions[c].uvThreadpoolSize, encoders[c]]),
-  );
+  const order: readonly TransformContender[] = ['ceiling', 'fair ceiling', 'origin', 'origin, no levels', 'origin, cold', 'ipx', 'bare HTTP'];
+  const ran = order.flatMap((c) => {
+    const v = versions[c];
+    return v ? [[c, v.sharp, v.vips, v.vipsConcurrency, v.uvThreadpoolSize, encoders[c]]] : [];
+  });
+  return table(['contender', 'sharp', 'libvips', 'libvips threads per pipeline', 'UV_THREADPOOL_SIZE', 'encoder settings'], ran);
 }
 
 const unique = (values: readonly string[]) => [...new Set(values)];

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the origin against raw sharp (ceiling), ipx, and a bare node:http 304
- * (floor), side by side on the same inputs, transforms and concurrency. Every contender and
- * the load generator is its own process. See BENCHMARKS.md.
+ * (floor), side by side on the same inputs, transforms and concurrency; the small-source case
+ * adds a fair ceiling and bare node:http around raw sharp (bench/small-cold.ts). Every contender
+ * and the load generator is its own process. See BENCHMARKS.md.
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -9,13 +10,14 @@ import path from 'node:path';
 import { runBursts, servedRoot } from './bursts.js';
 import { renderCpuPerTransform, runCpuPerTransform } from './cpu-per-transform.js';
 import { runEncoderTable } from './encoder-table.js';
-import { startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
+import { startBare, startCeiling, startFloor, startIpx, startLoad, startOriginProcess } from './contenders.js';
 import { describeMachine } from './machine.js';
 import { parseOptions } from './options.js';
 import { runOverload } from './overload.js';
 import { REPO } from './processes.js';
 import type { Versions } from './protocol.js';
 import { type BenchResults, renderReport } from './report.js';
+import { runSmallCold } from './small-cold.js';
 import { type Contenders, runCheapPaths, runTransforms, warmUp } from './suite.js';
 
 const OUT_DIR = path.join(REPO, '.bench-out');
@@ -50,34 +52,43 @@ async function main(): Promise<void> {
     }
     return;
   }
-  // Contenders serve a scratch copy of the images, beside which the burst case adds new uploads.
+  // Contenders serve a scratch copy of the images, beside which the burst and small-source cases add new uploads.
   const served = servedRoot(given);
   const options = { ...given, root: served.root };
   const started = performance.now();
   const machine = describeMachine();
   log(`${options.images.length} images from ${given.root}; ${os.availableParallelism()} cores; load average ${machine.loadAverage.toFixed(2)}`);
 
-  const [origin, originCold, ipx, floor] = await Promise.all([
+  const [origin, originCold, ipx, floor, bare, originNoLevels] = await Promise.all([
     startOriginProcess(options.root, options.originArgs),
     startOriginProcess(options.root, [...options.originArgs, '--source-cache-mb', '0']),
     startIpx(options.root),
     startFloor(),
+    options.smallCold ? startBare(options.root) : undefined,
+    options.smallCold ? startOriginProcess(options.root, [...options.originArgs, '--no-source-levels']) : undefined,
   ]);
   const ceiling = startCeiling();
   const load = startLoad();
-  const all: Contenders = { ceiling, origin, originCold, ipx, floor, load };
+  const all: Contenders = { ceiling, origin, originCold, ipx, floor, bare, originNoLevels, load };
   try {
-    const versions = {
-      ceiling: (await ceiling.call({ type: 'versions' })) as Versions,
+    const ceilingVersions = (await ceiling.call({ type: 'versions' })) as Versions;
+    const versions: BenchResults['versions'] = {
+      ceiling: ceilingVersions,
       origin: origin.versions,
       'origin, cold': originCold.versions,
       ipx: ipx.versions,
+      ...(bare && { 'fair ceiling': ceilingVersions, 'bare HTTP': bare.versions }),
+      ...(originNoLevels && { 'origin, no levels': originNoLevels.versions }),
     };
     await warmUp(options, all, log);
-    const transforms = [...(await runTransforms(options, all, log)), ...(options.bursts ? await runBursts(options, all, log) : [])];
+    const transforms = [
+      ...(await runTransforms(options, all, log)),
+      ...(options.bursts ? await runBursts(options, all, log) : []),
+      ...(options.smallCold ? await runSmallCold(options, all, log) : []),
+    ];
     const cheap = options.cheap ? await runCheapPaths(options, all, log) : [];
     // The overload case gets a fresh origin and the machine to itself.
-    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
+    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop(), bare?.stop(), originNoLevels?.stop()]);
     ceiling.stop();
     // Like the overload case, the cost case gets its own origin and the machine to itself.
     const cpuPerTransform = options.cpuCost ? await runCpuPerTransform(options, load, log, meanSourceBytes) : undefined;
@@ -104,7 +115,7 @@ async function main(): Promise<void> {
     process.stdout.write(report);
     log(`written to ${path.relative(process.cwd(), OUT_DIR)}/latest.{md,json}`);
   } finally {
-    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop()]);
+    await Promise.all([origin.stop(), originCold.stop(), ipx.stop(), floor.stop(), bare?.stop(), originNoLevels?.stop()]);
     ceiling.stop();
     load.stop();
     served.remove();

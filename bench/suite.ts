@@ -9,11 +9,13 @@ import { type Summary, summarise } from './stats.js';
 
 /**
  * `origin` runs as configured by default; `origin, cold` with `--source-cache-mb 0`, so every
- * request decodes its source (as the first request for a new upload does).
+ * request decodes its source (as the first request for a new upload does). `fair ceiling` and
+ * `bare HTTP` are the small-source case's alone (bench/small-cold.ts).
  */
-export type TransformContender = 'ceiling' | 'origin' | 'origin, cold' | 'ipx';
+export type TransformContender = 'ceiling' | 'fair ceiling' | 'origin' | 'origin, no levels' | 'origin, cold' | 'ipx' | 'bare HTTP';
+/** The contenders of the 600-px and new-upload cases. */
 export const TRANSFORM_CONTENDERS: readonly TransformContender[] = ['ceiling', 'origin', 'origin, cold', 'ipx'];
-const isOrigin = (c: TransformContender) => c === 'origin' || c === 'origin, cold';
+const isOrigin = (c: TransformContender) => c === 'origin' || c === 'origin, cold' || c === 'origin, no levels';
 export type CheapContender = 'node:http 304' | 'origin 304, file source' | 'origin 304, no source I/O' | 'origin HEAD, file source';
 
 export interface Measurement<C extends string = string> {
@@ -41,6 +43,10 @@ export interface Contenders {
   readonly originCold: RunningServer;
   readonly ipx: RunningServer;
   readonly floor: RunningServer;
+  /** Started only for the small-source case (servers/bare-server.ts). */
+  readonly bare?: RunningServer | undefined;
+  /** Started only for the small-source case: `--no-source-levels`, every rendition one pipeline. */
+  readonly originNoLevels?: RunningServer | undefined;
   readonly load: LoadWorker;
 }
 
@@ -51,6 +57,15 @@ async function withResources<T>(pid: number, work: () => Promise<T>): Promise<{ 
   const result = await work();
   return { result, peakRssBytes: peakRss(pid), cpuMs: cpuTimeMs(pid) - cpuBefore, perRun };
 }
+
+/** How the HTTP contenders spell a transform. */
+export interface CasePaths {
+  readonly origin: typeof originPath;
+  readonly ipx: typeof ipxPath;
+  /** Only for cases with the `bare HTTP` contender. */
+  readonly bare?: typeof originPath;
+}
+const DEFAULT_PATHS: CasePaths = { origin: originPath, ipx: ipxPath };
 
 export function httpSpecs(testCase: TransformCase, transforms: readonly Transform[], pathOf: typeof originPath): HttpRequestSpec[] {
   return transforms.map((t) => ({
@@ -79,15 +94,21 @@ async function runContender(
   concurrency: number,
   options: BenchOptions,
   all: Contenders,
+  paths: CasePaths = DEFAULT_PATHS,
 ): Promise<{ sample: RunSample; peakRssBytes: number; cpuMs: number; notes: string[]; sources?: SourceLookups }> {
   const notes: string[] = [];
-  if (contender === 'ceiling') {
-    const run = await withResources(all.ceiling.pid, () => all.ceiling.call({ type: 'ceiling', root: options.root, transforms, concurrency }));
+  if (contender === 'ceiling' || contender === 'fair ceiling') {
+    const command = { type: 'ceiling', root: options.root, transforms, concurrency, fair: contender === 'fair ceiling' } as const;
+    const run = await withResources(all.ceiling.pid, () => all.ceiling.call(command));
     if (!run.perRun) notes.push('peak RSS since start');
     return { sample: run.result as RunSample, peakRssBytes: run.peakRssBytes, cpuMs: run.cpuMs, notes };
   }
-  const server = { origin: all.origin, 'origin, cold': all.originCold, ipx: all.ipx }[contender];
-  const requests = httpSpecs(testCase, transforms, isOrigin(contender) ? originPath : ipxPath);
+  const server = { origin: all.origin, 'origin, no levels': all.originNoLevels, 'origin, cold': all.originCold, ipx: all.ipx, 'bare HTTP': all.bare }[
+    contender
+  ];
+  const pathOf = isOrigin(contender) ? paths.origin : contender === 'ipx' ? paths.ipx : paths.bare;
+  if (!server || !pathOf) throw new Error(`${contender} is not running, or this case (${testCase.id}) has no URLs for it`);
+  const requests = httpSpecs(testCase, transforms, pathOf);
   const before = isOrigin(contender) ? await originCounters(server) : undefined;
   const run = await withResources(server.pid, () => all.load.call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length }));
   if (!run.perRun) notes.push('peak RSS since start');
@@ -164,27 +185,55 @@ export async function runTransforms(options: BenchOptions, all: Contenders, log:
 
 let rotation = 0;
 
-/** `rounds` slices per contender of one case, interleaved in rotating order; every contender gets the same requests. */
+/**
+ * The requests of each slice. A plain function gives every contender the same requests in a
+ * round; a `SliceSource` may give each contender its own (e.g. sources no contender has seen).
+ */
+export interface SliceSource {
+  requests(round: number, contender: string): Transform[];
+  /** Called once the slice has run (e.g. to remove the sources it copied). */
+  release?(round: number, contender: string): void;
+}
+
+/** How a case departs from the 600-px cases: which contenders, how many rounds, how URLs are spelt. */
+export interface CaseSetup {
+  readonly contenders?: readonly TransformContender[];
+  readonly rounds?: number;
+  readonly paths?: CasePaths;
+}
+
+/**
+ * `rounds` slices per contender of one case, interleaved in rotating order; each round, every
+ * contender gets the same requests (or its own, from a `SliceSource`).
+ */
 export async function measureInterleaved(
   testCase: TransformCase,
   concurrency: number,
-  roundTransforms: (round: number) => Transform[],
+  roundTransforms: ((round: number) => Transform[]) | SliceSource,
   options: BenchOptions,
   all: Contenders,
   log: (line: string) => void,
+  setup: CaseSetup = {},
 ): Promise<Measurement<TransformContender>[]> {
-  const order = TRANSFORM_CONTENDERS;
+  const order = setup.contenders ?? TRANSFORM_CONTENDERS;
+  const slices = typeof roundTransforms === 'function' ? sameForAll(roundTransforms) : roundTransforms;
   const runs = new Map<TransformContender, { samples: RunSample[]; slices: number[]; peak: number; cpuMs: number; notes: string[]; sources?: SourceLookups }>(
     order.map((c) => [c, { samples: [], slices: [], peak: 0, cpuMs: 0, notes: [] }]),
   );
   let requests = 0;
-  for (let round = 0; round < options.rounds; round++) {
-    const transforms = roundTransforms(round);
-    requests += transforms.length;
+  for (let round = 0; round < (setup.rounds ?? options.rounds); round++) {
     const turn = [...order.slice(rotation % order.length), ...order.slice(0, rotation % order.length)];
     rotation++;
-    for (const contender of turn) {
-      const { sample, peakRssBytes, cpuMs, notes, sources } = await runContender(contender, testCase, transforms, concurrency, options, all);
+    for (const [index, contender] of turn.entries()) {
+      const transforms = slices.requests(round, contender);
+      if (index === 0) requests += transforms.length;
+      let ran: Awaited<ReturnType<typeof runContender>>;
+      try {
+        ran = await runContender(contender, testCase, transforms, concurrency, options, all, setup.paths);
+      } finally {
+        slices.release?.(round, contender);
+      }
+      const { sample, peakRssBytes, cpuMs, notes, sources } = ran;
       const run = runs.get(contender)!;
       if (sources) run.sources = addLookups(run.sources ?? NO_LOOKUPS, sources);
       run.samples.push(sample);
@@ -217,6 +266,17 @@ export async function measureInterleaved(
       ...(run.sources && { sources: run.sources }),
     };
   });
+}
+
+/** One list of requests per round, made once and given to every contender. */
+function sameForAll(roundTransforms: (round: number) => Transform[]): SliceSource {
+  const made = new Map<number, Transform[]>();
+  return {
+    requests: (round) => {
+      if (!made.has(round)) made.set(round, roundTransforms(round));
+      return made.get(round)!;
+    },
+  };
 }
 
 /**

@@ -199,10 +199,11 @@ export class ImageCdn extends Construct {
       this.originLogGroup = this.originService.logGroup;
       this.requestTimeout = this.originService.requestTimeout;
     } else {
-      const { sourcePrefix, decodedSourceMemory, requestTimeout, logRetention, environment } = props;
+      const { sourcePrefix, decodedSourceMemory, decodedSourceLevels, requestTimeout, logRetention, environment } = props;
       this.lambdaOrigin = new ImageOriginFunction(this, 'Origin', {
         sourcePrefix,
         decodedSourceMemory,
+        decodedSourceLevels,
         requestTimeout,
         logRetention,
         environment,

@@ -86,6 +86,17 @@ export interface ImageOriginOptions {
    */
   readonly decodedSourceMemory?: Size;
   /**
+   * Start each downscale from a decoded level of its source, kept in `decodedSourceMemory` and
+   * shared by the source's renditions (`IMAGE_CDN_SOURCE_LEVELS`); off, each rendition decodes in
+   * one pipeline of its own. On by default because the renditions of a page's srcset arrive
+   * together and meet in one task, where they share one decode; the price is a second resize on
+   * every cold transform (about 10–20 % more time). Output bytes differ by rounding, so the setting
+   * is part of every ETag: changing it changes every ETag once. Behind `ImageCdn` with
+   * `OriginCompute.lambda()` the default is false (`ImageOriginFunctionProps.decodedSourceLevels`).
+   * @default true
+   */
+  readonly decodedSourceLevels?: boolean;
+  /**
    * Fewest running tasks.
    * @default 2
    */
@@ -230,7 +241,7 @@ export class ImageOriginService extends Construct {
       {
         names: [...MANAGED_ORIGIN_SETTINGS, ...EMF_SETTING_VARIABLES],
         setFrom:
-          'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, loadBalancerIdleTimeout, metricsService',
+          'bucket, sourcePrefix, requestTimeout, the container port, grammars, imagekitEndpoint, variants, onlyVariants, signing, cacheTagHeader, decodedSourceMemory, decodedSourceLevels, loadBalancerIdleTimeout, metricsService',
         keysFrom: 'pass signing.secret so ECS reads them from Secrets Manager',
       },
     );
@@ -283,6 +294,8 @@ export class ImageOriginService extends Construct {
             // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
             loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
             sourceCacheMiB: decodedSourceMiB,
+            // Always explicit, so the deployed value (and with it every ETag) never follows the origin's default.
+            sourceLevels: props.decodedSourceLevels ?? true,
             // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
             ...emfSettings(metricsNames),
           },

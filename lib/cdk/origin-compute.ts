@@ -29,7 +29,8 @@ export type FargateOriginProps = Pick<ImageOriginOptions, (typeof FARGATE_ONLY_P
 export type OriginComputeKind = 'fargate' | 'lambda';
 
 /**
- * Where ImageCdn runs the origin. Both serve the same URLs with the same bytes and headers; every
+ * Where ImageCdn runs the origin. Both serve the same URLs with the same bytes and headers at the
+ * same `decodedSourceLevels`, whose default differs (true on Fargate, false under Lambda); every
  * other prop of ImageCdn (bucket, grammars, variants, signing, cache tags, domain, limits) means the
  * same under both.
  */

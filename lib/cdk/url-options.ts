@@ -151,6 +151,7 @@ export const MANAGED_ORIGIN_SETTINGS: readonly string[] = (
     'signingExemptVariants',
     'cacheTagHeader',
     'sourceCacheMiB',
+    'sourceLevels',
     'loadBalancerIdleTimeoutMs',
   ] as const
 ).map(envVar);

@@ -56,6 +56,12 @@ export interface Limits {
    * A page's srcset asks for several widths and formats of one new source at once: they share one decode.
    */
   readonly sourceCacheMiB: number;
+  /**
+   * Whether a downscale starts from a decoded level of its source (transform/source-level.ts).
+   * Levels make a source's later renditions cheap and cost its first one a second resize; the
+   * output bytes differ by rounding, so the choice is part of every ETag.
+   */
+  readonly sourceLevels: boolean;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -67,6 +73,7 @@ export const DEFAULT_LIMITS: Limits = {
   concurrency: 2,
   queueSize: 64,
   sourceCacheMiB: 256,
+  sourceLevels: true,
 };
 
 /** CloudFront's own limit on a request URL: nothing longer can reach the origin through it. */

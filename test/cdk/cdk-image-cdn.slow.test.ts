@@ -77,6 +77,7 @@ beforeAll(() => {
   new ImageCdn(untagged, 'Images', {
     cacheTags: false,
     decodedSourceMemory: Size.mebibytes(0),
+    decodedSourceLevels: false,
     corsAllowOrigins: [],
     hsts: false,
     contentTypeNosniff: false,
@@ -422,6 +423,12 @@ describe('decoded-source memory', () => {
     expect(containerOf(defaults).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('256'); // 2048 MiB tasks
     expect(containerOf(configured).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('512'); // 4096 MiB tasks
     expect(containerOf(noCacheTags).env.IMAGE_CDN_SOURCE_CACHE_MB).toBe('0');
+  });
+
+  it('starts downscales from shared decoded levels by default, set explicitly, and decodedSourceLevels: false turns them off', () => {
+    expect(containerOf(defaults).env.IMAGE_CDN_SOURCE_LEVELS).toBe('true');
+    expect(containerOf(configured).env.IMAGE_CDN_SOURCE_LEVELS).toBe('true');
+    expect(containerOf(noCacheTags).env.IMAGE_CDN_SOURCE_LEVELS).toBe('false');
   });
 });
 

@@ -44,6 +44,7 @@ beforeAll(() => {
     ),
     originShieldRegion: 'eu-west-1',
     sourcePrefix: 'uploads/',
+    decodedSourceLevels: true,
     grammars: ['cloudflare', 'imgix', 'cloudinary', 'imagekit'],
     variants: { thumb: 'width=120,height=120,fit=cover,format=auto' },
     signing: { secret: secretsmanager.Secret.fromSecretNameV2(configuredStack, 'SigningKeys', 'image-cdn/signing-keys'), exemptVariants: true },
@@ -76,6 +77,8 @@ describe('the Lambda origin', () => {
       IMAGE_CDN_CONCURRENCY: '2',
       IMAGE_CDN_QUEUE_SIZE: '0',
       IMAGE_CDN_SOURCE_CACHE_MB: '256',
+      // Off by default under Lambda, and set explicitly: a srcset burst spreads over instances.
+      IMAGE_CDN_SOURCE_LEVELS: 'false',
       IMAGE_CDN_EMF: 'true',
       IMAGE_CDN_EMF_NAMESPACE: 'ImageCdn',
     });
@@ -179,15 +182,18 @@ describe('what the Lambda origin shares with the Fargate origin', () => {
     lambda = Template.fromStack(lambdaStack);
   }, 120_000);
 
-  it('gives the origin the environment the Fargate task gets, less what only a server or a container needs', () => {
+  it('gives the origin the environment the Fargate task gets, less what only a server or a container needs, and its own decoded-level default', () => {
     const container = only(fargate, 'AWS::ECS::TaskDefinition')[1].Properties['ContainerDefinitions'][0];
     const taskEnvironment = Object.fromEntries((container.Environment as Array<{ Name: string; Value: unknown }>).map(({ Name, Value }) => [Name, Value]));
     const serverOnly = ['PORT', 'IMAGE_CDN_LB_IDLE_TIMEOUT_MS', 'AWS_REGION'];
-    const shared = Object.fromEntries(Object.entries(taskEnvironment).filter(([name]) => !serverOnly.includes(name)));
+    // decodedSourceLevels defaults per compute: on where a srcset burst meets in one task, off where it spreads over instances.
+    const perCompute = ['IMAGE_CDN_SOURCE_LEVELS'];
+    const shared = Object.fromEntries(Object.entries(taskEnvironment).filter(([name]) => !serverOnly.includes(name) && !perCompute.includes(name)));
     expect(Object.keys(shared)).toEqual(
       expect.arrayContaining(['IMAGE_CDN_GRAMMARS', 'IMAGE_CDN_VARIANTS', 'IMAGE_CDN_CACHE_TAG_HEADER', 'IMAGE_CDN_S3_PREFIX', 'IMAGE_CDN_VERSION_PATTERN']),
     );
     expect(functionEnvironment(lambda)).toMatchObject(shared);
+    expect([taskEnvironment['IMAGE_CDN_SOURCE_LEVELS'], functionEnvironment(lambda)['IMAGE_CDN_SOURCE_LEVELS']]).toEqual(['true', 'false']);
   });
 
   it('grants the function exactly the S3 read access the task role has', () => {
@@ -230,6 +236,11 @@ describe("the origin's deadline, concurrency and limits follow from the function
     const template = lambdaStack(OriginCompute.lambda(), { requestTimeout: Duration.seconds(20) });
     template.hasResourceProperties('AWS::Lambda::Function', { Timeout: 46 });
     expect(functionEnvironment(template)['IMAGE_CDN_REQUEST_TIMEOUT_MS']).toBe('20000');
+  });
+
+  it('decodedSourceLevels on ImageCdn reaches the function', () => {
+    expect(functionEnvironment(Template.fromStack(configuredStack))['IMAGE_CDN_SOURCE_LEVELS']).toBe('true');
+    expect(functionEnvironment(lambdaStack(OriginCompute.lambda(), { decodedSourceLevels: false }))['IMAGE_CDN_SOURCE_LEVELS']).toBe('false');
   });
 
   it("reads the signing keys from Secrets Manager with the function's own role, never from its configuration", () => {
@@ -292,6 +303,11 @@ describe('props that cannot be used stop synth, naming the value', () => {
   it("settings the construct owns in environment, and an environment over Lambda's 4 KB", () => {
     expectInvalid(() => ({ compute: lambda(), environment: { IMAGE_CDN_CONCURRENCY: '8' } }), 'environment sets IMAGE_CDN_CONCURRENCY', 'memorySize');
     expectInvalid(() => ({ compute: lambda(), environment: { IMAGE_CDN_MAX_RESPONSE_BYTES: '1' } }), 'environment sets IMAGE_CDN_MAX_RESPONSE_BYTES');
+    expectInvalid(
+      () => ({ compute: lambda(), environment: { IMAGE_CDN_SOURCE_LEVELS: 'true' } }),
+      'environment sets IMAGE_CDN_SOURCE_LEVELS',
+      'decodedSourceLevels',
+    );
     expectInvalid(
       () => ({ compute: lambda(), environment: { IMAGE_CDN_SIGNING_KEYS: 'a-secret-key-in-plain-text' } }),
       'IMAGE_CDN_SIGNING_KEYS',

@@ -383,6 +383,11 @@ describe('URL grammars, variants and signing', () => {
       'environment sets IMAGE_CDN_SOURCE_CACHE_MB',
       'decodedSourceMemory',
     );
+    expectInvalid(
+      build(() => ({ environment: { IMAGE_CDN_SOURCE_LEVELS: 'false' } })),
+      'environment sets IMAGE_CDN_SOURCE_LEVELS',
+      'decodedSourceLevels',
+    );
     // Set from props too: a value in environment would be overwritten without a word.
     expectInvalid(
       build(() => ({ environment: { PORT: '8080' } })),

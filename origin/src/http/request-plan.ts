@@ -4,7 +4,7 @@ import { fingerprint } from '../pipeline/fingerprint.js';
 import { normalise } from '../pipeline/normalise.js';
 import type { ImageOptions, ImageRequest } from '../pipeline/types.js';
 import { resolveVariant, type VariantTable } from '../pipeline/variants.js';
-import { ENCODER_ID } from '../transform/encoder-settings.js';
+import { outputIdentity } from '../transform/encoder-settings.js';
 import { checkOutputLimits } from '../transform/limits.js';
 import type { PlanCache, TransformPlan } from './plan-cache.js';
 
@@ -30,7 +30,11 @@ export interface RequestPlannerOptions {
  * plan depends on request headers (width=auto), which is computed per request.
  */
 export class RequestPlanner {
-  constructor(private readonly options: RequestPlannerOptions) {}
+  private readonly identity: string;
+
+  constructor(private readonly options: RequestPlannerOptions) {
+    this.identity = outputIdentity(options.config.limits);
+  }
 
   plan({ image, header }: { readonly image: ImageRequest; readonly header: (name: string) => string | undefined }): RequestPlan {
     const { config, variants, plans } = this.options;
@@ -43,7 +47,7 @@ export class RequestPlanner {
     const buildPlan = (): TransformPlan => {
       const pipeline = normalise(autoWidth.options);
       checkOutputLimits(pipeline, config.limits);
-      return { pipeline, fingerprint: fingerprint(pipeline, ENCODER_ID) };
+      return { pipeline, fingerprint: fingerprint(pipeline, this.identity) };
     };
     const plan = autoWidth.vary.length ? buildPlan() : plans.plan(image, buildPlan);
     return { ...plan, options, vary: autoWidth.vary };

@@ -71,6 +71,7 @@ export class TransformJobs {
       pipeline,
       maxPixels: limits.maxPixels,
       outputLimits: limits,
+      sourceLevels: limits.sourceLevels,
       deadline,
       timeoutMs: limits.requestTimeoutMs,
       sourceName,

@@ -201,6 +201,14 @@ export const SETTINGS = {
     default: DEFAULT_LIMITS.sourceCacheMiB,
     doc: 'memory for decoded sources shared by transforms of one source (MiB; `0` keeps none)',
   }),
+  sourceLevels: setting(yesNo, {
+    flag: '--source-levels',
+    env: 'IMAGE_CDN_SOURCE_LEVELS',
+    file: 'limits.sourceLevels',
+    default: DEFAULT_LIMITS.sourceLevels,
+    defaultDoc: '`true` (`false` in the Lambda origin)',
+    doc: 'downscales start from a decoded level of their source, shared by its renditions; off, each rendition decodes alone in one pipeline (changes every ETag; [architecture.md](architecture.md#decoded-sources-one-decode-per-source-not-per-url))',
+  }),
   cacheControlDefault: setting(cacheControlValue, {
     file: 'cacheControl.default',
     default: DEFAULT_CACHE_CONTROL.default,

@@ -49,3 +49,12 @@ export const ENCODER_ID = JSON.stringify({
   defaults: ENCODER_DEFAULTS,
   presets: PRESETS,
 });
+
+/**
+ * What the fingerprint names besides the URL: the encoder, and whether downscales start from a
+ * decoded level (source-level.ts), whose bytes differ from a single pipeline's by rounding.
+ * With levels, the identity every ETag had before the setting existed.
+ */
+export function outputIdentity({ sourceLevels }: { readonly sourceLevels: boolean }): string {
+  return sourceLevels ? ENCODER_ID : `${ENCODER_ID}|no-source-levels`;
+}

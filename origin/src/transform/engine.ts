@@ -24,6 +24,8 @@ export interface TransformInput extends SourceRequestInput {
   readonly quality: Pipeline['output']['quality'];
   /** Output size and operation cost bounds (output-geometry.ts). */
   readonly outputLimits: GeometryLimits;
+  /** Downscales may start from a decoded level (source-level.ts); the fingerprint names the choice. */
+  readonly sourceLevels: boolean;
 }
 
 export interface TransformOutput {
@@ -48,7 +50,12 @@ export async function transform(request: TransformInput): Promise<TransformOutpu
   const keepFrames = keepsFrames(pipeline, format);
   const header = await sourceHeader(source, keepFrames ? 'all' : 'first');
   const headerDone = performance.now();
-  const plan = planTransform(header, { pipeline, outputLimits: request.outputLimits, animated: keepFrames && (header.pages ?? 1) > 1 });
+  const plan = planTransform(header, {
+    pipeline,
+    outputLimits: request.outputLimits,
+    animated: keepFrames && (header.pages ?? 1) > 1,
+    levels: request.sourceLevels,
+  });
 
   const { image, budget } = await runSteps(plan, header, request, source);
   const settings = { format, quality: request.quality, output: pipeline.output, ...(plan.animated && { animation: animationOf(header, plan.frames) }) };
@@ -79,7 +86,7 @@ export async function describe(request: Omit<TransformInput, 'format' | 'quality
   const { sourceWidth, sourceHeight } = orientedSize(header);
   const format = `image/${header.format === 'heif' ? 'avif' : header.format}`;
   const original = { ...(fileSize !== undefined && { file_size: fileSize }), width: sourceWidth, height: sourceHeight, format };
-  const plan = planTransform(header, { pipeline: request.pipeline, outputLimits: request.outputLimits, animated: false });
+  const plan = planTransform(header, { pipeline: request.pipeline, outputLimits: request.outputLimits, animated: false, levels: request.sourceLevels });
   if (plan.output.exact) return { width: plan.output.width, height: plan.output.height, original };
   const { image, budget } = await runSteps(plan, header, request, source);
   const { info } = await budget.run(image.raw());

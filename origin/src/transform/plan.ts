@@ -42,6 +42,8 @@ export interface PlanRequest {
   readonly outputLimits: GeometryLimits;
   /** Keep the source's frames (keepsFrames) and it has more than one. */
   readonly animated: boolean;
+  /** Downscales may start from a decoded level (the `sourceLevels` setting). */
+  readonly levels: boolean;
 }
 
 const ANIMATABLE: ReadonlySet<OutputFormat> = new Set(['gif', 'webp']);
@@ -56,7 +58,7 @@ export function keepsFrames(pipeline: Pipeline, format: OutputFormat): boolean {
 
 /** Plans a transform from the source's header, refusing what passes the output limits before any decode. */
 export function planTransform(header: SourceHeader, request: PlanRequest): TransformPlan {
-  const { pipeline, outputLimits, animated } = request;
+  const { pipeline, outputLimits, animated, levels } = request;
   const oriented = orientedSize(header);
   const sourceWidth = oriented.sourceWidth;
   const sourceHeight = animated ? (header.pageHeight ?? oriented.sourceHeight) : oriented.sourceHeight;
@@ -72,7 +74,7 @@ export function planTransform(header: SourceHeader, request: PlanRequest): Trans
     sourceHeight,
     frames,
     animated,
-    level: animated ? undefined : levelFor(header, pipeline, { width: sourceWidth, height: sourceHeight }, steps),
+    level: animated || !levels ? undefined : levelFor(header, pipeline, { width: sourceWidth, height: sourceHeight }, steps),
     geometry: geometry.steps.filter(isGeometryStep),
     afterGeometry: { width: geometry.width, height: geometry.height },
     steps,

@@ -3,10 +3,12 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCloudflareOptions } from '../../../origin/src/grammar/cloudflare.js';
+import { DEFAULT_LIMITS } from '../../../origin/src/config.js';
 import type { OriginServer } from '../../../origin/src/server.js';
 import { normalise } from '../../../origin/src/pipeline/normalise.js';
 import type { OutputFormat } from '../../../origin/src/pipeline/types.js';
 import type { SourceBody } from '../../../origin/src/sources/types.js';
+import { ENCODER_ID, outputIdentity } from '../../../origin/src/transform/encoder-settings.js';
 import { transform } from '../../../origin/src/transform/engine.js';
 import { RasterCache, type RasterLookup } from '../../../origin/src/transform/raster-cache.js';
 import { metricValue, SAMPLES, startTestOrigin, tempDir } from '../../support/origin.js';
@@ -21,7 +23,7 @@ import { testTransformBounds } from '../../support/transform-input.js';
 
 const FOSSA = path.join(SAMPLES, 'fossa.jpg'); // 1600×900
 
-function engine(maxBytes = 64 * 1024 * 1024) {
+function engine(maxBytes = 64 * 1024 * 1024, sourceLevels = true) {
   const lookups: RasterLookup[] = [];
   const cache = new RasterCache(maxBytes, { onLookup: (o) => lookups.push(o) });
   let opens = 0;
@@ -34,6 +36,7 @@ function engine(maxBytes = 64 * 1024 * 1024) {
       pipeline: normalise(parsed.value),
       format,
       ...testTransformBounds(),
+      sourceLevels,
       sourceName: path.basename(file),
     });
     return output.data;
@@ -127,6 +130,65 @@ describe('transforms starting from a decoded source level', () => {
     await Promise.all([run('width=400', 'jpeg'), run('width=410', 'webp'), run('width=420', 'avif')]);
     expect(lookups.filter((o) => o === 'miss')).toHaveLength(1);
     expect(lookups.filter((o) => o === 'joined')).toHaveLength(2);
+  });
+});
+
+describe('with source levels off', () => {
+  const pixels = async (png: Buffer) => (await rgb(png)).data;
+  // The origin scales to an exact size (steps/resize.ts), so the reference does too.
+  const direct = (options: string) =>
+    ({
+      'width=400': sharp(FOSSA).autoOrient().resize(400, 225, { fit: 'fill' }),
+      'width=176': sharp(FOSSA).autoOrient().resize(176, 99, { fit: 'fill' }),
+    })[options]!;
+
+  it('decodes every downscale in one pipeline: the pixels of a single resize, no level kept or looked up', async () => {
+    const off = engine(64 * 1024 * 1024, false);
+    const on = engine();
+    for (const options of ['width=400', 'width=176']) {
+      const single = await pixels(await direct(options).png().toBuffer());
+      const [withoutLevels, withLevels] = [await off.run(options, 'png'), await on.run(options, 'png')];
+      expect((await pixels(withoutLevels)).equals(single), options).toBe(true);
+      // The level path resizes twice: close, but not the same pixels, which is why the fingerprint names the setting.
+      expect((await pixels(withLevels)).equals(single), options).toBe(false);
+      expect(await psnr(withoutLevels, withLevels)).toBeGreaterThan(40);
+    }
+    expect(off.lookups).toEqual([]);
+    expect(off.cache.bytes).toBe(0);
+  });
+
+  it('is named by the fingerprint: the levelled identity is the encoder alone, as before the setting', () => {
+    expect(outputIdentity({ sourceLevels: true })).toBe(ENCODER_ID);
+    expect(outputIdentity({ sourceLevels: false })).not.toBe(ENCODER_ID);
+  });
+
+  it('over HTTP: another ETag for the same URL, stable, and nothing looked up in the decoded-source cache', async () => {
+    const [levelled, single] = await Promise.all([startTestOrigin(), startTestOrigin({ limits: { ...DEFAULT_LIMITS, sourceLevels: false } })]);
+    try {
+      const url = '/cdn-cgi/image/width=400,format=jpeg/fossa.jpg';
+      const etag = async (origin: OriginServer) => {
+        const response = await fetch(`${origin.url}${url}`);
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+        return response.headers.get('etag');
+      };
+      const [a, b] = [await etag(levelled), await etag(single)];
+      expect(a).toMatch(/^"/);
+      expect(b).toMatch(/^"/);
+      expect(b).not.toBe(a);
+      expect(await etag(single)).toBe(b);
+      expect(await metricValue(levelled.url, 'image_cdn_source_cache_lookups_total')).toBeGreaterThan(0);
+      expect(await metricValue(single.url, 'image_cdn_source_cache_lookups_total')).toBe(0);
+    } finally {
+      await Promise.all([levelled.close(), single.close()]);
+    }
+  });
+
+  it('gives the same bytes alone and alongside concurrent renditions of the source', async () => {
+    const alone = await engine(64 * 1024 * 1024, false).run('width=400', 'jpeg');
+    const busy = engine(64 * 1024 * 1024, false);
+    const [together] = await Promise.all([busy.run('width=400', 'jpeg'), busy.run('width=410', 'webp'), busy.run('width=400', 'avif')]);
+    expect(together.equals(alone)).toBe(true);
   });
 });
 
