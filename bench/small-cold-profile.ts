@@ -44,8 +44,9 @@ const samples: Record<string, number[]> = { 'raw sharp': [], origin: [] };
 try {
   for (let i = 0; i < requests + WARM_UP; i++) {
     const width = SMALL_COLD_WIDTHS.from + (i % SMALL_COLD_WIDTHS.count);
+    const rawFile = copy(`raw-${i}.jpg`);
     let started = performance.now();
-    await rawSharp(copy(`raw-${i}.jpg`), { image: 0, file: `raw-${i}.jpg`, width, format: 'jpeg', quality: SMALL_COLD_QUALITY });
+    await rawSharp(rawFile, { image: 0, file: `raw-${i}.jpg`, width, format: 'jpeg', quality: SMALL_COLD_QUALITY });
     const raw = performance.now() - started;
     copy(`cold-${i}.jpg`);
     started = performance.now();

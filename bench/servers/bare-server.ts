@@ -6,11 +6,11 @@
  * sharp is the socket, the request parsing and the write.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import sharp from 'sharp';
 import { SMALL_COLD_QUALITY } from '../cases.js';
 import { rawSharp } from '../raw-sharp.js';
+import { listenAndAnnounce } from './announce.js';
 
 const root = process.argv[2];
 if (!root) throw new Error('usage: bare-server.ts <root>');
@@ -28,18 +28,4 @@ const server = http.createServer((req, res) => {
   );
 });
 server.keepAliveTimeout = 5_000;
-server.listen(0, '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(
-    `${JSON.stringify({
-      url: `http://127.0.0.1:${port}`,
-      versions: {
-        sharp: sharp.versions.sharp,
-        vips: sharp.versions.vips,
-        vipsConcurrency: `${sharp.concurrency()} (sharp's default)`,
-        uvThreadpoolSize: process.env.UV_THREADPOOL_SIZE ?? 'default (4)',
-      },
-    })}\n`,
-  );
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+listenAndAnnounce(server, sharp);
