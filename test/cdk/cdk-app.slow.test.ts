@@ -94,6 +94,7 @@ describe('readAppSettings: URL grammars, variants, signing and cache tags', () =
       IMAGE_CDN_SIGNING: 'optional',
       IMAGE_CDN_SIGNING_EXEMPT_VARIANTS: '1',
       IMAGE_CDN_CACHE_TAGS: 'false',
+      IMAGE_CDN_SOURCE_LEVELS: 'off',
     });
     expect(settings.stackProps).toEqual({
       signing: { secret: 'image-cdn/signing-keys', mode: 'optional', exemptVariants: true },
@@ -103,6 +104,7 @@ describe('readAppSettings: URL grammars, variants, signing and cache tags', () =
         variants: { thumb: 'width=120,height=120,fit=cover' },
         onlyVariants: true,
         cacheTags: false,
+        decodedSourceLevels: false,
       },
     });
   });
@@ -128,6 +130,7 @@ describe('readAppSettings: URL grammars, variants, signing and cache tags', () =
   it('rejects values it cannot use, naming the setting and the value', () => {
     expect(() => readAppSettings(noContext, { IMAGE_CDN_GRAMMARS: 'cloudflare,akamai' })).toThrow(/IMAGE_CDN_GRAMMARS.*'akamai'/);
     expect(() => readAppSettings(contextOf({ onlyVariants: 'maybe' }), {})).toThrow(/onlyVariants.*'maybe'/);
+    expect(() => readAppSettings(contextOf({ sourceLevels: 'sometimes' }), {})).toThrow(/sourceLevels.*IMAGE_CDN_SOURCE_LEVELS.*'sometimes'/);
     expect(() => readAppSettings(contextOf({ variants: '{"thumb": ' }), {})).toThrow(/variants.*not valid JSON/);
     expect(() => readAppSettings(contextOf({ variants: ['thumb'] }), {})).toThrow(/variants.*JSON object/);
     expect(() => readAppSettings(noContext, { IMAGE_CDN_SIGNING: 'required' })).toThrow(/IMAGE_CDN_SIGNING .*needs.*IMAGE_CDN_SIGNING_SECRET/);
