@@ -113,8 +113,15 @@ function respell(items, table) {
   return items;
 }
 
-// Without the default dpr (unless it is all the URL has: a URL needs a component), sorted by name
-// with the position breaking ties, so a repeated name stays for the origin to refuse.
+// Whether every item is the default dpr: a URL that has nothing else keeps them, as it needs a
+// component (ImageKit's `tr:dpr-1:dpr-1` is two steps the origin serves; an empty `tr:` it refuses).
+function onlyDefaults(items) {
+  for (var i = 0; i < items.length; i++) if (items[i].k !== 'dpr' || items[i].v !== '1') return false;
+  return true;
+}
+
+// Without the default dpr (unless defaults are all the URL has), sorted by name with the position
+// breaking ties, so a repeated name stays for the origin to refuse.
 function finish(items, alone) {
   var kept = [];
   for (var i = 0; i < items.length; i++) if (alone || items[i].k !== 'dpr' || items[i].v !== '1') kept.push(items[i]);
@@ -217,7 +224,7 @@ GRAMMARS.push(function (url) {
     options.push({ k: parts[i].substring(0, eq), v: parts[i].substring(eq + 1), o: i });
   }
   options = resolveSlowConnectionQuality(respell(options, TABLES.cloudflare), url.hints);
-  options = finish(options, options.length === 1);
+  options = finish(options, onlyDefaults(options));
   for (i = 0; i < options.length; i++) parts[i] = options[i].k + '=' + options[i].v;
   url.target = PREFIX + parts.slice(0, options.length).join(',') + '/' + withoutLeadingSlashes(rest.substring(slash + 1));
   url.qs = {};
@@ -257,11 +264,11 @@ function asksForAuto(steps, format, variant) {
 
 // Steps in canonical form, written as the origin decodes them (`:` kept readable); empty steps go.
 function writtenSteps(steps, separator, between) {
-  var total = 0;
-  for (var i = 0; i < steps.length; i++) total += steps[i].length;
+  var alone = true;
+  for (var i = 0; i < steps.length; i++) alone = alone && onlyDefaults(steps[i]);
   var written = [];
   for (i = 0; i < steps.length; i++) {
-    var step = finish(steps[i], total === 1);
+    var step = finish(steps[i], alone);
     for (var j = 0; j < step.length; j++) step[j] = encodeURIComponent(step[j].v === null ? step[j].k : step[j].k + separator + step[j].v);
     if (j > 0) written.push(step.join(',').replace(/%3A/g, ':'));
   }
@@ -384,7 +391,8 @@ GRAMMARS.push(function (url) {
   }
   // The origin reads `or` only without `orient`.
   if (find(items, 'orient') !== null) items = without(items, 'or');
-  items = finish(respell(items, TABLES.imgix), items.length === 1);
+  items = respell(items, TABLES.imgix);
+  items = finish(items, onlyDefaults(items));
   url.qs = {};
   for (i = 0; i < items.length; i++) {
     var key = encodeQuery(items[i].k);

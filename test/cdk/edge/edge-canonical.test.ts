@@ -48,6 +48,9 @@ describe('canonical form per grammar', () => {
     ['/a.jpg?tr=w-0600,f-auto:dpr-1,q-080', '/tr:f-auto,w-600:q-80/a.jpg'],
     ['/tr:q-80,w-600/photos//a.jpg?tr=f-auto&ik-sdk-version=js-5', '/tr:q-80,w-600:f-auto/photos//a.jpg'],
     ['/tr:w-300,e-sharpen-05.0,e-grayscale//a.jpg', '/tr:e-grayscale,e-sharpen-5,w-300/a.jpg'],
+    // Defaults that are all a chain has stay: an empty `tr:` is refused where `tr:dpr-1:dpr-1` is served.
+    ['/tr:dpr-1:dpr-1//a.jpg', '/tr:dpr-1:dpr-1/a.jpg'],
+    ['/demo/image/upload/dpr_1.0/dpr_1/a.jpg', '/demo/image/upload/dpr_1/dpr_1/a.jpg'],
     // A URL no grammar reads is the source itself: its query goes.
     ['/photos/a.jpg?utm_source=x&v=2', '/photos/a.jpg'],
   ])('%s → %s', (raw, expected) => {
@@ -191,6 +194,14 @@ describe('the origin reads the canonical form as it reads the URL as sent', () =
         query ? `/a.jpg?tr=${steps.map((step) => step.join(',')).join(':')}` : `/tr:${steps.map((step) => step.join(',')).join(':')}//a.jpg`,
       ),
   );
+
+  it('serves what it served before rewriting, for the counterexamples the property below has found', () => {
+    for (const raw of ['/tr:dpr-1:dpr-1//a.jpg', '/a.jpg?tr=dpr-1:dpr-1', '/demo/image/upload/dpr_1.0/dpr_1/a.jpg']) {
+      const before = originReads(raw) as { refused?: string };
+      expect(before.refused, raw).toBeUndefined();
+      expect(originReads(canonical(raw)), `${raw} → ${canonical(raw)}`).toEqual(before);
+    }
+  });
 
   it('gives the same pipeline, or a refusal either way (a refused URL may become a served one, never the reverse)', () => {
     fc.assert(
