@@ -8,11 +8,18 @@ import { SIGNING_KEYS_SECRET_ENV } from '../../origin/src/signing/keys-secret.js
 import { type ImageOriginOptions, MALLOC_ARENA_MAX } from './image-origin-service.js';
 import { LAMBDA_STREAMED_RESPONSE_MAX_BYTES, streamingTime, timeoutMargin } from './lambda-stream-budget.js';
 import { acknowledge } from './nag.js';
-import { EMF_SETTING_VARIABLES, emfSettings, originEnvironment, originMetricsNames, validateOriginSettings } from './origin-environment.js';
+import {
+  decodedSourceSettings,
+  EMF_SETTING_VARIABLES,
+  emfSettings,
+  originEnvironment,
+  originMetricsNames,
+  validateOriginSettings,
+} from './origin-environment.js';
 import { ORIGIN_FUNCTION_HANDLER, originFunctionCode } from './origin-function-code.js';
 import { grantSourceRead } from './source-read-grant.js';
 import { type ImageUrlOptions, MANAGED_ORIGIN_SETTINGS, resolveUrlOptions } from './url-options.js';
-import { ImageCdnValidationError, MAX_REQUEST_TIMEOUT_MS, validateDecodedSourceMemory, validateRequestTimeout } from './validation.js';
+import { ImageCdnValidationError, MAX_REQUEST_TIMEOUT_MS, validateRequestTimeout } from './validation.js';
 
 /** Lambda's limit on a function's environment: 4 KB for all keys and values together. */
 const LAMBDA_ENVIRONMENT_MAX_BYTES = 4096;
@@ -126,8 +133,7 @@ export class ImageOriginFunction extends Construct {
     this.maxResponseBytes = (props.maxResponseSize ?? Size.mebibytes(50)).toBytes({ rounding: SizeRoundingBehavior.FAIL });
     this.validate(props, memorySize);
     ({ requestTimeout: this.requestTimeout, timeout: this.timeout } = this.deadlines(props));
-    const decodedSourceMiB = props.decodedSourceMemory?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) ?? Math.floor(memorySize / 8);
-    validateDecodedSourceMemory(this, decodedSourceMiB, memorySize, 'memorySize');
+    const decodedSources = decodedSourceSettings(this, props, { memoryMiB: memorySize, memoryProp: 'memorySize', levelsByDefault: false });
     const urlOptions = resolveUrlOptions(this, props);
     validateOriginSettings(
       this,
@@ -149,9 +155,7 @@ export class ImageOriginFunction extends Construct {
           s3Bucket: props.bucket.bucketName,
           ...(sourcePrefix !== '' && { s3Prefix: sourcePrefix }),
           requestTimeoutMs: this.requestTimeout.toMilliseconds(),
-          sourceCacheMiB: decodedSourceMiB,
-          // Always explicit, so the deployed value (and with it every ETag) never follows the origin's default.
-          sourceLevels: props.decodedSourceLevels ?? false,
+          ...decodedSources,
           // One slot per vCPU, as the Fargate origin has one per core: libvips then runs each transform
           // on one thread there and here, and AVIF, whose encoder's output depends on its thread count,
           // comes out the same bytes. An instance takes one event at a time, so a second slot only ever

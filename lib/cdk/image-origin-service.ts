@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, Size, SizeRoundingBehavior, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,7 +9,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledge } from './nag.js';
-import { EMF_SETTING_VARIABLES, emfSettings, originEnvironment, originMetricsNames, validateOriginSettings } from './origin-environment.js';
+import {
+  decodedSourceSettings,
+  EMF_SETTING_VARIABLES,
+  emfSettings,
+  originEnvironment,
+  originMetricsNames,
+  validateOriginSettings,
+} from './origin-environment.js';
 import { ORIGIN_CONTAINER_DIR } from './package-files.js';
 import { ALB_IDLE_TIMEOUT_MS } from '../../origin/src/http/keep-alive.js';
 import { envVar } from '../../origin/src/settings/registry.js';
@@ -20,7 +27,6 @@ import {
   ImageCdnValidationError,
   validatePercent,
   validatePositiveInteger,
-  validateDecodedSourceMemory,
   validateLoadBalancerIdleTimeout,
   validateRequestTimeout,
   validateTaskCounts,
@@ -223,8 +229,7 @@ export class ImageOriginService extends Construct {
     this.requestTimeout = props.requestTimeout ?? Duration.seconds(10);
 
     validateTaskSize(this, cpu, memoryLimitMiB);
-    const decodedSourceMiB = props.decodedSourceMemory?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) ?? Math.floor(memoryLimitMiB / 8);
-    validateDecodedSourceMemory(this, decodedSourceMiB, memoryLimitMiB);
+    const decodedSources = decodedSourceSettings(this, props, { memoryMiB: memoryLimitMiB, memoryProp: 'memoryLimitMiB', levelsByDefault: true });
     validateTaskCounts(this, minTasks, maxTasks);
     validateRequestTimeout(this, this.requestTimeout);
     // Longer than any origin response, so the load balancer never cuts a transform short.
@@ -293,9 +298,7 @@ export class ImageOriginService extends Construct {
             requestTimeoutMs: this.requestTimeout.toMilliseconds(),
             // The same value as the load balancer's idle timeout below: the origin's keep-alive outlasts it.
             loadBalancerIdleTimeoutMs: this.loadBalancerIdleTimeout.toMilliseconds(),
-            sourceCacheMiB: decodedSourceMiB,
-            // Always explicit, so the deployed value (and with it every ETag) never follows the origin's default.
-            sourceLevels: props.decodedSourceLevels ?? true,
+            ...decodedSources,
             // Metrics reach CloudWatch through the awslogs driver, with no sidecar.
             ...emfSettings(metricsNames),
           },

@@ -1,10 +1,10 @@
-import { Names } from 'aws-cdk-lib';
+import { Names, type Size, SizeRoundingBehavior } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { EMF_DEFAULT_NAMESPACE } from '../../origin/src/observability/emf-catalogue.js';
 import { envVar, type EnvSettingName, type Settings } from '../../origin/src/settings/registry.js';
 import { environmentFor } from '../../origin/src/settings/to-env.js';
 import { type ResolvedUrlOptions, urlOptionsEnvironment } from './url-options.js';
-import { ImageCdnValidationError } from './validation.js';
+import { ImageCdnValidationError, validateDecodedSourceMemory } from './validation.js';
 
 /** What both origin constructs (the Fargate service and the Lambda function) take alike and check alike. */
 export interface OriginSettingsToCheck {
@@ -65,6 +65,28 @@ export function originMetricsNames(scope: IConstruct, service: string | undefine
 /** The settings that switch the origin's EMF lines on under `names` (stdout reaches CloudWatch Logs under either compute). */
 export function emfSettings(names: OriginMetricsNames): Pick<Settings, 'emf' | 'emfNamespace' | 'emfService'> {
   return { emf: true, emfNamespace: names.namespace, emfService: names.service };
+}
+
+/** How much of its memory a construct gives to decoded sources, and whether downscales start from them. */
+export interface DecodedSourceOptions {
+  readonly decodedSourceMemory?: Size;
+  readonly decodedSourceLevels?: boolean;
+}
+
+/**
+ * The decoded-source settings of an origin with `memoryMiB` of memory (named `memoryProp` in
+ * errors): an eighth of it unless given, at most half; levels as given, else the compute's own
+ * default. Both are always written, so the deployed values (and with them every ETag) never follow
+ * the origin's defaults.
+ */
+export function decodedSourceSettings(
+  scope: IConstruct,
+  props: DecodedSourceOptions,
+  { memoryMiB, memoryProp, levelsByDefault }: { readonly memoryMiB: number; readonly memoryProp: string; readonly levelsByDefault: boolean },
+): Pick<Settings, 'sourceCacheMiB' | 'sourceLevels'> {
+  const sourceCacheMiB = props.decodedSourceMemory?.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) ?? Math.floor(memoryMiB / 8);
+  validateDecodedSourceMemory(scope, sourceCacheMiB, memoryMiB, memoryProp);
+  return { sourceCacheMiB, sourceLevels: props.decodedSourceLevels ?? levelsByDefault };
 }
 
 /**
