@@ -122,27 +122,18 @@ function smallColdTable(measurements: readonly Measurement<TransformContender>[]
   const rows = unique(measurements.map((m) => String(m.concurrency))).flatMap((concurrency) => {
     const group = measurements.filter((m) => String(m.concurrency) === concurrency);
     const get = (c: TransformContender) => group.find((m) => m.contender === c);
-    return SMALL_COLD_ORIGINS.filter(get).map((name) => row(name, get(name), concurrency, group, get));
-  });
-  function row(
-    name: TransformContender,
-    origin: Measurement<TransformContender> | undefined,
-    concurrency: string,
-    group: readonly Measurement<TransformContender>[],
-    get: (c: TransformContender) => Measurement<TransformContender> | undefined,
-  ): string[] {
-    return [
+    return SMALL_COLD_ORIGINS.filter(get).map((name) => [
       group[0]!.label,
       concurrency,
       name,
       ...references.map((reference) => {
-        const value = ratio(origin?.summary.throughput, get(reference)?.summary.throughput);
-        return `${fixed(value, 2)}×${verdict(value, SMALL_COLD_TARGETS[reference])}${sliceRatios(origin, get(reference))}`;
+        const value = ratio(get(name)?.summary.throughput, get(reference)?.summary.throughput);
+        return `${fixed(value, 2)}×${verdict(value, SMALL_COLD_TARGETS[reference])}${sliceRatios(get(name), get(reference))}`;
       }),
       everyone.map((c) => fixed(get(c)?.summary.throughput ?? Number.NaN, 1)).join(' / '),
       everyone.map((c) => fixed(get(c)?.cpuMsPerRequest ?? Number.NaN, 1)).join(' / '),
-    ];
-  }
+    ]);
+  });
   const target = (c: TransformContender) => (SMALL_COLD_TARGETS[c] === undefined ? '' : ` (≥ ${SMALL_COLD_TARGETS[c]})`);
   return table(
     [
