@@ -9,8 +9,9 @@ import { type Summary, summarise } from './stats.js';
 
 /**
  * `origin` runs as configured by default; `origin, cold` with `--source-cache-mb 0`, so every
- * request decodes its source (as the first request for a new upload does). `fair ceiling` and
- * `bare HTTP` are the small-source case's alone (bench/small-cold.ts).
+ * request decodes its source (as the first request for a new upload does). `fair ceiling`,
+ * `bare HTTP` and `origin, no levels` (`--no-source-levels`) are the small-source case's alone
+ * (bench/small-cold.ts).
  */
 export type TransformContender = 'ceiling' | 'fair ceiling' | 'origin' | 'origin, no levels' | 'origin, cold' | 'ipx' | 'bare HTTP';
 /** The contenders of the 600-px and new-upload cases. */
