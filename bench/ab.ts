@@ -12,7 +12,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { servedRoot } from './bursts.js';
-import { originPath, SMALL_COLD_CASE, type Transform, type TransformCase, transformFor } from './cases.js';
+import { originPath, SMALL_COLD_CASE, type TransformCase, transformFor } from './cases.js';
 import { startLoad, startOriginProcess } from './contenders.js';
 import { parseOptions } from './options.js';
 import { cpuTimeMs, peakRss, REPO, resetPeakRss } from './processes.js';
@@ -81,24 +81,22 @@ try {
         B: { samples: [] as ReturnType<typeof mergeSamples>[], cpu: 0, peak: 0 },
       };
       const ratios: number[] = [];
-      // One unmeasured slice each first (its own requests: round `rounds` is never measured), so neither pays start-up costs in the ratios.
-      for (const name of ['A', 'B'] as const) {
-        const requests = httpSpecs(testCase, slices.requests(rounds, name), pathOf(testCase));
-        await load
+      /** One slice of `name`'s requests for `round`, its copies released after it. */
+      const slice = (name: 'A' | 'B', round: number) => {
+        const requests = httpSpecs(testCase, slices.requests(round, name), pathOf(testCase));
+        return load
           .call({ type: 'load', baseUrl: variants[name].url, requests, concurrency, count: requests.length })
-          .finally(() => slices.release?.(rounds, name));
-      }
+          .finally(() => slices.release?.(round, name));
+      };
+      // One unmeasured slice each first (its own requests: round `rounds` is never measured), so neither pays start-up costs in the ratios.
+      for (const name of ['A', 'B'] as const) await slice(name, rounds);
       for (let round = 0; round < rounds; round++) {
         const throughput: Record<string, number> = {};
         for (const name of round % 2 === 0 ? (['A', 'B'] as const) : (['B', 'A'] as const)) {
-          const transforms: Transform[] = slices.requests(round, name);
-          const requests = httpSpecs(testCase, transforms, pathOf(testCase));
           const server = variants[name];
           resetPeakRss(server.pid);
           const cpu = cpuTimeMs(server.pid);
-          const sample = await load
-            .call({ type: 'load', baseUrl: server.url, requests, concurrency, count: requests.length })
-            .finally(() => slices.release?.(round, name));
+          const sample = await slice(name, round);
           runs[name].cpu += cpuTimeMs(server.pid) - cpu;
           runs[name].peak = Math.max(runs[name].peak, peakRss(server.pid));
           runs[name].samples.push(sample);
